@@ -1,0 +1,25 @@
+// A device certificate the hub's CA issued (contract section 4). Plain value.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "common/clock.h"
+
+namespace iothub {
+
+struct Certificate {
+  std::string id;           // random UUID
+  std::string device_id;
+  std::string client_cert_pem;
+  std::string ca_cert_pem;
+  std::string fingerprint;  // SHA-256 of the DER, uppercase colon hex (AB:CD:...)
+  std::string serial_number;  // uppercase hex
+  UnixMillis valid_from = 0;
+  UnixMillis valid_to = 0;
+  UnixMillis created_at = 0;
+  std::optional<UnixMillis> revoked_at;
+  std::optional<std::string> revocation_reason;
+};
+
+}  // namespace iothub

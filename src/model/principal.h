@@ -1,0 +1,26 @@
+// Principal: who an admitted MQTT client is, as authenticate decided it. The session
+// table keeps one per clientid; authorize and the RPC pipeline read it.
+#pragma once
+
+#include <string>
+
+#include "model/user.h"
+
+namespace iothub {
+
+enum class PrincipalKind {
+  kDevice,   // mTLS client certificate; id = device id, owner_id = its owner (may be empty)
+  kUser,     // JWT of a user; id = the user's `id`
+  kAdmin,    // JWT of an admin user; id = the user's `id`
+  kService,  // JWT of a backend service (role "service"); id = the token's `sub`
+};
+
+struct Principal {
+  PrincipalKind kind = PrincipalKind::kUser;
+  std::string id;
+  std::string owner_id;  // devices only
+  std::string clientid;
+  std::string username;  // not set for devices: their username is the certificate
+};
+
+}  // namespace iothub
