@@ -1,0 +1,75 @@
+#include "app/cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "app/config.h"
+#include "app/logging.h"
+#include "app/serve.h"
+#include "app/version.h"
+
+namespace iothub::app {
+namespace {
+
+// Flags shared by every subcommand.
+struct GlobalFlags {
+  std::string config_path;
+  ConfigOverrides overrides;
+};
+
+absl::StatusOr<Config> Load(const GlobalFlags& flags) {
+  return LoadConfig(flags.config_path, IothubEnvironment(), flags.overrides);
+}
+
+}  // namespace
+
+int RunCli(int argc, char** argv) {
+  CLI::App app{"iot-hub: device identity, topic authorization and device RPC for EMQX (ExHook)"};
+  app.set_version_flag("--version", std::string("iot-hub ") + kVersion);
+  app.require_subcommand(1);
+  app.fallthrough();  // global flags may follow the subcommand
+
+  GlobalFlags flags;
+  app.add_option("--config", flags.config_path, "TOML config file")->check(CLI::ExistingFile);
+  app.add_option("--data-dir", flags.overrides.data_dir, "Data directory (database, CA)");
+
+  CLI::App* serve = app.add_subcommand("serve", "Run the ExHook gRPC server and the HTTP API");
+  serve->add_option("--grpc-listen", flags.overrides.grpc_listen, "gRPC address host:port");
+  serve->add_option("--http-listen", flags.overrides.http_listen, "HTTP address host:port");
+
+  CLI::App* config_cmd = app.add_subcommand("config", "Inspect the configuration");
+  config_cmd->require_subcommand(1);
+  std::string check_path;
+  CLI::App* check = config_cmd->add_subcommand("check", "Validate a config file and exit");
+  check->add_option("file", check_path, "TOML config file")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  }
+
+  if (check->parsed()) {
+    auto config = LoadConfig(check_path, IothubEnvironment(), flags.overrides);
+    if (!config.ok()) {
+      std::cerr << "iot-hub: " << config.status().message() << "\n";
+      return 2;
+    }
+    std::cout << check_path << ": ok\n";
+    return 0;
+  }
+
+  auto config = Load(flags);
+  if (!config.ok()) {
+    std::cerr << "iot-hub: " << config.status().message() << "\n";
+    return 2;
+  }
+  if (serve->parsed()) {
+    SetUpLogging(config->log.level, config->log.format);
+    return RunServe(*config);
+  }
+  return 2;
+}
+
+}  // namespace iothub::app

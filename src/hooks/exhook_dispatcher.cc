@@ -1,0 +1,142 @@
+#include "hooks/exhook_dispatcher.h"
+
+#include <spdlog/spdlog.h>
+
+namespace iothub::hooks {
+namespace {
+
+ClientView ToView(const pb::ClientInfo& info) {
+  return ClientView{.node = info.node(),
+                    .clientid = info.clientid(),
+                    .username = info.username(),
+                    .password = info.password(),
+                    .peerhost = info.peerhost(),
+                    .sockport = info.sockport(),
+                    .protocol = info.protocol(),
+                    .cn = info.cn(),
+                    .dn = info.dn()};
+}
+
+MessageView ToView(const pb::Message& message) {
+  return MessageView{.id = message.id(),
+                     .node = message.node(),
+                     .from = message.from(),
+                     .topic = message.topic(),
+                     .payload = message.payload(),
+                     .qos = message.qos(),
+                     .timestamp = message.timestamp()};
+}
+
+grpc::Status Answer(const Decision& decision, pb::ValuedResponse* response, Outcome* outcome) {
+  response->set_type(pb::ValuedResponse::STOP_AND_RETURN);
+  response->set_bool_result(decision.allow);
+  *outcome = decision.allow ? Outcome::kAllow : Outcome::kDeny;
+  return grpc::Status::OK;
+}
+
+grpc::Status Notified(Outcome* outcome) {
+  *outcome = Outcome::kOk;
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+grpc::Status ExhookDispatcher::Handle(const pb::ProviderLoadedRequest& request,
+                                      pb::LoadedResponse* response, Outcome* outcome) {
+  const BrokerView broker{.version = request.broker().version(),
+                          .sysdescr = request.broker().sysdescr(),
+                          .node = request.meta().node()};
+  for (const HookSpec& spec : handler_.OnProviderLoaded(broker)) {
+    pb::HookSpec* out = response->add_hooks();
+    out->set_name(spec.name);
+    for (const std::string& topic : spec.topics) out->add_topics(topic);
+  }
+  return Notified(outcome);
+}
+
+grpc::Status ExhookDispatcher::Handle(const pb::ProviderUnloadedRequest& request,
+                                      pb::EmptySuccess*, Outcome* outcome) {
+  spdlog::info("provider unloaded by broker node '{}'", request.meta().node());
+  return Notified(outcome);
+}
+
+grpc::Status ExhookDispatcher::Handle(const pb::ClientAuthenticateRequest& request,
+                                      pb::ValuedResponse* response, Outcome* outcome) {
+  // A request without clientinfo has no identity: the handler sees empty fields and denies.
+  return Answer(handler_.Authenticate(ToView(request.clientinfo())), response, outcome);
+}
+
+grpc::Status ExhookDispatcher::Handle(const pb::ClientAuthorizeRequest& request,
+                                      pb::ValuedResponse* response, Outcome* outcome) {
+  const auto action = request.type() == pb::ClientAuthorizeRequest::SUBSCRIBE
+                          ? AuthorizeAction::kSubscribe
+                          : AuthorizeAction::kPublish;
+  return Answer(handler_.Authorize(ToView(request.clientinfo()), action, request.topic()), response,
+                outcome);
+}
+
+grpc::Status ExhookDispatcher::Handle(const pb::MessagePublishRequest& request,
+                                      pb::ValuedResponse* response, Outcome* outcome) {
+  if (!request.has_message()) {
+    *outcome = Outcome::kError;
+    return {grpc::StatusCode::INVALID_ARGUMENT, "MessagePublishRequest.message is missing"};
+  }
+  PublishOutcome result = handler_.Publish(ToView(request.message()));
+  // EMQX copies qos, topic and payload from the returned message: always send it whole.
+  pb::Message* message = response->mutable_message();
+  *message = request.message();
+  switch (result.kind) {
+    case PublishOutcome::Kind::kPass:
+      response->set_type(pb::ValuedResponse::CONTINUE);
+      *outcome = Outcome::kPass;
+      break;
+    case PublishOutcome::Kind::kRewrite:
+      response->set_type(pb::ValuedResponse::CONTINUE);
+      message->set_topic(std::move(result.topic));
+      message->set_payload(std::move(result.payload));
+      *outcome = Outcome::kRewrite;
+      break;
+    case PublishOutcome::Kind::kDrop:
+      response->set_type(pb::ValuedResponse::STOP_AND_RETURN);
+      (*message->mutable_headers())["allow_publish"] = "false";
+      *outcome = Outcome::kDrop;
+      break;
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status ExhookDispatcher::Handle(const pb::ClientConnectedRequest& request,
+                                      pb::EmptySuccess*, Outcome* outcome) {
+  handler_.Connected(ToView(request.clientinfo()));
+  return Notified(outcome);
+}
+
+grpc::Status ExhookDispatcher::Handle(const pb::ClientDisconnectedRequest& request,
+                                      pb::EmptySuccess*, Outcome* outcome) {
+  handler_.Disconnected(ToView(request.clientinfo()), request.reason());
+  return Notified(outcome);
+}
+
+// Hooks the hub never registers: answered with success so that a broker configured to
+// send them anyway keeps working.
+#define IOTHUB_DEFINE_NOTIFICATION(req)                                                  \
+  grpc::Status ExhookDispatcher::Handle(const pb::req&, pb::EmptySuccess*, Outcome* outcome) { \
+    return Notified(outcome);                                                              \
+  }
+IOTHUB_DEFINE_NOTIFICATION(ClientConnectRequest)
+IOTHUB_DEFINE_NOTIFICATION(ClientConnackRequest)
+IOTHUB_DEFINE_NOTIFICATION(ClientSubscribeRequest)
+IOTHUB_DEFINE_NOTIFICATION(ClientUnsubscribeRequest)
+IOTHUB_DEFINE_NOTIFICATION(SessionCreatedRequest)
+IOTHUB_DEFINE_NOTIFICATION(SessionSubscribedRequest)
+IOTHUB_DEFINE_NOTIFICATION(SessionUnsubscribedRequest)
+IOTHUB_DEFINE_NOTIFICATION(SessionResumedRequest)
+IOTHUB_DEFINE_NOTIFICATION(SessionDiscardedRequest)
+IOTHUB_DEFINE_NOTIFICATION(SessionTakenoverRequest)
+IOTHUB_DEFINE_NOTIFICATION(SessionTerminatedRequest)
+IOTHUB_DEFINE_NOTIFICATION(MessageDeliveredRequest)
+IOTHUB_DEFINE_NOTIFICATION(MessageDroppedRequest)
+IOTHUB_DEFINE_NOTIFICATION(MessageAckedRequest)
+#undef IOTHUB_DEFINE_NOTIFICATION
+
+}  // namespace iothub::hooks

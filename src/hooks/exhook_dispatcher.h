@@ -1,0 +1,39 @@
+// ExhookDispatcher: the protobuf <-> domain translation of the ExHook service. Each
+// Handle() overload reads one request message into the views of hook_types.h, asks the
+// HookHandler, and writes the answer EMQX expects (see exhook-protocol facts):
+//   authenticate / authorize -> STOP_AND_RETURN with bool_result, always (never IGNORE:
+//     EMQX 5.9+ admits a client anonymously when every provider ignores);
+//   message.publish -> the whole message back (EMQX copies qos, topic and payload from
+//     it); a drop sets the header allow_publish = "false";
+//   notification hooks -> EmptySuccess.
+// Requests that cannot be answered safely (missing message on publish) get a gRPC error,
+// which EMQX treats by its failed_action.
+//
+// Thread-safety: stateless besides the handler, which must be thread-safe.
+#pragma once
+
+#include <grpcpp/support/status.h>
+
+#include "exhook.pb.h"
+#include "hooks/hook_handler.h"
+#include "hooks/hook_metrics.h"
+
+namespace iothub::hooks {
+
+namespace pb = ::emqx::exhook::v2;
+
+class ExhookDispatcher {
+ public:
+  explicit ExhookDispatcher(HookHandler& handler) : handler_(handler) {}
+
+  // One overload per rpc; `outcome` receives the metric label of the answer.
+#define IOTHUB_DECLARE_HANDLE(name, req, resp, hook) \
+  grpc::Status Handle(const pb::req& request, pb::resp* response, Outcome* outcome);
+  IOTHUB_EXHOOK_RPCS(IOTHUB_DECLARE_HANDLE)
+#undef IOTHUB_DECLARE_HANDLE
+
+ private:
+  HookHandler& handler_;
+};
+
+}  // namespace iothub::hooks

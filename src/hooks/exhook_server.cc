@@ -1,0 +1,140 @@
+#include "hooks/exhook_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace iothub::hooks {
+namespace {
+
+// One tagged event on a completion queue.
+class Call {
+ public:
+  virtual ~Call() = default;
+  virtual void Proceed(bool ok) = 0;
+};
+
+// One unary call of one rpc of one service, from being posted to being answered. When a
+// request arrives, a fresh copy is posted first, so the rpc always has a listener.
+template <typename Service, typename Request, typename Response>
+class UnaryCall final : public Call {
+ public:
+  using RequestFn = void (Service::*)(grpc::ServerContext*, Request*,
+                                      grpc::ServerAsyncResponseWriter<Response>*,
+                                      grpc::CompletionQueue*, grpc::ServerCompletionQueue*, void*);
+
+  UnaryCall(Service* service, RequestFn request_fn, Rpc rpc, grpc::ServerCompletionQueue* cq,
+            ExhookDispatcher* dispatcher, HookMetrics* metrics)
+      : service_(service),
+        request_fn_(request_fn),
+        rpc_(rpc),
+        cq_(cq),
+        dispatcher_(dispatcher),
+        metrics_(metrics),
+        responder_(&context_) {
+    (service_->*request_fn_)(&context_, &request_, &responder_, cq_, cq_, this);
+  }
+
+  void Proceed(bool ok) override {
+    if (answered_ || !ok) {  // finished, or the server is shutting down
+      delete this;
+      return;
+    }
+    new UnaryCall(service_, request_fn_, rpc_, cq_, dispatcher_, metrics_);
+    metrics_->in_flight().Add(1);
+    const auto start = std::chrono::steady_clock::now();
+    Outcome outcome = Outcome::kError;
+    const grpc::Status status = dispatcher_->Handle(request_, &response_, &outcome);
+    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::steady_clock::now() - start)
+                            .count();
+    metrics_->Record(rpc_, outcome, micros);
+    metrics_->in_flight().Add(-1);
+    answered_ = true;
+    if (status.ok()) {
+      responder_.Finish(response_, status, this);
+    } else {
+      responder_.FinishWithError(status, this);
+    }
+  }
+
+ private:
+  Service* service_;
+  RequestFn request_fn_;
+  Rpc rpc_;
+  grpc::ServerCompletionQueue* cq_;
+  ExhookDispatcher* dispatcher_;
+  HookMetrics* metrics_;
+  grpc::ServerContext context_;
+  Request request_;
+  Response response_;
+  grpc::ServerAsyncResponseWriter<Response> responder_;
+  bool answered_ = false;
+};
+
+void Serve(grpc::ServerCompletionQueue* cq) {
+  void* tag = nullptr;
+  bool ok = false;
+  while (cq->Next(&tag, &ok)) static_cast<Call*>(tag)->Proceed(ok);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ExhookServer>> ExhookServer::Start(
+    const ExhookServerOptions& options, ExhookDispatcher& dispatcher, HookMetrics& metrics) {
+  std::unique_ptr<ExhookServer> server(new ExhookServer());
+  server->dispatcher_ = &dispatcher;
+  server->metrics_ = &metrics;
+
+  grpc::ServerBuilder builder;
+  // EMQX's link is plain HTTP/2 or mTLS terminated in front; see docs/deploy.md.
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &server->port_);
+  // Without this, gRPC sets SO_REUSEPORT and a second hub on the same port "starts" and
+  // silently shares the traffic; a port in use must be an error.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  builder.SetMaxSendMessageSize(options.max_message_bytes);
+  builder.RegisterService(&server->v2_);
+  builder.RegisterService(&server->v3_);
+  const int threads =
+      options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  for (int i = 0; i < threads; ++i) server->queues_.push_back(builder.AddCompletionQueue());
+
+  server->server_ = builder.BuildAndStart();
+  if (!server->server_ || server->port_ == 0) {
+    for (auto& cq : server->queues_) cq->Shutdown();
+    return absl::UnavailableError("cannot listen for gRPC on " + options.listen +
+                                  " (address in use or not valid for this host)");
+  }
+  for (auto& cq : server->queues_) server->PostCalls(cq.get(), std::max(1, options.calls_per_method));
+  for (auto& cq : server->queues_) server->threads_.emplace_back(Serve, cq.get());
+  return server;
+}
+
+void ExhookServer::PostCalls(grpc::ServerCompletionQueue* cq, int copies) {
+  namespace v2 = emqx::exhook::v2;
+  namespace v3 = emqx::exhook::v3;
+  for (int i = 0; i < copies; ++i) {
+#define IOTHUB_POST(name, req, resp, hook)                                                     \
+  new UnaryCall<v2::HookProvider::AsyncService, v2::req, v2::resp>(                            \
+      &v2_, &v2::HookProvider::AsyncService::Request##name, Rpc::k##name, cq, dispatcher_,     \
+      metrics_);                                                                               \
+  new UnaryCall<v3::HookProvider::AsyncService, v2::req, v2::resp>(                            \
+      &v3_, &v3::HookProvider::AsyncService::Request##name, Rpc::k##name, cq, dispatcher_,     \
+      metrics_);
+    IOTHUB_EXHOOK_RPCS(IOTHUB_POST)
+#undef IOTHUB_POST
+  }
+}
+
+void ExhookServer::Shutdown(std::chrono::milliseconds grace) {
+  if (stopped_) return;
+  stopped_ = true;
+  server_->Shutdown(std::chrono::system_clock::now() + grace);
+  for (auto& cq : queues_) cq->Shutdown();
+  for (auto& thread : threads_) thread.join();
+}
+
+ExhookServer::~ExhookServer() { Shutdown(); }
+
+}  // namespace iothub::hooks

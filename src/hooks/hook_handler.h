@@ -1,0 +1,32 @@
+// HookHandler: the hub's answers to the broker's hooks, free of any transport. The gRPC
+// layer (exhook_dispatcher) translates protobuf into the views of hook_types.h and calls
+// it; the Mosquitto plugin and the tests reach the same logic through the same calls.
+//
+// Thread-safety: implementations are called concurrently from the server's threads and
+// must not block (no disk, no network): answers come from memory.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "hooks/hook_types.h"
+
+namespace iothub::hooks {
+
+class HookHandler {
+ public:
+  virtual ~HookHandler() = default;
+
+  // The hooks to register (OnProviderLoaded), and a note of which broker loaded us.
+  virtual std::vector<HookSpec> OnProviderLoaded(const BrokerView& broker) = 0;
+
+  virtual Decision Authenticate(const ClientView& client) = 0;
+  virtual Decision Authorize(const ClientView& client, AuthorizeAction action,
+                             std::string_view topic) = 0;
+  virtual PublishOutcome Publish(const MessageView& message) = 0;
+
+  virtual void Connected(const ClientView& client) = 0;
+  virtual void Disconnected(const ClientView& client, std::string_view reason) = 0;
+};
+
+}  // namespace iothub::hooks
