@@ -25,7 +25,8 @@ function(iothub_module_tests)
   add_library(iothub_test_support STATIC ${support})
   target_include_directories(iothub_test_support PUBLIC ${PROJECT_SOURCE_DIR}/tests
                                                         ${PROJECT_SOURCE_DIR}/src)
-  target_link_libraries(iothub_test_support PUBLIC GTest::gtest GTest::gmock iothub_common)
+  target_link_libraries(iothub_test_support PUBLIC GTest::gtest GTest::gmock iothub_common
+                                                   iothub_proto)
   target_compile_definitions(iothub_test_support PUBLIC
     IOTHUB_BINARY_DIR="${PROJECT_BINARY_DIR}" IOTHUB_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   foreach(name ${IOTHUB_MODULES})

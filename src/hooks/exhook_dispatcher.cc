@@ -46,6 +46,8 @@ grpc::Status ExhookDispatcher::Handle(const pb::ProviderLoadedRequest& request,
   const BrokerView broker{.version = request.broker().version(),
                           .sysdescr = request.broker().sysdescr(),
                           .node = request.meta().node()};
+  spdlog::info("provider loaded by broker node '{}' ({} {})", request.meta().node(),
+               request.broker().sysdescr(), request.broker().version());
   for (const HookSpec& spec : handler_.OnProviderLoaded(broker)) {
     pb::HookSpec* out = response->add_hooks();
     out->set_name(spec.name);

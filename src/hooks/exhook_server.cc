@@ -102,7 +102,14 @@ absl::StatusOr<std::unique_ptr<ExhookServer>> ExhookServer::Start(
 
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || server->port_ == 0) {
-    for (auto& cq : server->queues_) cq->Shutdown();
+    server->stopped_ = true;
+    for (auto& cq : server->queues_) {
+      cq->Shutdown();
+      void* tag;
+      bool ok;
+      while (cq->Next(&tag, &ok)) {
+      }
+    }
     return absl::UnavailableError("cannot listen for gRPC on " + options.listen +
                                   " (address in use or not valid for this host)");
   }
