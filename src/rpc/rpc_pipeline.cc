@@ -1,0 +1,204 @@
+#include "rpc/rpc_pipeline.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "rpc/rpc_error.h"
+#include "rpc/rpc_message.h"
+#include "rpc/rpc_topic.h"
+
+namespace iothub::rpc {
+namespace {
+
+using Kind = PublishDecision::Kind;
+
+// Unknown, unbound, revoked and other users' devices look the same to the requester:
+// the reply must not tell whether a device id exists.
+constexpr std::string_view kNotAvailable = "device not available to this user";
+
+PublishDecision Decision(Kind kind, PublishReason reason) { return {kind, reason, {}, {}}; }
+
+PublishReason ReasonFor(RpcErrorCode code) {
+  switch (code) {
+    case RpcErrorCode::kUnknownMethod:
+      return PublishReason::kUnknownMethod;
+    case RpcErrorCode::kInvalidParams:
+      return PublishReason::kInvalidParams;
+    default:
+      return PublishReason::kInvalidRequest;
+  }
+}
+
+}  // namespace
+
+RpcPipeline::RpcPipeline(RpcConfig config, Presence& presence, Metrics& metrics)
+    : config_(std::move(config)),
+      timeout_(std::min(config_.default_timeout, config_.max_timeout)),
+      presence_(presence),
+      metrics_(metrics),
+      pending_(config_.pending),
+      rate_limiter_(config_.rate_limiter),
+      dedupe_(config_.dedupe_capacity) {}
+
+PublishDecision RpcPipeline::OnPublish(const PublishInput& in) {
+  const RpcTopic topic = ParseRpcTopic(in.topic);
+  if (topic.kind == RpcTopicKind::kNone) return Decision(Kind::kPass, PublishReason::kNotRpc);
+  if (auto cached = dedupe_.Get(in.message_id)) {
+    metrics_.DedupeHit();
+    return *std::move(cached);
+  }
+  PublishDecision decision;
+  try {
+    switch (topic.kind) {
+      case RpcTopicKind::kRequest:
+        decision = OnRequest(in, topic.user_id, topic.device_id);
+        break;
+      case RpcTopicKind::kResponse:
+        decision = OnResponse(in, topic.user_id, topic.device_id);
+        break;
+      default:
+        metrics_.Drop(PublishReason::kMalformedTopic);
+        decision = Decision(Kind::kDrop, PublishReason::kMalformedTopic);
+        break;
+    }
+  } catch (const std::exception&) {
+    // Only allocation failure can get here; let the message through unchanged rather than
+    // fail the hook call (EMQX would pass it anyway).
+    return Decision(Kind::kPass, PublishReason::kNotRpc);
+  }
+  dedupe_.Put(in.message_id, decision);
+  return decision;
+}
+
+PublishDecision RpcPipeline::OnRequest(const PublishInput& in, std::string_view user_id,
+                                       std::string_view device_id) {
+  ParsedRequest request = ParseRequest(in.payload, device_id, config_.request_limits);
+  auto refuse = [&](PublishReason reason, const RpcError& error) {
+    metrics_.Request(request.method, reason);
+    return PublishDecision{Kind::kRewrite, reason, ResponseTopic(user_id, device_id),
+                           MakeErrorPayload(request.id, error, in.now_ms)};
+  };
+  if (!request.ok()) return refuse(ReasonFor(request.error->code), *request.error);
+
+  if (in.publisher != nullptr) {
+    const Principal& p = *in.publisher;
+    if (p.kind == PrincipalKind::kDevice || (p.kind == PrincipalKind::kUser && p.id != user_id)) {
+      return refuse(PublishReason::kPublisherNotAllowed,
+                    MakeError(RpcErrorCode::kDeviceUnavailable, std::string(kNotAvailable)));
+    }
+  }
+  const DeviceRecord* device = in.fleet.FindDevice(device_id);
+  PublishReason unavailable = PublishReason::kRequestAccepted;
+  if (device == nullptr) {
+    unavailable = PublishReason::kDeviceUnknown;
+  } else if (device->status == DeviceStatus::kRevoked) {
+    unavailable = PublishReason::kDeviceRevoked;
+  } else if (device->status != DeviceStatus::kBound || device->owner_id != user_id) {
+    unavailable = PublishReason::kDeviceNotBound;
+  }
+  if (unavailable != PublishReason::kRequestAccepted) {
+    return refuse(unavailable,
+                  MakeError(RpcErrorCode::kDeviceUnavailable, std::string(kNotAvailable)));
+  }
+  if (!presence_.IsOnline(device_id)) {
+    return refuse(PublishReason::kDeviceOffline,
+                  MakeError(RpcErrorCode::kDeviceUnavailable, "device offline"));
+  }
+  // A repeat (QoS 1 redelivery, a client retry) is dropped before it costs a token.
+  if (pending_.Contains(device_id, request.id)) {
+    metrics_.Request(request.method, PublishReason::kDuplicateRequest);
+    return Decision(Kind::kDrop, PublishReason::kDuplicateRequest);
+  }
+  const std::uint32_t per_minute = RpcPerMinute(in.fleet, user_id);
+  if (!rate_limiter_.TryAcquire(user_id, per_minute, in.now)) {
+    return refuse(PublishReason::kRateLimited,
+                  MakeError(RpcErrorCode::kRateLimited,
+                            "plan limit: " + std::to_string(per_minute) + " requests per minute"));
+  }
+
+  PendingRequest pending{std::string(device_id), std::move(request.id), std::string(user_id),
+                         std::string(in.from),   *request.method,       in.now,
+                         in.now + timeout_};
+  const InsertResult inserted = pending_.Insert(pending);
+  request.id = std::move(pending.request_id);  // for a possible error reply below
+  switch (inserted) {
+    case InsertResult::kOk:
+      metrics_.pending().Add(1);
+      metrics_.Request(request.method, PublishReason::kRequestAccepted);
+      return Decision(Kind::kPass, PublishReason::kRequestAccepted);
+    case InsertResult::kDuplicate:
+      metrics_.Request(request.method, PublishReason::kDuplicateRequest);
+      return Decision(Kind::kDrop, PublishReason::kDuplicateRequest);
+    case InsertResult::kDeviceFull:
+      return refuse(PublishReason::kPendingDeviceFull,
+                    MakeError(RpcErrorCode::kTooManyPending, "pending: per-device limit reached"));
+    case InsertResult::kUserFull:
+      return refuse(PublishReason::kPendingUserFull,
+                    MakeError(RpcErrorCode::kTooManyPending, "pending: per-user limit reached"));
+    case InsertResult::kTableFull:
+    case InsertResult::kInvalid:
+      break;
+  }
+  return refuse(PublishReason::kPendingTableFull,
+                MakeError(RpcErrorCode::kTooManyPending, "pending: hub limit reached"));
+}
+
+PublishDecision RpcPipeline::OnResponse(const PublishInput& in, std::string_view user_id,
+                                        std::string_view device_id) {
+  auto drop = [&](PublishReason reason) {
+    metrics_.Drop(reason);
+    return Decision(Kind::kDrop, reason);
+  };
+  if (in.publisher == nullptr || in.publisher->kind != PrincipalKind::kDevice ||
+      in.publisher->id != device_id) {
+    return drop(PublishReason::kResponseNotFromDevice);
+  }
+  auto response = ParseResponse(in.payload, config_.response_limits);
+  if (!response.ok()) return drop(PublishReason::kResponseMalformed);
+
+  const TakeResult taken = pending_.Take(device_id, response->id, user_id, in.now);
+  switch (taken.status) {
+    case TakeStatus::kTaken:
+      metrics_.pending().Add(-1);
+      metrics_.Response(taken.method, response->is_error, in.now - taken.sent_at);
+      presence_.Touch(device_id, in.now_ms);
+      return Decision(Kind::kPass, PublishReason::kResponseAccepted);
+    case TakeStatus::kUnknown:
+      return drop(PublishReason::kResponseUnknownId);
+    case TakeStatus::kExpired:
+      return drop(PublishReason::kResponseLate);
+    case TakeStatus::kAlreadyAnswered:
+      return drop(PublishReason::kResponseDuplicate);
+    case TakeStatus::kUserMismatch:
+      return drop(PublishReason::kResponseWrongUser);
+  }
+  return drop(PublishReason::kResponseUnknownId);
+}
+
+std::vector<TimeoutNotice> RpcPipeline::SweepTimeouts(SteadyTime now, UnixMillis now_ms) {
+  std::vector<PendingRequest> expired = pending_.SweepExpired(now);
+  std::vector<TimeoutNotice> notices;
+  notices.reserve(expired.size());
+  const RpcError timeout = MakeError(RpcErrorCode::kTimeout);
+  for (PendingRequest& r : expired) {
+    metrics_.Timeout(r.method);
+    metrics_.pending().Add(-1);
+    notices.push_back(
+        {ResponseTopic(r.user_id, r.device_id), MakeErrorPayload(r.request_id, timeout, now_ms),
+         std::move(r.requester_clientid), std::move(r.device_id), std::move(r.request_id)});
+  }
+  return notices;
+}
+
+std::uint32_t RpcPipeline::RpcPerMinute(const FleetSnapshot& fleet,
+                                        std::string_view user_id) const {
+  if (const UserRecord* user = fleet.FindUser(user_id)) {
+    for (const Plan& plan : config_.plans) {
+      if (plan.name == user->plan) return plan.rpc_per_minute;
+    }
+  }
+  return config_.default_rpc_per_minute;
+}
+
+}  // namespace iothub::rpc

@@ -1,0 +1,106 @@
+// RpcPipeline: the hub's part in message.publish for RPC topics. EMQX hands every
+// request and reply to the hub before routing; the pipeline
+//  - validates a request (rpc_message.h), checks the device (exists, bound to the
+//    topic's user, not revoked, online), the user's plan rate limit and the pending
+//    table's room; a good request becomes pending and passes, a bad one is rewritten at
+//    once into an error reply on the requester's response topic, and a repeat of an id
+//    still pending for the device is dropped;
+//  - passes a reply only from the topic's own device, for an id pending for that device
+//    and user, in time, once; anything else is dropped with a distinct reason;
+//  - passes every other topic untouched.
+// A repeated hook call with the same Message.id gets the first call's decision again,
+// with no second side effect. SweepTimeouts() turns expired requests into -32000 replies
+// for the caller to publish.
+//
+// Thread-safe: call OnPublish and SweepTimeouts from any threads. State lives in sharded
+// tables; the fleet snapshot is passed in per call and only read.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/metrics.h"
+#include "model/fleet_snapshot.h"
+#include "model/plan.h"
+#include "model/principal.h"
+#include "rpc/dedupe_cache.h"
+#include "rpc/pending_table.h"
+#include "rpc/presence.h"
+#include "rpc/publish_decision.h"
+#include "rpc/rate_limiter.h"
+#include "rpc/rpc_metrics.h"
+#include "rpc/strict_json.h"
+
+namespace iothub::rpc {
+
+struct RpcConfig {
+  std::chrono::milliseconds default_timeout{5000};  // deadline of a request
+  std::chrono::milliseconds max_timeout{30000};     // cap on default_timeout
+  JsonLimits request_limits;                        // 10240 bytes, depth 32
+  JsonLimits response_limits;                       // contract: the same 10 KB
+  PendingLimits pending;
+  RateLimiterOptions rate_limiter;
+  std::vector<Plan> plans;                    // by name; a user's plan is looked up here
+  std::uint32_t default_rpc_per_minute = 60;  // for a plan name not in `plans`
+  std::size_t dedupe_capacity = 16384;        // Message.ids remembered
+};
+
+// One message.publish, borrowed from the hook call.
+struct PublishInput {
+  std::string_view message_id;  // EMQX Message.id; may be repeated
+  std::string_view topic;
+  std::string_view payload;
+  std::uint32_t qos = 0;
+  std::string_view from;                 // the publisher's clientid
+  const Principal* publisher = nullptr;  // nullptr: unknown (e.g. EMQX's HTTP API)
+  const FleetSnapshot& fleet;
+  SteadyTime now;         // deadlines and round trips
+  UnixMillis now_ms = 0;  // `timestamp` of error replies
+};
+
+// An error reply to publish for a request that got no answer in time.
+struct TimeoutNotice {
+  std::string topic;    // users/{u}/devices/{d}/rpc/response
+  std::string payload;  // {"id":..,"error":{"code":-32000,"message":"Request timeout"},..}
+  std::string requester_clientid;
+  std::string device_id;
+  std::string request_id;
+};
+
+class RpcPipeline {
+ public:
+  // `presence` and `metrics` must outlive the pipeline.
+  RpcPipeline(RpcConfig config, Presence& presence, Metrics& metrics);
+  RpcPipeline(const RpcPipeline&) = delete;
+  RpcPipeline& operator=(const RpcPipeline&) = delete;
+
+  // Decides one message.publish. Never throws; never blocks beyond shard mutexes.
+  PublishDecision OnPublish(const PublishInput& in);
+
+  // Removes requests whose deadline passed and returns the replies owed to their
+  // requesters. Call periodically (e.g. every 100-250 ms).
+  std::vector<TimeoutNotice> SweepTimeouts(SteadyTime now, UnixMillis now_ms);
+
+  std::size_t pending() const { return pending_.pending(); }
+
+ private:
+  PublishDecision OnRequest(const PublishInput& in, std::string_view user_id,
+                            std::string_view device_id);
+  PublishDecision OnResponse(const PublishInput& in, std::string_view user_id,
+                             std::string_view device_id);
+  std::uint32_t RpcPerMinute(const FleetSnapshot& fleet, std::string_view user_id) const;
+
+  const RpcConfig config_;
+  const std::chrono::milliseconds timeout_;
+  Presence& presence_;
+  RpcMetrics metrics_;
+  PendingTable pending_;
+  RateLimiter rate_limiter_;
+  DedupeCache dedupe_;
+};
+
+}  // namespace iothub::rpc
