@@ -12,23 +12,18 @@
 // Thread-safety: stateless besides the handler, which must be thread-safe.
 #pragma once
 
-#include <grpcpp/support/status.h>
-
-#include "exhook.pb.h"
+#include "hooks/exhook_service.h"
 #include "hooks/hook_handler.h"
-#include "hooks/hook_metrics.h"
 
 namespace iothub::hooks {
 
-namespace pb = ::emqx::exhook::v2;
-
-class ExhookDispatcher {
+class ExhookDispatcher final : public ExhookService {
  public:
   explicit ExhookDispatcher(HookHandler& handler) : handler_(handler) {}
 
-  // One overload per rpc; `outcome` receives the metric label of the answer.
+  // ExhookService
 #define IOTHUB_DECLARE_HANDLE(name, req, resp, hook) \
-  grpc::Status Handle(const pb::req& request, pb::resp* response, Outcome* outcome);
+  grpc::Status Handle(const pb::req& request, pb::resp* response, Outcome* outcome) override;
   IOTHUB_EXHOOK_RPCS(IOTHUB_DECLARE_HANDLE)
 #undef IOTHUB_DECLARE_HANDLE
 

@@ -24,12 +24,12 @@ class UnaryCall final : public Call {
                                       grpc::CompletionQueue*, grpc::ServerCompletionQueue*, void*);
 
   UnaryCall(Service* service, RequestFn request_fn, Rpc rpc, grpc::ServerCompletionQueue* cq,
-            ExhookDispatcher* dispatcher, HookMetrics* metrics)
+            ExhookService* handler, HookMetrics* metrics)
       : service_(service),
         request_fn_(request_fn),
         rpc_(rpc),
         cq_(cq),
-        dispatcher_(dispatcher),
+        handler_(handler),
         metrics_(metrics),
         responder_(&context_) {
     (service_->*request_fn_)(&context_, &request_, &responder_, cq_, cq_, this);
@@ -40,11 +40,11 @@ class UnaryCall final : public Call {
       delete this;
       return;
     }
-    new UnaryCall(service_, request_fn_, rpc_, cq_, dispatcher_, metrics_);
+    new UnaryCall(service_, request_fn_, rpc_, cq_, handler_, metrics_);
     metrics_->in_flight().Add(1);
     const auto start = std::chrono::steady_clock::now();
     Outcome outcome = Outcome::kError;
-    const grpc::Status status = dispatcher_->Handle(request_, &response_, &outcome);
+    const grpc::Status status = handler_->Handle(request_, &response_, &outcome);
     const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                             std::chrono::steady_clock::now() - start)
                             .count();
@@ -63,7 +63,7 @@ class UnaryCall final : public Call {
   RequestFn request_fn_;
   Rpc rpc_;
   grpc::ServerCompletionQueue* cq_;
-  ExhookDispatcher* dispatcher_;
+  ExhookService* handler_;
   HookMetrics* metrics_;
   grpc::ServerContext context_;
   Request request_;
@@ -81,9 +81,9 @@ void Serve(grpc::ServerCompletionQueue* cq) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ExhookServer>> ExhookServer::Start(
-    const ExhookServerOptions& options, ExhookDispatcher& dispatcher, HookMetrics& metrics) {
+    const ExhookServerOptions& options, ExhookService& service, HookMetrics& metrics) {
   std::unique_ptr<ExhookServer> server(new ExhookServer());
-  server->dispatcher_ = &dispatcher;
+  server->service_ = &service;
   server->metrics_ = &metrics;
 
   grpc::ServerBuilder builder;
@@ -124,10 +124,10 @@ void ExhookServer::PostCalls(grpc::ServerCompletionQueue* cq, int copies) {
   for (int i = 0; i < copies; ++i) {
 #define IOTHUB_POST(name, req, resp, hook)                                                     \
   new UnaryCall<v2::HookProvider::AsyncService, v2::req, v2::resp>(                            \
-      &v2_, &v2::HookProvider::AsyncService::Request##name, Rpc::k##name, cq, dispatcher_,     \
+      &v2_, &v2::HookProvider::AsyncService::Request##name, Rpc::k##name, cq, service_,     \
       metrics_);                                                                               \
   new UnaryCall<v3::HookProvider::AsyncService, v2::req, v2::resp>(                            \
-      &v3_, &v3::HookProvider::AsyncService::Request##name, Rpc::k##name, cq, dispatcher_,     \
+      &v3_, &v3::HookProvider::AsyncService::Request##name, Rpc::k##name, cq, service_,     \
       metrics_);
     IOTHUB_EXHOOK_RPCS(IOTHUB_POST)
 #undef IOTHUB_POST

@@ -1,5 +1,6 @@
 // ExhookServer: the gRPC server EMQX connects to. It serves emqx.exhook.v2.HookProvider
-// and emqx.exhook.v3.HookProvider on one port, both backed by one ExhookDispatcher.
+// and emqx.exhook.v3.HookProvider on one port, both backed by one ExhookService
+// (the hub's ExhookDispatcher, or the benchmark's do-nothing baseline).
 //
 // Built on gRPC's completion-queue API with one queue and one thread per core: measured
 // here, a do-nothing server costs about 59-68 us of CPU per call this way against 63-76 us
@@ -19,7 +20,7 @@
 #include "absl/status/statusor.h"
 #include "exhook.grpc.pb.h"
 #include "exhook_v3.grpc.pb.h"
-#include "hooks/exhook_dispatcher.h"
+#include "hooks/exhook_service.h"
 #include "hooks/hook_metrics.h"
 
 namespace iothub::hooks {
@@ -35,7 +36,7 @@ class ExhookServer {
  public:
   // Binds and starts serving; an error names the address when it cannot listen.
   static absl::StatusOr<std::unique_ptr<ExhookServer>> Start(const ExhookServerOptions& options,
-                                                             ExhookDispatcher& dispatcher,
+                                                             ExhookService& service,
                                                              HookMetrics& metrics);
   ~ExhookServer();
 
@@ -54,7 +55,7 @@ class ExhookServer {
   std::unique_ptr<grpc::Server> server_;
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;
   std::vector<std::thread> threads_;
-  ExhookDispatcher* dispatcher_ = nullptr;
+  ExhookService* service_ = nullptr;
   HookMetrics* metrics_ = nullptr;
   int port_ = 0;
   bool stopped_ = false;
