@@ -1,0 +1,201 @@
+#include "store/sqlite_store.h"
+
+#include <filesystem>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "store/schema.h"
+#include "store/status_macros.h"
+#include "store/transaction.h"
+
+namespace iothub::store {
+namespace {
+
+const absl::Status& StatusOf(const absl::Status& status) { return status; }
+template <typename T>
+absl::Status StatusOf(const absl::StatusOr<T>& result) {
+  return result.status();
+}
+
+// Pragmas every connection needs; journal_mode is persistent but cheap to re-assert.
+absl::Status Configure(Database& db) {
+  absl::StatusOr<Statement> wal = db.Prepare("PRAGMA journal_mode = WAL");
+  if (!wal.ok()) return wal.status();
+  absl::StatusOr<bool> row = wal->Step();
+  if (!row.ok()) return row.status();
+  if (!*row || wal->ColumnTextView(0) != "wal") {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot use WAL journal mode (got '",
+                     Sv(*row ? wal->ColumnTextView(0) : std::string_view()),
+                     "'); is the path on a local file system?"));
+  }
+  return db.Execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON");
+}
+
+// A path "dir/hub.db": make sure dir exists.
+absl::Status CreateParentDirectory(const std::string& path) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (parent.empty()) return absl::OkStatus();
+  std::error_code error;
+  std::filesystem::create_directories(parent, error);
+  if (error) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create directory ", parent.string(), ": ", error.message()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
+  if (absl::Status s = CreateParentDirectory(path); !s.ok()) return s;
+
+  absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(path, kBusyTimeoutMs);
+  if (!db.ok()) return db.status();
+  if (absl::Status s = Configure(**db); !s.ok()) return s;
+  if (absl::StatusOr<int> v = Migrate(**db, StoreMigrations()); !v.ok()) return v.status();
+
+  // The reader opens after migrating, so it never sees a half-built schema.
+  absl::StatusOr<std::unique_ptr<Database>> read_db = Database::Open(path, kBusyTimeoutMs);
+  if (!read_db.ok()) return read_db.status();
+  if (absl::Status s = Configure(**read_db); !s.ok()) return s;
+  if (absl::Status s = (*read_db)->Execute("PRAGMA query_only = ON"); !s.ok()) return s;
+
+  return std::unique_ptr<SqliteStore>(new SqliteStore(*std::move(db), *std::move(read_db)));
+}
+
+SqliteStore::SqliteStore(std::unique_ptr<Database> db, std::unique_ptr<Database> read_db)
+    : db_(std::move(db)), ops_(*db_), read_db_(std::move(read_db)), read_ops_(*read_db_) {}
+
+template <typename Op>
+auto SqliteStore::Write(Op op) -> decltype(op(std::declval<ConnectionStore&>())) {
+  if (transaction_owner_.load() == std::this_thread::get_id()) {
+    // Re-entered from a RunInTransaction body on this thread: join. Each
+    // ConnectionStore call is atomic by itself, so a failure leaves nothing behind.
+    return op(ops_);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  Transaction transaction(*db_);
+  if (absl::Status s = transaction.Begin(); !s.ok()) return s;
+  struct OwnerScope {  // marks this thread as the owner while `op` runs
+    std::atomic<std::thread::id>& owner;
+    explicit OwnerScope(std::atomic<std::thread::id>& o) : owner(o) {
+      owner.store(std::this_thread::get_id());
+    }
+    ~OwnerScope() { owner.store(std::thread::id()); }
+  };
+  auto result = [&] {
+    OwnerScope scope(transaction_owner_);
+    return op(ops_);
+  }();
+  if (!StatusOf(result).ok()) return result;  // ~Transaction rolls back
+  if (absl::Status s = transaction.Commit(); !s.ok()) return s;
+  return result;
+}
+
+template <typename Op>
+auto SqliteStore::Read(Op op) -> decltype(op(std::declval<ConnectionStore&>())) {
+  if (transaction_owner_.load() == std::this_thread::get_id()) return op(ops_);
+  std::lock_guard<std::mutex> lock(mu_);
+  return op(ops_);
+}
+
+absl::Status SqliteStore::RunInTransaction(const std::function<absl::Status(Store&)>& body) {
+  return Write([&](ConnectionStore& ops) { return ops.RunInTransaction(body); });
+}
+
+absl::Status SqliteStore::CreateDevice(const Device& device) {
+  return Write([&](ConnectionStore& ops) { return ops.CreateDevice(device); });
+}
+absl::StatusOr<Device> SqliteStore::GetDevice(std::string_view id) {
+  return Read([&](ConnectionStore& ops) { return ops.GetDevice(id); });
+}
+absl::StatusOr<std::vector<Device>> SqliteStore::ListDevices(
+    std::int64_t offset, std::int64_t limit, std::optional<std::string_view> owner_id) {
+  return Read([&](ConnectionStore& ops) { return ops.ListDevices(offset, limit, owner_id); });
+}
+absl::StatusOr<std::int64_t> SqliteStore::CountDevices(std::optional<std::string_view> owner_id) {
+  return Read([&](ConnectionStore& ops) { return ops.CountDevices(owner_id); });
+}
+absl::Status SqliteStore::UpdateDevice(const Device& device) {
+  return Write([&](ConnectionStore& ops) { return ops.UpdateDevice(device); });
+}
+absl::Status SqliteStore::TouchLastSeen(std::span<const LastSeen> batch) {
+  return Write([&](ConnectionStore& ops) { return ops.TouchLastSeen(batch); });
+}
+
+absl::Status SqliteStore::InsertCertificate(const Certificate& certificate) {
+  return Write([&](ConnectionStore& ops) { return ops.InsertCertificate(certificate); });
+}
+absl::StatusOr<Certificate> SqliteStore::GetCertificateByFingerprint(std::string_view fingerprint) {
+  return Read([&](ConnectionStore& ops) { return ops.GetCertificateByFingerprint(fingerprint); });
+}
+absl::StatusOr<Certificate> SqliteStore::GetCurrentCertificate(std::string_view device_id) {
+  return Read([&](ConnectionStore& ops) { return ops.GetCurrentCertificate(device_id); });
+}
+absl::StatusOr<std::vector<Certificate>> SqliteStore::ListCertificatesOfDevice(
+    std::string_view device_id) {
+  return Read([&](ConnectionStore& ops) { return ops.ListCertificatesOfDevice(device_id); });
+}
+absl::Status SqliteStore::RevokeCertificate(std::string_view fingerprint, std::string_view reason,
+                                            UnixMillis at) {
+  return Write(
+      [&](ConnectionStore& ops) { return ops.RevokeCertificate(fingerprint, reason, at); });
+}
+absl::StatusOr<std::int64_t> SqliteStore::RevokeCertificatesOfDevice(std::string_view device_id,
+                                                                     std::string_view reason,
+                                                                     UnixMillis at) {
+  return Write(
+      [&](ConnectionStore& ops) { return ops.RevokeCertificatesOfDevice(device_id, reason, at); });
+}
+absl::StatusOr<std::vector<RevokedCertificate>> SqliteStore::ListRevokedCertificates() {
+  return Read([&](ConnectionStore& ops) { return ops.ListRevokedCertificates(); });
+}
+
+absl::Status SqliteStore::CreateUser(const User& user) {
+  return Write([&](ConnectionStore& ops) { return ops.CreateUser(user); });
+}
+absl::StatusOr<User> SqliteStore::GetUser(std::string_view id) {
+  return Read([&](ConnectionStore& ops) { return ops.GetUser(id); });
+}
+absl::StatusOr<User> SqliteStore::GetUserByEmail(std::string_view email) {
+  return Read([&](ConnectionStore& ops) { return ops.GetUserByEmail(email); });
+}
+absl::StatusOr<User> SqliteStore::GetUserBySubject(std::string_view subject) {
+  return Read([&](ConnectionStore& ops) { return ops.GetUserBySubject(subject); });
+}
+absl::StatusOr<std::vector<User>> SqliteStore::ListUsers(std::int64_t offset, std::int64_t limit) {
+  return Read([&](ConnectionStore& ops) { return ops.ListUsers(offset, limit); });
+}
+absl::StatusOr<std::int64_t> SqliteStore::CountUsers() {
+  return Read([&](ConnectionStore& ops) { return ops.CountUsers(); });
+}
+absl::Status SqliteStore::UpdateUser(const User& user) {
+  return Write([&](ConnectionStore& ops) { return ops.UpdateUser(user); });
+}
+absl::Status SqliteStore::DeleteUser(std::string_view id) {
+  return Write([&](ConnectionStore& ops) { return ops.DeleteUser(id); });
+}
+
+absl::Status SqliteStore::AppendAudit(const AuditEntry& entry) {
+  return Write([&](ConnectionStore& ops) { return ops.AppendAudit(entry); });
+}
+absl::StatusOr<std::vector<AuditEntry>> SqliteStore::ListAudit(std::int64_t limit) {
+  return Read([&](ConnectionStore& ops) { return ops.ListAudit(limit); });
+}
+
+absl::StatusOr<std::shared_ptr<FleetSnapshot>> SqliteStore::LoadFleet() {
+  // Inside a transaction: read through it, so the body sees its own changes.
+  if (transaction_owner_.load() == std::this_thread::get_id()) return ops_.LoadFleet();
+  std::lock_guard<std::mutex> lock(read_mu_);
+  return read_ops_.LoadFleet();
+}
+
+absl::StatusOr<std::int64_t> SqliteStore::DataVersion() {
+  // On the write connection: the reader would also count this store's own commits.
+  return Read([&](ConnectionStore& ops) { return ops.DataVersion(); });
+}
+
+}  // namespace iothub::store

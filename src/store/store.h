@@ -1,0 +1,151 @@
+// Store: the hub's persistent state (devices, certificates, users, audit log) behind an
+// abstract interface, so that another backend can be added later. SqliteStore
+// (sqlite_store.h) is the implementation.
+//
+// Thread-safety: implementations must be safe to call from several threads.
+//
+// Errors are values, never exceptions: NotFound for a missing row, AlreadyExists for a
+// unique key taken (nothing written), FailedPrecondition for a broken reference or a
+// refused state change, InvalidArgument for a value the schema rejects, Unavailable when
+// the database stayed locked by another process, Internal for anything else.
+//
+// Atomicity: every mutating call is atomic on its own. To make several calls (a change
+// and its audit row) commit together, run them in RunInTransaction on the Store& it
+// passes to the body.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "model/certificate.h"
+#include "model/device.h"
+#include "model/fleet_snapshot.h"
+#include "model/user.h"
+
+namespace iothub::store {
+
+// One append-only audit row: who did what to which object.
+struct AuditEntry {
+  std::int64_t seq = 0;  // assigned by the store; ignored by AppendAudit
+  UnixMillis at = 0;
+  std::string actor;   // user id, "cli", "system", ...
+  std::string action;  // "device.create", "certificate.revoke", ...
+  std::string target;  // the object's id
+  std::string details_json = "{}";
+};
+
+// A device seen at a time (batched by the hooks, written with TouchLastSeen).
+struct LastSeen {
+  std::string device_id;
+  UnixMillis at = 0;
+};
+
+// A CRL entry.
+struct RevokedCertificate {
+  std::string serial_number;
+  UnixMillis revoked_at = 0;
+};
+
+// The revocation reason InsertCertificate gives to the certificates a new one replaces.
+inline constexpr std::string_view kSupersededReason = "superseded";
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- Transactions ---
+  // Runs `body` in one write transaction and commits if it returns OK; otherwise (or if
+  // the commit fails) rolls everything back and returns the error. Calls made on the
+  // Store& passed to `body` -- and nested RunInTransaction calls -- join the
+  // transaction. Blocks other writers of this store until it ends; keep bodies short.
+  // Note: a failed call inside the body leaves nothing behind even if the body ignores
+  // the error and commits.
+  virtual absl::Status RunInTransaction(const std::function<absl::Status(Store&)>& body) = 0;
+
+  // --- Devices ---
+  // AlreadyExists when the id is taken; FailedPrecondition when owner_id names no user.
+  virtual absl::Status CreateDevice(const Device& device) = 0;
+  virtual absl::StatusOr<Device> GetDevice(std::string_view id) = 0;
+  // Devices ordered by (created_at, id); only those of `owner_id` when given.
+  virtual absl::StatusOr<std::vector<Device>> ListDevices(
+      std::int64_t offset, std::int64_t limit, std::optional<std::string_view> owner_id) = 0;
+  virtual absl::StatusOr<std::int64_t> CountDevices(std::optional<std::string_view> owner_id) = 0;
+  // How many devices `user_id` owns (plan limits); same as CountDevices(user_id).
+  absl::StatusOr<std::int64_t> CountDevicesOwnedBy(std::string_view user_id) {
+    return CountDevices(user_id);
+  }
+  // Replaces every column but id and created_at. NotFound for an unknown id.
+  virtual absl::Status UpdateDevice(const Device& device) = 0;
+  // Sets last_seen_at of each device, in one transaction. Unknown ids are skipped, and a
+  // time never moves last_seen_at backwards.
+  virtual absl::Status TouchLastSeen(std::span<const LastSeen> batch) = 0;
+
+  // --- Certificates ---
+  // Fingerprints are accepted in any case with or without colons, and stored and
+  // returned in the canonical uppercase colon form (InvalidArgument if not 32 bytes).
+  //
+  // Current-certificate rule: a device has at most one unrevoked certificate. Inserting
+  // an unrevoked certificate revokes the device's other unrevoked ones with reason
+  // "superseded" at the new certificate's created_at, in the same transaction.
+  // AlreadyExists for a taken id, fingerprint or serial; FailedPrecondition for an
+  // unknown device.
+  virtual absl::Status InsertCertificate(const Certificate& certificate) = 0;
+  virtual absl::StatusOr<Certificate> GetCertificateByFingerprint(std::string_view fingerprint) = 0;
+  // The device's unrevoked certificate (newest if, against the rule, there are several);
+  // NotFound when it has none.
+  virtual absl::StatusOr<Certificate> GetCurrentCertificate(std::string_view device_id) = 0;
+  // All of a device's certificates, newest first.
+  virtual absl::StatusOr<std::vector<Certificate>> ListCertificatesOfDevice(
+      std::string_view device_id) = 0;
+  // NotFound for an unknown fingerprint. Revoking a revoked certificate is a no-op that
+  // keeps the first time and reason.
+  virtual absl::Status RevokeCertificate(std::string_view fingerprint, std::string_view reason,
+                                         UnixMillis at) = 0;
+  // Revokes the device's unrevoked certificates; returns how many.
+  virtual absl::StatusOr<std::int64_t> RevokeCertificatesOfDevice(std::string_view device_id,
+                                                                  std::string_view reason,
+                                                                  UnixMillis at) = 0;
+  // Every revoked certificate, ordered by revoked_at, for the CRL.
+  virtual absl::StatusOr<std::vector<RevokedCertificate>> ListRevokedCertificates() = 0;
+
+  // --- Users ---
+  // AlreadyExists when the id, the email (ASCII case-insensitive) or a non-empty subject
+  // is taken. An empty subject means "none" and never collides.
+  virtual absl::Status CreateUser(const User& user) = 0;
+  virtual absl::StatusOr<User> GetUser(std::string_view id) = 0;
+  virtual absl::StatusOr<User> GetUserByEmail(std::string_view email) = 0;
+  virtual absl::StatusOr<User> GetUserBySubject(std::string_view subject) = 0;
+  // Users ordered by (created_at, id).
+  virtual absl::StatusOr<std::vector<User>> ListUsers(std::int64_t offset, std::int64_t limit) = 0;
+  virtual absl::StatusOr<std::int64_t> CountUsers() = 0;
+  // Replaces every column but id and created_at. NotFound for an unknown id.
+  virtual absl::Status UpdateUser(const User& user) = 0;
+  // Delete rule: refused with FailedPrecondition while the user owns any device (the
+  // caller unbinds them first, with their own audit rows); NotFound for an unknown id.
+  virtual absl::Status DeleteUser(std::string_view id) = 0;
+
+  // --- Audit log (append-only) ---
+  virtual absl::Status AppendAudit(const AuditEntry& entry) = 0;
+  // The newest `limit` entries, newest first.
+  virtual absl::StatusOr<std::vector<AuditEntry>> ListAudit(std::int64_t limit) = 0;
+
+  // --- Hot-path snapshot and change detection ---
+  // A consistent picture of all devices, certificates and users (one scan per table).
+  // Each device's current_fingerprint/has_certificate come from its current certificate.
+  virtual absl::StatusOr<std::shared_ptr<FleetSnapshot>> LoadFleet() = 0;
+  // A number that changes when another connection -- another process such as the CLI,
+  // or another Store on the same file -- commits. Writes through this store do not
+  // change it (their caller already knows). Cheap: poll it, reload on change.
+  virtual absl::StatusOr<std::int64_t> DataVersion() = 0;
+};
+
+}  // namespace iothub::store
