@@ -1,0 +1,27 @@
+// Certificate fingerprints (contract section 4): SHA-256 over the certificate's DER,
+// shown as uppercase colon-separated hex (AB:CD:...), accepted in any case with or
+// without colons. Stateless functions; thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "model/fleet_snapshot.h"
+
+namespace iothub::crypto {
+
+using ::iothub::Fingerprint;
+
+// SHA-256 of `der` (the bytes exactly as given; nothing is parsed).
+Fingerprint Sha256Fingerprint(std::string_view der);
+
+// "AB:CD:...:EF": 32 uppercase hex pairs joined by colons (95 characters), the same
+// text `openssl x509 -fingerprint -sha256` prints after "sha256 Fingerprint=".
+std::string FormatFingerprint(const Fingerprint& fingerprint);
+
+// Accepts 64 hex digits in any case, either run together or with a colon between every
+// pair (and nowhere else). Returns InvalidArgument for anything else.
+absl::StatusOr<Fingerprint> ParseFingerprint(std::string_view text);
+
+}  // namespace iothub::crypto
