@@ -1,0 +1,110 @@
+#include "auth/device_authenticator.h"
+
+#include <gtest/gtest.h>
+
+#include "crypto/base64.h"
+#include "support/temp_dir.h"
+
+namespace iothub::auth {
+namespace {
+
+constexpr UnixMillis kNow = 1'800'000'000'000;
+constexpr int kDays = 30;
+
+class DeviceAuthenticatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto ca = crypto::CertificateAuthority::Create(dir_.path() / "ca", kNow);
+    ASSERT_TRUE(ca.ok()) << ca.status();
+    ca_ = std::make_unique<crypto::CertificateAuthority>(std::move(*ca));
+    auto issued = ca_->IssueClientCertificate("device-d1", kDays, kNow);
+    ASSERT_TRUE(issued.ok());
+    cert_ = issued->certificate;
+    Register(cert_, /*revoked=*/false, DeviceStatus::kBound);
+  }
+
+  void Register(const crypto::IssuedCertificate& cert, bool revoked, DeviceStatus status) {
+    fleet_ = FleetSnapshot();
+    fleet_.AddDevice({.id = "d1", .owner_id = "u1", .status = status,
+                      .current_fingerprint = cert.fingerprint, .has_certificate = true});
+    fleet_.AddCertificate(cert.fingerprint, {.device_id = "d1", .valid_from = cert.valid_from,
+                                             .valid_to = cert.valid_to, .revoked = revoked});
+  }
+
+  AuthResult Auth(std::string_view clientid, std::string_view username,
+                  UnixMillis now = kNow, DeviceAuthOptions options = {}) {
+    return DeviceAuthenticator(*ca_, options).Authenticate(clientid, username, fleet_, now);
+  }
+
+  std::string Username(const crypto::IssuedCertificate& cert) { return crypto::Base64Encode(cert.der); }
+
+  testing::TempDir dir_;
+  std::unique_ptr<crypto::CertificateAuthority> ca_;
+  crypto::IssuedCertificate cert_;
+  FleetSnapshot fleet_;
+};
+
+// The registered, current certificate of a device admits it as that device and owner.
+TEST_F(DeviceAuthenticatorTest, AdmitsRegisteredCertificate) {
+  const AuthResult result = Auth("d1", Username(cert_));
+  ASSERT_TRUE(result.admitted()) << result.reason;
+  EXPECT_EQ(result.principal->kind, PrincipalKind::kDevice);
+  EXPECT_EQ(result.principal->id, "d1");
+  EXPECT_EQ(result.principal->owner_id, "u1");
+  EXPECT_EQ(result.principal->clientid, "d1");
+}
+
+// Each way a certificate can be wrong is refused with its own reason.
+TEST_F(DeviceAuthenticatorTest, RefusesWithDistinctReasons) {
+  EXPECT_EQ(Auth("d1", "").reason, "no client certificate");
+  EXPECT_EQ(Auth("d1", "!!!not base64!!!").reason, "username is not a base64 DER certificate");
+  EXPECT_EQ(Auth("d1", std::string(64 * 1024, 'A')).reason,
+            "username is not a base64 DER certificate");
+  EXPECT_EQ(Auth("d1", "-----BEGIN CERTIFICATE-----\n" + Username(cert_)).reason,
+            "username is not a base64 DER certificate");
+  EXPECT_EQ(Auth("d1", crypto::Base64Encode("garbage bytes")).reason, "not a certificate");
+  EXPECT_EQ(Auth("other", Username(cert_)).reason,
+            "clientid does not match the certificate's device");
+  EXPECT_EQ(Auth("d1", Username(cert_), cert_.valid_to + 1).reason, "certificate expired");
+  EXPECT_EQ(Auth("d1", Username(cert_), cert_.valid_from - 1).reason, "certificate not yet valid");
+
+  // A certificate of the same CA that the registry does not know.
+  auto stranger = ca_->IssueClientCertificate("device-d2", kDays, kNow);
+  ASSERT_TRUE(stranger.ok());
+  EXPECT_EQ(Auth("d2", Username(stranger->certificate)).reason, "certificate not registered");
+
+  // A certificate of another CA.
+  testing::TempDir other_dir;
+  auto other_ca = crypto::CertificateAuthority::Create(other_dir.path(), kNow);
+  ASSERT_TRUE(other_ca.ok());
+  auto foreign = other_ca->IssueClientCertificate("device-d1", kDays, kNow);
+  ASSERT_TRUE(foreign.ok());
+  EXPECT_EQ(Auth("d1", Username(foreign->certificate)).reason,
+            "certificate not issued by the hub's CA");
+}
+
+// A revoked certificate, a revoked device and a superseded certificate are refused.
+TEST_F(DeviceAuthenticatorTest, RevocationAndSupersession) {
+  Register(cert_, /*revoked=*/true, DeviceStatus::kBound);
+  EXPECT_EQ(Auth("d1", Username(cert_)).reason, "certificate revoked");
+  Register(cert_, /*revoked=*/false, DeviceStatus::kRevoked);
+  EXPECT_EQ(Auth("d1", Username(cert_)).reason, "device revoked");
+
+  auto newer = ca_->IssueClientCertificate("device-d1", kDays, kNow);
+  ASSERT_TRUE(newer.ok());
+  Register(newer->certificate, false, DeviceStatus::kBound);
+  fleet_.AddCertificate(cert_.fingerprint, {.device_id = "d1", .valid_from = cert_.valid_from,
+                                            .valid_to = cert_.valid_to, .revoked = false});
+  EXPECT_EQ(Auth("d1", Username(cert_)).reason, "certificate superseded by a newer one");
+  EXPECT_TRUE(Auth("d1", Username(newer->certificate)).admitted());
+}
+
+// With the clientid check relaxed, any clientid is admitted as the certificate's device.
+TEST_F(DeviceAuthenticatorTest, ClientIdCheckCanBeRelaxed) {
+  const AuthResult result = Auth("anything", Username(cert_), kNow, {.require_clientid_match = false});
+  ASSERT_TRUE(result.admitted());
+  EXPECT_EQ(result.principal->id, "d1");
+}
+
+}  // namespace
+}  // namespace iothub::auth
