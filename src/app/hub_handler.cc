@@ -1,0 +1,123 @@
+#include "app/hub_handler.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/printable.h"
+
+namespace iothub::app {
+namespace {
+
+// MQTT clients that are not devices connect with this username (contract section 7).
+constexpr std::string_view kTokenUsername = "jwt";
+
+std::string_view KindName(PrincipalKind kind) {
+  switch (kind) {
+    case PrincipalKind::kDevice:
+      return "device";
+    case PrincipalKind::kUser:
+      return "user";
+    case PrincipalKind::kAdmin:
+      return "admin";
+    case PrincipalKind::kService:
+      return "service";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+std::vector<hooks::HookSpec> HubHandler::OnProviderLoaded(const hooks::BrokerView&) {
+  return parts_.hooks;
+}
+
+hooks::Decision HubHandler::Authenticate(const hooks::ClientView& client) {
+  const auto fleet = parts_.fleet.Load();
+  const UnixMillis now = parts_.clock.NowUnixMillis();
+  const auth::AuthResult result =
+      client.username == kTokenUsername
+          ? parts_.tokens.Authenticate(client.clientid, client.password, *fleet, now)
+          : parts_.devices.Authenticate(client.clientid, client.username, *fleet, now);
+  if (!result.admitted()) {
+    spdlog::info("authenticate refused: clientid={} peer={} reason={}", Printable(client.clientid),
+                 Printable(client.peerhost), result.reason);
+    return {false, result.reason};
+  }
+  spdlog::debug("authenticate admitted: clientid={} {}={}", Printable(client.clientid),
+                KindName(result.principal->kind), result.principal->id);
+  parts_.sessions.Admit(client.clientid, result.principal);
+  return {true, result.reason};
+}
+
+hooks::Decision HubHandler::Authorize(const hooks::ClientView& client,
+                                      hooks::AuthorizeAction action, std::string_view topic) {
+  const auto principal = parts_.sessions.Find(client.clientid);
+  if (principal == nullptr) {
+    spdlog::info("authorize denied: clientid={} topic={} reason=unknown client",
+                 Printable(client.clientid), Printable(topic));
+    return {false, "unknown client"};
+  }
+  const auto fleet = parts_.fleet.Load();
+  const acl::Action acl_action =
+      action == hooks::AuthorizeAction::kPublish ? acl::Action::kPublish : acl::Action::kSubscribe;
+  const acl::Decision decision = parts_.acl.Check(*principal, acl_action, topic, *fleet);
+  if (!decision.allow) {
+    spdlog::info("authorize denied: clientid={} {} topic={} reason={}", Printable(client.clientid),
+                 action == hooks::AuthorizeAction::kPublish ? "publish" : "subscribe",
+                 Printable(topic), acl::ToString(decision.reason));
+  }
+  return {decision.allow, acl::ToString(decision.reason)};
+}
+
+hooks::PublishOutcome HubHandler::Publish(const hooks::MessageView& message) {
+  const auto principal = parts_.sessions.Find(message.from);
+  const auto fleet = parts_.fleet.Load();
+  const rpc::PublishInput input{.message_id = message.id,
+                                .topic = message.topic,
+                                .payload = message.payload,
+                                .qos = message.qos,
+                                .from = message.from,
+                                .publisher = principal.get(),
+                                .fleet = *fleet,
+                                .now = parts_.clock.SteadyNow(),
+                                .now_ms = parts_.clock.NowUnixMillis()};
+  rpc::PublishDecision decision = parts_.rpc.OnPublish(input);
+  hooks::PublishOutcome outcome;
+  outcome.reason = rpc::ToString(decision.reason);
+  switch (decision.kind) {
+    case rpc::PublishDecision::Kind::kPass:
+      outcome.kind = hooks::PublishOutcome::Kind::kPass;
+      break;
+    case rpc::PublishDecision::Kind::kDrop:
+      outcome.kind = hooks::PublishOutcome::Kind::kDrop;
+      spdlog::info("publish dropped: from={} topic={} reason={}", Printable(message.from),
+                   Printable(message.topic), outcome.reason);
+      break;
+    case rpc::PublishDecision::Kind::kRewrite:
+      outcome.kind = hooks::PublishOutcome::Kind::kRewrite;
+      outcome.topic = std::move(decision.new_topic);
+      outcome.payload = std::move(decision.new_payload);
+      spdlog::info("publish answered by the hub: from={} topic={} reason={}",
+                   Printable(message.from), Printable(message.topic), outcome.reason);
+      break;
+  }
+  return outcome;
+}
+
+void HubHandler::Connected(const hooks::ClientView& client) {
+  parts_.sessions.Connected(client.clientid);
+  const auto principal = parts_.sessions.Find(client.clientid);
+  if (principal != nullptr && principal->kind == PrincipalKind::kDevice) {
+    parts_.presence.OnConnected(principal->id, parts_.clock.NowUnixMillis());
+  }
+}
+
+void HubHandler::Disconnected(const hooks::ClientView& client, std::string_view reason) {
+  const auto principal = parts_.sessions.Find(client.clientid);
+  if (principal != nullptr && principal->kind == PrincipalKind::kDevice) {
+    parts_.presence.OnDisconnected(principal->id, parts_.clock.NowUnixMillis());
+  }
+  parts_.sessions.Disconnected(client.clientid);
+  spdlog::debug("disconnected: clientid={} reason={}", Printable(client.clientid), Printable(reason));
+}
+
+}  // namespace iothub::app

@@ -1,0 +1,59 @@
+// HubHandler: the hub's hook logic, composed from the domain modules:
+//   client.authenticate  devices by certificate fingerprint (auth/device_authenticator),
+//                        users and services by JWT (auth/token_authenticator); the
+//                        admitted principal is remembered per clientid (SessionTable);
+//   client.authorize     the remembered principal against the ACL (acl/acl_policy);
+//   message.publish      device RPC checks and correlation (rpc/rpc_pipeline);
+//   client.connected / client.disconnected   sessions and device presence.
+// Every answer comes from memory: the fleet snapshot, the session table, the pending
+// table. Nothing here touches the disk or the network, and every failure denies.
+// Thread-safe: called concurrently from the gRPC threads.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "acl/acl_policy.h"
+#include "auth/device_authenticator.h"
+#include "auth/session_table.h"
+#include "auth/token_authenticator.h"
+#include "common/clock.h"
+#include "common/snapshot_cell.h"
+#include "hooks/hook_handler.h"
+#include "model/fleet_snapshot.h"
+#include "rpc/presence.h"
+#include "rpc/rpc_pipeline.h"
+
+namespace iothub::app {
+
+// The modules the handler reads; all must outlive it.
+struct HubParts {
+  std::vector<hooks::HookSpec> hooks;
+  const SnapshotCell<FleetSnapshot>& fleet;
+  const auth::DeviceAuthenticator& devices;
+  const auth::TokenAuthenticator& tokens;
+  const acl::AclPolicy& acl;
+  auth::SessionTable& sessions;
+  rpc::RpcPipeline& rpc;
+  rpc::Presence& presence;
+  const Clock& clock;
+};
+
+class HubHandler final : public hooks::HookHandler {
+ public:
+  explicit HubHandler(HubParts parts) : parts_(std::move(parts)) {}
+
+  // hooks::HookHandler
+  std::vector<hooks::HookSpec> OnProviderLoaded(const hooks::BrokerView& broker) override;
+  hooks::Decision Authenticate(const hooks::ClientView& client) override;
+  hooks::Decision Authorize(const hooks::ClientView& client, hooks::AuthorizeAction action,
+                            std::string_view topic) override;
+  hooks::PublishOutcome Publish(const hooks::MessageView& message) override;
+  void Connected(const hooks::ClientView& client) override;
+  void Disconnected(const hooks::ClientView& client, std::string_view reason) override;
+
+ private:
+  HubParts parts_;
+};
+
+}  // namespace iothub::app
