@@ -55,6 +55,16 @@ class FleetSnapshot {
   const UserRecord* FindUser(std::string_view id) const;
   const UserRecord* FindUserBySubject(std::string_view subject) const;
 
+  // Visits every device / user (no order).
+  template <typename Visit>
+  void ForEachDevice(Visit visit) const {
+    for (const auto& [id, device] : devices_) visit(device);
+  }
+  template <typename Visit>
+  void ForEachUser(Visit visit) const {
+    for (const auto& [id, user] : users_) visit(user);
+  }
+
   std::size_t device_count() const { return devices_.size(); }
   std::size_t user_count() const { return users_.size(); }
 

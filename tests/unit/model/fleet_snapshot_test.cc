@@ -28,3 +28,38 @@ TEST(FleetSnapshotTest, FindsWhatWasAdded) {
 
 }  // namespace
 }  // namespace iothub
+
+#include "model/fleet_changes.h"
+
+namespace iothub {
+namespace {
+
+// A revocation is reported once, with the device; an unchanged fleet reports nothing.
+TEST(FleetChangesTest, ReportsRevocationsAndAccessChanges) {
+  FleetSnapshot before;
+  before.AddDevice({.id = "d1", .owner_id = "u1", .status = DeviceStatus::kBound});
+  before.AddDevice({.id = "d2", .owner_id = "", .status = DeviceStatus::kUnbound});
+  before.AddUser({.id = "u1", .subject = "s", .role = Role::kUser, .plan = "free"});
+
+  EXPECT_TRUE(DiffFleets(before, before).revoked_devices.empty());
+  EXPECT_FALSE(DiffFleets(before, before).access_changed);
+
+  FleetSnapshot after;
+  after.AddDevice({.id = "d1", .owner_id = "u1", .status = DeviceStatus::kRevoked});
+  after.AddDevice({.id = "d2", .owner_id = "", .status = DeviceStatus::kUnbound});
+  after.AddUser({.id = "u1", .subject = "s", .role = Role::kUser, .plan = "free"});
+  const FleetChanges revoked = DiffFleets(before, after);
+  EXPECT_EQ(revoked.revoked_devices, std::vector<std::string>{"d1"});
+  EXPECT_TRUE(revoked.access_changed);
+
+  FleetSnapshot bound;
+  bound.AddDevice({.id = "d1", .owner_id = "u1", .status = DeviceStatus::kBound});
+  bound.AddDevice({.id = "d2", .owner_id = "u1", .status = DeviceStatus::kBound});
+  bound.AddUser({.id = "u1", .subject = "s", .role = Role::kUser, .plan = "pro"});
+  const FleetChanges binding = DiffFleets(before, bound);
+  EXPECT_TRUE(binding.revoked_devices.empty());
+  EXPECT_TRUE(binding.access_changed);
+}
+
+}  // namespace
+}  // namespace iothub
