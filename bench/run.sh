@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# make bench: the hub against a do-nothing ExHook server on the same transport.
+#
+# Starts bench/baseline-server and `iot-hub serve` on free loopback ports, then runs
+# hook-load against each with the same options, alternating (baseline, hub, baseline,
+# hub, ...) so that noise on the shared machine falls on both alike. Prints a table and
+# writes every run plus the summary to bench/results/<timestamp>.json.
+#
+# Environment:
+#   BUILD_DIR          build directory (default: build), relative to the repository root
+#   BENCH_ROUNDS       rounds of (baseline, hub) (default 2)
+#   BENCH_DURATION_S   measured seconds per run (default 5)
+#   BENCH_WARMUP_S     warm-up seconds per run (default 1)
+#   BENCH_LOAD_ARGS    extra hook-load options for every run, e.g. "--concurrency 128 --service v3"
+#   BENCH_FIXTURE      a hook-load --fixture file (real devices and users) for both runs
+#   BENCH_HUB_ARGS     extra `iot-hub serve` options
+# If bench/provision.sh exists and is executable, it is called as
+#   provision.sh DATA_DIR FIXTURE_PATH
+# before the hub starts: it prepares the hub's data dir and may write a fixture there
+# (used when BENCH_FIXTURE is not set).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${BUILD_DIR:-build}"
+[[ "${build}" = /* ]] || build="${root}/${build}"
+rounds="${BENCH_ROUNDS:-2}"
+duration="${BENCH_DURATION_S:-5}"
+warmup="${BENCH_WARMUP_S:-1}"
+fixture="${BENCH_FIXTURE:-}"
+
+hook_load="${build}/bench/hook-load"
+baseline_server="${build}/bench/baseline-server"
+hub="${build}/iot-hub"
+for bin in "${hook_load}" "${baseline_server}" "${hub}"; do
+  if [[ ! -x "${bin}" ]]; then
+    echo "bench: ${bin} is missing; build the targets hook-load baseline-server iot-hub" >&2
+    exit 1
+  fi
+done
+
+work="$(mktemp -d -t iothub-bench.XXXXXX)"
+pids=()
+load_pid=""
+cleanup() {
+  local status=$? pid
+  if [[ "${status}" -ne 0 && -s "${work}/hub.log" ]]; then
+    echo "bench: failed (${status}); the hub's log ends:" >&2
+    tail -n 20 "${work}/hub.log" >&2
+  fi
+  for pid in ${load_pid} "${pids[@]}"; do
+    kill -TERM "${pid}" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    wait "${pid}" 2>/dev/null || true
+  done
+  rm -rf "${work}"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# wait_for_line FILE REGEX PID: prints the first line of FILE matching REGEX (extended),
+# failing if PID exits first or 15 s pass.
+wait_for_line() {
+  local file="$1" regex="$2" pid="$3" line
+  for _ in $(seq 150); do
+    if line="$(grep -E -m1 "${regex}" "${file}" 2>/dev/null)"; then
+      echo "${line}"
+      return 0
+    fi
+    if ! kill -0 "${pid}" 2>/dev/null; then
+      break
+    fi
+    sleep 0.1
+  done
+  echo "bench: no '${regex}' from pid ${pid}; its output:" >&2
+  cat "${file}" >&2
+  return 1
+}
+
+# The baseline.
+"${baseline_server}" --listen 127.0.0.1:0 >"${work}/baseline.log" 2>&1 &
+baseline_pid=$!
+pids+=("${baseline_pid}")
+baseline_port="$(wait_for_line "${work}/baseline.log" '^listening on [0-9]+' "${baseline_pid}" |
+  grep -oE '[0-9]+$')"
+
+# The hub, on a fresh data dir (provisioned first when bench/provision.sh is there).
+data_dir="${work}/data"
+mkdir -p "${data_dir}"
+if [[ -x "${root}/bench/provision.sh" ]]; then
+  echo "bench: provisioning with bench/provision.sh" >&2
+  "${root}/bench/provision.sh" "${data_dir}" "${work}/fixture.json"
+  if [[ -z "${fixture}" && -s "${work}/fixture.json" ]]; then
+    fixture="${work}/fixture.json"
+  fi
+fi
+# shellcheck disable=SC2086  # BENCH_HUB_ARGS is a list of options
+"${hub}" --data-dir "${data_dir}" serve --grpc-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 \
+  ${BENCH_HUB_ARGS:-} >"${work}/hub.log" 2>&1 &
+hub_pid=$!
+pids+=("${hub_pid}")
+hub_port="$(wait_for_line "${work}/hub.log" 'serving ExHook .* on port [0-9]+' "${hub_pid}" |
+  grep -oE 'on port [0-9]+' | head -n1 | grep -oE '[0-9]+$')"  # the first port is gRPC's
+
+load_args=(--duration-s "${duration}" --warmup-s "${warmup}" --json)
+[[ -n "${fixture}" ]] && load_args+=(--fixture "${fixture}")
+# shellcheck disable=SC2206  # BENCH_LOAD_ARGS is a list of options
+load_args+=(${BENCH_LOAD_ARGS:-})
+
+echo "bench: baseline pid ${baseline_pid} port ${baseline_port}; hub pid ${hub_pid}" \
+  "port ${hub_port}; ${rounds} rounds of ${warmup}+${duration} s each" >&2
+runs="${work}/runs.jsonl"
+for round in $(seq "${rounds}"); do
+  for name in baseline hub; do
+    if [[ "${name}" = baseline ]]; then port="${baseline_port}" pid="${baseline_pid}"
+    else port="${hub_port}" pid="${hub_pid}"; fi
+    echo "bench: round ${round}/${rounds}: ${name}" >&2
+    # In the background with `wait`, so that a signal interrupts the run at once.
+    "${hook_load}" --target "127.0.0.1:${port}" --server-pid "${pid}" "${load_args[@]}" \
+      >"${work}/load.json" &
+    load_pid=$!
+    wait "${load_pid}"
+    load_pid=""
+    printf '{"round":%d,"server":"%s","result":%s}\n' "${round}" "${name}" \
+      "$(cat "${work}/load.json")" >>"${runs}"
+  done
+done
+
+mkdir -p "${root}/bench/results"
+out="${root}/bench/results/$(date -u +%Y%m%dT%H%M%SZ).json"
+python3 "${root}/bench/summarize.py" "${runs}" "${out}" \
+  --meta "host=$(hostname)" "cores=$(nproc)" "commit=$(git -C "${root}" rev-parse --short HEAD 2>/dev/null || echo none)" \
+  "load_args=${load_args[*]}" "hub_args=${BENCH_HUB_ARGS:-}"
+echo "bench: results in ${out}" >&2
