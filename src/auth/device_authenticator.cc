@@ -12,6 +12,13 @@ AuthResult DeviceAuthenticator::Authenticate(std::string_view clientid, std::str
   if (!der.ok()) return AuthResult::Refuse("username is not a base64 DER certificate");
 
   const Fingerprint fingerprint = crypto::Sha256Fingerprint(*der);
+  if (options_.hub_fingerprint == fingerprint) {
+    auto hub = std::make_shared<Principal>();
+    hub->kind = PrincipalKind::kService;
+    hub->id = options_.hub_principal_id;
+    hub->clientid = std::string(clientid);
+    return {std::move(hub), "the hub's own certificate"};
+  }
   const CertificateRecord* certificate = fleet.FindCertificate(fingerprint);
   if (certificate == nullptr) return AuthResult::Refuse(UnregisteredReason(*der, now));
   if (certificate->revoked) return AuthResult::Refuse("certificate revoked");

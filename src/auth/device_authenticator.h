@@ -10,6 +10,8 @@
 // Thread-safe (immutable after construction).
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "auth/auth_result.h"
@@ -20,6 +22,10 @@ namespace iothub::auth {
 
 struct DeviceAuthOptions {
   bool require_clientid_match = true;  // the MQTT clientid must equal the device id
+  // The hub's own client certificate (its broker link), admitted as the service
+  // principal `hub_principal_id`; unset: no such certificate.
+  std::optional<Fingerprint> hub_fingerprint;
+  std::string hub_principal_id = "iot-hub";
 };
 
 class DeviceAuthenticator {

@@ -108,3 +108,21 @@ TEST_F(DeviceAuthenticatorTest, ClientIdCheckCanBeRelaxed) {
 
 }  // namespace
 }  // namespace iothub::auth
+
+namespace iothub::auth {
+namespace {
+
+// The hub's own certificate is admitted as the hub's service principal, and only it.
+TEST_F(DeviceAuthenticatorTest, HubCertificateIsTheServicePrincipal) {
+  auto hub = ca_->IssueClientCertificate("iot-hub", kDays, kNow);
+  ASSERT_TRUE(hub.ok());
+  const DeviceAuthOptions options{.hub_fingerprint = hub->certificate.fingerprint};
+  const AuthResult result = Auth("iot-hub-link", Username(hub->certificate), kNow, options);
+  ASSERT_TRUE(result.admitted()) << result.reason;
+  EXPECT_EQ(result.principal->kind, PrincipalKind::kService);
+  EXPECT_EQ(result.principal->id, "iot-hub");
+  EXPECT_EQ(Auth("d1", Username(cert_), kNow, options).principal->kind, PrincipalKind::kDevice);
+}
+
+}  // namespace
+}  // namespace iothub::auth
