@@ -1,0 +1,180 @@
+#include "registry/certificate_service.h"
+
+#include "crypto/fingerprint.h"
+#include "registry/input_checks.h"
+#include "registry/uuid.h"
+
+namespace iothub::registry {
+namespace {
+
+using nlohmann::json;
+
+absl::Status CertificateNotFound(std::string_view fingerprint) {
+  return absl::NotFoundError("certificate " + std::string(fingerprint) + " not found");
+}
+
+}  // namespace
+
+std::string_view ToString(CertificateRejection rejection) {
+  switch (rejection) {
+    case CertificateRejection::kUnknown:
+      return "unknown";
+    case CertificateRejection::kRevoked:
+      return "revoked";
+    case CertificateRejection::kNotYetValid:
+      return "not_yet_valid";
+    case CertificateRejection::kExpired:
+      return "expired";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<std::string> CertificateService::Canonical(std::string_view fingerprint) {
+  absl::StatusOr<Fingerprint> parsed = crypto::ParseFingerprint(fingerprint);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        "invalid fingerprint " + Quote(fingerprint) +
+        ": use 64 hex digits, optionally with a colon between each pair");
+  }
+  return crypto::FormatFingerprint(*parsed);
+}
+
+absl::StatusOr<Certificate> CertificateService::SignCsr(const CsrRequest& request,
+                                                        std::string_view actor) {
+  if (absl::Status s = CheckActor(actor); !s.ok()) return s;
+  if (absl::Status s = CheckDeviceId(request.device_id); !s.ok()) return s;
+  if (request.days < crypto::CertificateAuthority::kMinDays ||
+      request.days > crypto::CertificateAuthority::kMaxDays) {
+    return absl::InvalidArgumentError(
+        "days must be between " + std::to_string(crypto::CertificateAuthority::kMinDays) + " and " +
+        std::to_string(crypto::CertificateAuthority::kMaxDays) + " (got " +
+        std::to_string(request.days) + ")");
+  }
+  if (request.firmware_version) {
+    if (absl::Status s = CheckText("firmware version", *request.firmware_version, 1, 64); !s.ok()) {
+      return s;
+    }
+  }
+  absl::StatusOr<std::string> id = NewUuidV4();
+  if (!id.ok()) return id.status();
+  const UnixMillis now = context_.clock.NowUnixMillis();
+
+  Certificate certificate;
+  absl::Status status = CommitChange(context_, [&](store::Store& tx) -> absl::Status {
+    absl::StatusOr<Device> device = tx.GetDevice(request.device_id);
+    if (absl::IsNotFound(device.status())) {
+      return absl::NotFoundError("device " + request.device_id + " not found");
+    }
+    if (!device.ok()) return device.status();
+    if (device->status == DeviceStatus::kRevoked) {
+      return absl::FailedPreconditionError("device " + device->id +
+                                           " is revoked; a revoked device gets no certificate");
+    }
+    // Signed inside the transaction so that a concurrent revoke cannot slip in between
+    // the check and the insert (signing takes milliseconds).
+    absl::StatusOr<crypto::IssuedCertificate> issued =
+        context_.ca.SignDeviceCsr(request.csr_pem, request.device_id, request.days, now);
+    if (!issued.ok()) {
+      if (absl::IsInvalidArgument(issued.status())) {
+        return absl::InvalidArgumentError("CSR refused: " + std::string(issued.status().message()));
+      }
+      return issued.status();
+    }
+    certificate.id = *id;
+    certificate.device_id = device->id;
+    certificate.client_cert_pem = issued->pem;
+    certificate.ca_cert_pem = context_.ca.ca_certificate_pem();
+    certificate.fingerprint = crypto::FormatFingerprint(issued->fingerprint);
+    certificate.serial_number = issued->serial_hex;
+    certificate.valid_from = issued->valid_from;
+    certificate.valid_to = issued->valid_to;
+    certificate.created_at = now;
+    if (absl::Status s = tx.InsertCertificate(certificate); !s.ok()) return s;
+    device->public_key = issued->public_key_pem;
+    if (request.firmware_version) device->firmware_version = request.firmware_version;
+    if (absl::Status s = tx.UpdateDevice(*device); !s.ok()) return s;
+    return tx.AppendAudit(MakeAudit(now, actor, kSignAction, device->id,
+                                    json{{"fingerprint", certificate.fingerprint},
+                                         {"serialNumber", certificate.serial_number},
+                                         {"days", request.days}}));
+  });
+  if (!status.ok()) return status;
+  return certificate;
+}
+
+absl::StatusOr<Certificate> CertificateService::GetCertificate(std::string_view fingerprint) {
+  absl::StatusOr<std::string> canonical = Canonical(fingerprint);
+  if (!canonical.ok()) return canonical.status();
+  absl::StatusOr<Certificate> certificate = context_.store.GetCertificateByFingerprint(*canonical);
+  if (absl::IsNotFound(certificate.status())) return CertificateNotFound(*canonical);
+  return certificate;
+}
+
+absl::StatusOr<Certificate> CertificateService::RevokeCertificate(std::string_view fingerprint,
+                                                                  std::string_view reason,
+                                                                  std::string_view actor) {
+  if (absl::Status s = CheckActor(actor); !s.ok()) return s;
+  absl::StatusOr<std::string> canonical = Canonical(fingerprint);
+  if (!canonical.ok()) return canonical.status();
+  if (absl::Status s = CheckText("revocation reason", reason, 1, 100); !s.ok()) return s;
+  const UnixMillis now = context_.clock.NowUnixMillis();
+  Certificate certificate;
+  absl::Status status = CommitChange(context_, [&](store::Store& tx) -> absl::Status {
+    absl::StatusOr<Certificate> current = tx.GetCertificateByFingerprint(*canonical);
+    if (absl::IsNotFound(current.status())) return CertificateNotFound(*canonical);
+    if (!current.ok()) return current.status();
+    if (current->revoked_at) {
+      return absl::FailedPreconditionError("certificate " + *canonical + " is already revoked (" +
+                                           current->revocation_reason.value_or("") + ")");
+    }
+    if (absl::Status s = tx.RevokeCertificate(*canonical, reason, now); !s.ok()) return s;
+    certificate = *std::move(current);
+    certificate.revoked_at = now;
+    certificate.revocation_reason = std::string(reason);
+    return tx.AppendAudit(MakeAudit(now, actor, kRevokeAction, certificate.device_id,
+                                    json{{"fingerprint", certificate.fingerprint},
+                                         {"serialNumber", certificate.serial_number},
+                                         {"reason", reason}}));
+  });
+  if (!status.ok()) return status;
+  return certificate;
+}
+
+absl::StatusOr<FingerprintValidation> CertificateService::ValidateFingerprint(
+    std::string_view fingerprint, UnixMillis now) {
+  absl::StatusOr<std::string> canonical = Canonical(fingerprint);
+  if (!canonical.ok()) return canonical.status();
+  FingerprintValidation answer;
+  answer.fingerprint = *canonical;
+  absl::StatusOr<Certificate> certificate = context_.store.GetCertificateByFingerprint(*canonical);
+  if (absl::IsNotFound(certificate.status())) {
+    answer.reason = CertificateRejection::kUnknown;
+    return answer;
+  }
+  if (!certificate.ok()) return certificate.status();
+  answer.device_id = certificate->device_id;
+  if (certificate->revoked_at) {
+    answer.reason = CertificateRejection::kRevoked;
+  } else if (now < certificate->valid_from) {
+    answer.reason = CertificateRejection::kNotYetValid;
+  } else if (now > certificate->valid_to) {
+    answer.reason = CertificateRejection::kExpired;
+  } else {
+    answer.valid = true;
+  }
+  return answer;
+}
+
+absl::StatusOr<std::string> CertificateService::MakeCrl() {
+  absl::StatusOr<std::vector<store::RevokedCertificate>> revoked =
+      context_.store.ListRevokedCertificates();
+  if (!revoked.ok()) return revoked.status();
+  std::vector<crypto::RevokedSerial> serials;
+  serials.reserve(revoked->size());
+  for (const store::RevokedCertificate& entry : *revoked) {
+    serials.push_back({.serial_hex = entry.serial_number, .revoked_at = entry.revoked_at});
+  }
+  return context_.ca.MakeCrl(serials, context_.clock.NowUnixMillis(), kCrlNextUpdateDays);
+}
+
+}  // namespace iothub::registry

@@ -1,0 +1,20 @@
+// Where the hub keeps its files inside the data directory (server.data_dir): the
+// database and the CA. Shared by `serve` and the CLI so both open the same files.
+// Pure functions; thread-safe.
+#pragma once
+
+#include <filesystem>
+
+namespace iothub::registry {
+
+// <data_dir>/hub.db: the SQLite store.
+inline std::filesystem::path DatabasePath(const std::filesystem::path& data_dir) {
+  return data_dir / "hub.db";
+}
+
+// <data_dir>/ca/: ca.key (0600) and ca.crt.
+inline std::filesystem::path CaDirectory(const std::filesystem::path& data_dir) {
+  return data_dir / "ca";
+}
+
+}  // namespace iothub::registry

@@ -1,0 +1,48 @@
+// Registry: the domain services the CLI, the HTTP API and the hub share, built on one
+// store, one CA, one clock and the configured plans. Transport-free: callers turn
+// their requests into these calls and the returned statuses into their own errors.
+//
+//   Registry registry(store, ca, clock, plans, [&] { fleet_view.Notify(); });
+//   registry.devices().CreateDevice({.id = "d1"}, "cli:alice");
+//
+// Thread-safety: thread-safe; the services hold no mutable state of their own.
+// The referenced store, CA and clock must outlive the Registry.
+#pragma once
+
+#include <functional>
+#include <utility>
+#include <vector>
+
+#include "registry/certificate_service.h"
+#include "registry/device_registry.h"
+#include "registry/registry_context.h"
+#include "registry/user_directory.h"
+
+namespace iothub::registry {
+
+class Registry {
+ public:
+  // `on_change` runs after every committed change (may be empty).
+  Registry(store::Store& store, const crypto::CertificateAuthority& ca, const Clock& clock,
+           std::vector<Plan> plans, std::function<void()> on_change = {})
+      : context_{store, ca, clock, std::move(plans), std::move(on_change)},
+        devices_(context_),
+        certificates_(context_),
+        users_(context_) {}
+
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+
+  DeviceRegistry& devices() { return devices_; }
+  CertificateService& certificates() { return certificates_; }
+  UserDirectory& users() { return users_; }
+  const std::vector<Plan>& plans() const { return context_.plans; }
+
+ private:
+  RegistryContext context_;
+  DeviceRegistry devices_;
+  CertificateService certificates_;
+  UserDirectory users_;
+};
+
+}  // namespace iothub::registry
