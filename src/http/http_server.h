@@ -1,10 +1,15 @@
 // HttpServer: the embedded HTTP server (cpp-httplib) on its own thread pool, bound to one
 // address. Routes are added before Start(); Stop() finishes in-flight requests.
+// Options bound what one client can hold: worker threads, read/write timeouts (a slow
+// client cannot pin a worker for long) and keep-alive. The request body limit is set by
+// RegisterApi (register_api.h).
 // Thread-safety: Start/Stop from one thread; handlers run concurrently on the pool.
 #pragma once
 
 #include <httplib.h>
 
+#include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <thread>
@@ -13,9 +18,17 @@
 
 namespace iothub::http {
 
+struct HttpServerOptions {
+  std::size_t threads = 8;                     // worker threads
+  std::chrono::seconds read_timeout{10};       // per read of a request
+  std::chrono::seconds write_timeout{10};      // per write of a response
+  std::chrono::seconds keep_alive_timeout{5};  // idle keep-alive connection
+  std::size_t keep_alive_max_requests = 100;   // requests per connection
+};
+
 class HttpServer {
  public:
-  HttpServer();
+  explicit HttpServer(HttpServerOptions options = {});
   ~HttpServer();
 
   httplib::Server& routes() { return *server_; }

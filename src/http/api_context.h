@@ -1,0 +1,48 @@
+// ApiContext: what the HTTP API's handlers use -- the registry, the JWT verifier, the
+// command sender, the clock, the metrics -- and its options. Built by `serve` and
+// passed to RegisterApi; everything referenced must outlive the httplib::Server.
+//
+// Thread-safety: read-only after RegisterApi; the referenced services are thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "auth/jwt_verifier.h"
+#include "common/clock.h"
+#include "common/metrics.h"
+#include "http/command_sender.h"
+#include "registry/registry.h"
+
+namespace iothub::http {
+
+inline constexpr std::size_t kDefaultBodyLimitBytes = 1024 * 1024;
+
+struct ApiOptions {
+  // Bootstrap admin token (`Authorization: Bearer <token>`); empty disables it.
+  std::string admin_token;
+  // Remote addresses (exact IPv4/IPv6 text, e.g. "127.0.0.1") whose OAuth2 Proxy
+  // headers (X-Auth-Request-*) are trusted. Empty: proxy headers are never trusted.
+  std::vector<std::string> trusted_proxies;
+  // Largest request body accepted; larger ones get 413.
+  std::size_t body_limit_bytes = kDefaultBodyLimitBytes;
+  // Shown by GET /api/health.
+  std::string version;
+};
+
+struct ApiContext {
+  registry::Registry& registry;
+  // Verifies bearer JWTs; null: only the admin token and proxy headers authenticate.
+  const auth::JwtVerifier* jwt_verifier = nullptr;
+  // Sends device commands; null: the command endpoints answer 503.
+  CommandSender* command_sender = nullptr;
+  const Clock& clock;
+  Metrics& metrics;
+  // The CA certificate (PEM) served by GET /api/devices/certificates/ca.
+  std::string ca_certificate_pem;
+  ApiOptions options;
+};
+
+}  // namespace iothub::http

@@ -1,0 +1,96 @@
+// Routes of /api/auth (contract section 6: the caller) and GET /api/health. The caller
+// view is the hub user's JSON view (registry/json_views.h) with the effective `role`
+// and `authMethod` ("jwt", "proxy", "admin-token", "service"); callers that are no hub
+// user (admin token, service) have id null and their token subject as userId.
+#include "http/route_table.h"
+#include "registry/json_views.h"
+#include "registry/time_format.h"
+
+namespace iothub::http {
+namespace {
+
+using nlohmann::json;
+
+json CallerToJson(const Caller& caller) {
+  json out;
+  if (caller.user) {
+    out = registry::UserToJson(*caller.user);
+  } else {
+    out = json{{"id", nullptr},
+               {"userId", caller.subject.empty() ? json(nullptr) : json(caller.subject)},
+               {"email", nullptr},
+               {"name", nullptr}};
+  }
+  out["role"] = caller.admin ? "admin" : "user";
+  out["authMethod"] = ToString(caller.kind);
+  return out;
+}
+
+Reply Me(ApiContext&, const RequestContext& request) {
+  return JsonReply(200, CallerToJson(*request.caller));
+}
+
+// Healthy when the store answers a one-row read.
+Reply Health(ApiContext& context, const RequestContext&) {
+  const bool store_ok = context.registry.users().ListUsers({.page = 1, .limit = 1}).ok();
+  json body{{"status", store_ok ? "ok" : "unavailable"},
+            {"store", store_ok ? "ok" : "unavailable"},
+            {"time", registry::FormatIso8601(context.clock.NowUnixMillis())}};
+  if (!context.options.version.empty()) body["version"] = context.options.version;
+  return JsonReply(store_ok ? 200 : 503, std::move(body));
+}
+
+}  // namespace
+
+std::vector<Route> AuthRoutes() {
+  const std::vector<ResponseSpec> caller = {{200, "the caller", "Caller"}};
+  return {
+      {Method::kGet,
+       "/api/health",
+       "Liveness and store health (no auth)",
+       "health",
+       Access::kPublic,
+       std::nullopt,
+       {},
+       {{200, "healthy", "Health"}, {503, "the store does not answer", "Health"}},
+       Health},
+      {Method::kGet,
+       "/api/auth/profile",
+       "The caller",
+       "auth",
+       Access::kCaller,
+       std::nullopt,
+       {},
+       caller,
+       Me},
+      {Method::kGet,
+       "/api/auth/me",
+       "The caller",
+       "auth",
+       Access::kCaller,
+       std::nullopt,
+       {},
+       caller,
+       Me},
+      {Method::kGet,
+       "/api/auth/user",
+       "The caller",
+       "auth",
+       Access::kCaller,
+       std::nullopt,
+       {},
+       caller,
+       Me},
+      {Method::kGet,
+       "/api/auth/admin",
+       "The caller, when an admin",
+       "auth",
+       Access::kAdmin,
+       std::nullopt,
+       {},
+       caller,
+       Me},
+  };
+}
+
+}  // namespace iothub::http
