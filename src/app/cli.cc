@@ -4,6 +4,10 @@
 
 #include <iostream>
 
+#include "app/cli_ca.h"
+#include "app/cli_context.h"
+#include "app/cli_device.h"
+#include "app/cli_user.h"
 #include "app/config.h"
 #include "app/logging.h"
 #include "app/serve.h"
@@ -44,10 +48,18 @@ int RunCli(int argc, char** argv) {
   CLI::App* check = config_cmd->add_subcommand("check", "Validate a config file and exit");
   check->add_option("file", check_path, "TOML config file")->required();
 
+  // Registry commands: the CA, devices, users (cli_ca.h, cli_device.h, cli_user.h).
+  CaCommand ca_command(app);
+  DeviceCommand device_command(app);
+  UserCommand user_command(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    return app.exit(error);
+    // --help and --version print and succeed; usage errors are one line and status 2.
+    if (error.get_exit_code() == 0) return app.exit(error);
+    std::cerr << "iot-hub: " << error.what() << "\n";
+    return kExitUsage;
   }
 
   if (check->parsed()) {
@@ -68,6 +80,13 @@ int RunCli(int argc, char** argv) {
   if (serve->parsed()) {
     SetUpLogging(config->log.level, config->log.format);
     return RunServe(*config);
+  }
+  // Registry commands print results on stdout; only warnings and errors are logged.
+  if (ca_command.parsed() || device_command.parsed() || user_command.parsed()) {
+    SetUpLogging("warn", config->log.format);
+    if (ca_command.parsed()) return ca_command.Run(*config);
+    if (device_command.parsed()) return device_command.Run(*config);
+    return user_command.Run(*config);
   }
   return 2;
 }

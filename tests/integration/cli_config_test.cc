@@ -1,0 +1,78 @@
+// The registry's config keys through `iot-hub config check`: [ca], [plans.<name>],
+// [auth], their validation, and environment overrides of nested plan keys.
+#include <gtest/gtest.h>
+
+#include "cli_test_util.h"
+
+namespace iothub::testing {
+namespace {
+
+// Runs `config check` on a file holding `toml`.
+CommandResult Check(const TempDir& dir, const std::string& toml,
+                    const std::map<std::string, std::string>& env = {}) {
+  WriteFile(dir.path() / "hub.toml", toml);
+  return RunHub({"config", "check", dir.File("hub.toml")}, env);
+}
+
+// Valid registry settings are accepted, including a new plan with both limits.
+TEST(CliConfigTest, AcceptsRegistrySettings) {
+  TempDir dir;
+  const CommandResult ok = Check(dir,
+                                 "[ca]\nkey_type = \"rsa-3072\"\ndefault_days = 90\n"
+                                 "[plans.free]\nmax_devices = 2\n"
+                                 "[plans.gold]\nmax_devices = 500\nrpc_per_minute = 5000\n"
+                                 "[auth]\nrequire_clientid_match = false\n");
+  EXPECT_EQ(ok.status, 0) << ok.err;
+}
+
+// Each mistake is named by key, with status 2.
+TEST(CliConfigTest, RefusesBadRegistrySettings) {
+  TempDir dir;
+  const std::pair<std::string, std::string> cases[] = {
+      {"[ca]\nkey_type = \"dsa\"\n", "ca.key_type: 'dsa' is not one of"},
+      {"[ca]\ndefault_days = 0\n", "ca.default_days: 0 is outside 1..3650"},
+      {"[plans.gold]\nmax_devices = 5\n", "plans.gold: a new plan needs"},
+      {"[plans.free]\nmax_devicez = 5\n", "unknown key 'plans.free.max_devicez'"},
+      {"[plans.free]\nmax_devices = -1\n", "plans.free.max_devices: -1 is outside"},
+      {"[plans.free]\nmax_devices = \"5\"\n", "plans.free.max_devices: expected an integer"},
+      {"[plans.Gold]\nmax_devices = 5\nrpc_per_minute = 1\n", "plan names are"},
+      {"[plans]\nfree = 5\n", "must be a [plans.<name>] table"},
+      {"[auth]\nrequire_clientid_match = \"yes\"\n", "auth.require_clientid_match: expected"},
+  };
+  for (const auto& [toml, expected] : cases) {
+    SCOPED_TRACE(toml);
+    const CommandResult result = Check(dir, toml);
+    EXPECT_EQ(result.status, 2);
+    EXPECT_NE(result.err.find(expected), std::string::npos) << result.err;
+  }
+}
+
+// IOTHUB_PLANS__<NAME>__<KEY> overrides a known plan's limit; unknown plans are refused.
+TEST(CliConfigTest, EnvironmentOverridesPlans) {
+  TempDir dir;
+  EXPECT_EQ(Check(dir, "", {{"IOTHUB_PLANS__PRO__MAX_DEVICES", "250"}}).status, 0);
+  const CommandResult bad = Check(dir, "", {{"IOTHUB_PLANS__PRO__MAX_DEVICES", "lots"}});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("IOTHUB_PLANS__PRO__MAX_DEVICES"), std::string::npos) << bad.err;
+  const CommandResult unknown = Check(dir, "", {{"IOTHUB_PLANS__GOLD__MAX_DEVICES", "5"}});
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_NE(unknown.err.find("unknown plan 'gold'"), std::string::npos) << unknown.err;
+  EXPECT_EQ(Check(dir, "", {{"IOTHUB_AUTH__REQUIRE_CLIENTID_MATCH", "false"}}).status, 0);
+}
+
+// The plan limit from the environment applies to the CLI too.
+TEST(CliConfigTest, EnvironmentPlanLimitAppliesToCli) {
+  TempDir dir;
+  const auto data = dir.path() / "data";
+  Cli cli(data);
+  ASSERT_EQ(cli.Run({"ca", "init"}).status, 0);
+  const std::string id =
+      cli.Json({"user", "create", "--email", "a@example.com", "--name", "Al"})["id"];
+  ASSERT_EQ(cli.Run({"device", "create", "d1"}).status, 0);
+  const CommandResult limited = RunHub({"device", "bind", "d1", id, "--data-dir", data.string()},
+                                       {{"IOTHUB_PLANS__FREE__MAX_DEVICES", "0"}});
+  EXPECT_TRUE(FailsWithOneLine(limited, "0 devices plan 'free' allows"));
+}
+
+}  // namespace
+}  // namespace iothub::testing
