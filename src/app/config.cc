@@ -7,6 +7,8 @@
 #include <functional>
 #include <set>
 
+#include "registry/ca_files.h"
+
 extern char** environ;
 
 namespace iothub::app {
@@ -60,6 +62,98 @@ Setter StringListKey(Section Config::*section, std::vector<std::string> Section:
   };
 }
 
+template <typename Section>
+Setter BoolKey(Section Config::*section, bool Section::*field, std::string key) {
+  return [=](const toml::node& node, Config& config) -> absl::Status {
+    if (!node.is_boolean()) return TypeError(key, "true or false");
+    config.*section.*field = *node.value<bool>();
+    return absl::OkStatus();
+  };
+}
+
+// --- Registry settings: [plans.<name>] tables ---
+
+constexpr std::string_view kPlansPrefix = "plans.";
+constexpr std::int64_t kMaxPlanLimit = 1'000'000;
+
+// A plan name: 1-32 characters of [a-z0-9_-].
+bool IsPlanName(std::string_view name) {
+  if (name.empty() || name.size() > 32) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+// Sets "plans.<name>.<field>" (max_devices or rpc_per_minute). A plan that is neither
+// built in nor already defined is added only when `allow_new` (a [plans.<name>] table
+// in the file, which ApplyFile checks sets both keys); the environment can only change
+// known plans.
+absl::Status ApplyPlanKey(const std::string& key, const toml::node& node, Config& config,
+                          std::string_view source, bool allow_new) {
+  const std::string rest = key.substr(kPlansPrefix.size());
+  const std::size_t dot = rest.find('.');
+  const auto error = [&](const std::string& what) {
+    return absl::InvalidArgumentError(std::string(source) + ": " + what);
+  };
+  if (dot == std::string::npos) return error("'" + key + "' must be a [plans.<name>] table");
+  const std::string name = rest.substr(0, dot);
+  const std::string field = rest.substr(dot + 1);
+  if (!IsPlanName(name)) {
+    return error(key + ": plan names are 1-32 characters of a-z, 0-9, '_' and '-'");
+  }
+  if (field != "max_devices" && field != "rpc_per_minute") return error("unknown key '" + key + "'");
+  if (!node.is_integer()) return error(key + ": expected an integer");
+  const std::int64_t value = *node.value<std::int64_t>();
+  if (value < 0 || value > kMaxPlanLimit) {
+    return error(key + ": " + std::to_string(value) + " is outside 0.." +
+                 std::to_string(kMaxPlanLimit));
+  }
+  auto plan = std::find_if(config.plans.begin(), config.plans.end(),
+                           [&](const Plan& p) { return p.name == name; });
+  if (plan == config.plans.end()) {
+    if (!allow_new) {
+      return error(key + ": unknown plan '" + name + "' (define it in a [plans." + name +
+                   "] table of the config file)");
+    }
+    config.plans.push_back(Plan{.name = name, .max_devices = 0, .rpc_per_minute = 0});
+    plan = config.plans.end() - 1;
+  }
+  (field == "max_devices" ? plan->max_devices : plan->rpc_per_minute) =
+      static_cast<std::uint32_t>(value);
+  return absl::OkStatus();
+}
+
+// --- end of registry settings ---
+
+// [[acl.rules]]: an array of tables {effect, who, action, topic}, all strings. Their
+// meaning is checked when the rules are compiled (acl::ParseAclRules) at start-up.
+absl::Status ApplyAclRules(const toml::node& node, Config& config, std::string_view source) {
+  const auto error = [&](std::size_t index, std::string_view problem) {
+    return absl::InvalidArgumentError(std::string(source) + ": acl.rules[" +
+                                      std::to_string(index) + "]: " + std::string(problem));
+  };
+  const toml::array* rules = node.as_array();
+  if (rules == nullptr) return error(0, "expected [[acl.rules]] tables");
+  config.acl.rules.clear();
+  for (std::size_t i = 0; i < rules->size(); ++i) {
+    const toml::table* rule = (*rules)[i].as_table();
+    if (rule == nullptr) return error(i, "expected a table");
+    AclRuleConfig parsed;
+    for (const auto& [field, value] : *rule) {
+      std::string* target = field.str() == "effect"   ? &parsed.effect
+                            : field.str() == "who"    ? &parsed.who
+                            : field.str() == "action" ? &parsed.action
+                            : field.str() == "topic"  ? &parsed.topic
+                                                      : nullptr;
+      if (target == nullptr) return error(i, "unknown key '" + std::string(field.str()) + "'");
+      if (!value.is_string()) return error(i, std::string(field.str()) + ": expected a string");
+      *target = *value.value<std::string>();
+    }
+    config.acl.rules.push_back(std::move(parsed));
+  }
+  return absl::OkStatus();
+}
+
 // Every key the file, the environment and the flags may set, as "section.key".
 const std::map<std::string, Setter>& Keys() {
   static const auto* keys = new std::map<std::string, Setter>{
@@ -76,6 +170,51 @@ const std::map<std::string, Setter>& Keys() {
       {"hooks.enabled", StringListKey(&Config::hooks, &HooksConfig::enabled, "hooks.enabled")},
       {"hooks.publish_topics",
        StringListKey(&Config::hooks, &HooksConfig::publish_topics, "hooks.publish_topics")},
+      // Registry settings ([plans.<name>] keys are handled by ApplyPlanKey).
+      {"ca.key_type", StringKey(&Config::ca, &CaConfig::key_type, "ca.key_type")},
+      {"ca.default_days", IntKey(&Config::ca, &CaConfig::default_days, "ca.default_days", 1, 3650)},
+      {"auth.require_clientid_match",
+       BoolKey(&Config::auth, &AuthConfig::require_clientid_match, "auth.require_clientid_match")},
+      // JWT ([acl] rules are handled by ApplyAclRules).
+      {"jwt.hs256_secret", StringKey(&Config::jwt, &JwtConfigSection::hs256_secret, "jwt.hs256_secret")},
+      {"jwt.hs_secrets", StringListKey(&Config::jwt, &JwtConfigSection::hs_secrets, "jwt.hs_secrets")},
+      {"jwt.jwks_file", StringKey(&Config::jwt, &JwtConfigSection::jwks_file, "jwt.jwks_file")},
+      {"jwt.jwks_url", StringKey(&Config::jwt, &JwtConfigSection::jwks_url, "jwt.jwks_url")},
+      {"jwt.jwks_refresh_s",
+       IntKey(&Config::jwt, &JwtConfigSection::jwks_refresh_s, "jwt.jwks_refresh_s", 1, 86400)},
+      {"jwt.issuer", StringKey(&Config::jwt, &JwtConfigSection::issuer, "jwt.issuer")},
+      {"jwt.audience", StringKey(&Config::jwt, &JwtConfigSection::audience, "jwt.audience")},
+      {"jwt.leeway_s", IntKey(&Config::jwt, &JwtConfigSection::leeway_s, "jwt.leeway_s", 0, 3600)},
+      {"jwt.client_id", StringKey(&Config::jwt, &JwtConfigSection::client_id, "jwt.client_id")},
+      // Device RPC.
+      {"rpc.timeout_ms", IntKey(&Config::rpc, &RpcSection::timeout_ms, "rpc.timeout_ms", 100, 30000)},
+      {"rpc.max_pending_per_device", IntKey(&Config::rpc, &RpcSection::max_pending_per_device,
+                                            "rpc.max_pending_per_device", 1, 10000)},
+      {"rpc.max_pending_per_user", IntKey(&Config::rpc, &RpcSection::max_pending_per_user,
+                                          "rpc.max_pending_per_user", 1, 1000000)},
+      {"rpc.max_pending_total", IntKey(&Config::rpc, &RpcSection::max_pending_total,
+                                       "rpc.max_pending_total", 1, 10000000)},
+      // HTTP API.
+      {"http.admin_token", StringKey(&Config::http, &HttpConfig::admin_token, "http.admin_token")},
+      {"http.trusted_proxies",
+       StringListKey(&Config::http, &HttpConfig::trusted_proxies, "http.trusted_proxies")},
+      {"http.body_limit_bytes", IntKey(&Config::http, &HttpConfig::body_limit_bytes,
+                                       "http.body_limit_bytes", 1024, 64 * 1024 * 1024)},
+      // The hub's MQTT link.
+      {"mqtt.enabled", BoolKey(&Config::mqtt, &MqttConfig::enabled, "mqtt.enabled")},
+      {"mqtt.host", StringKey(&Config::mqtt, &MqttConfig::host, "mqtt.host")},
+      {"mqtt.port", IntKey(&Config::mqtt, &MqttConfig::port, "mqtt.port", 1, 65535)},
+      {"mqtt.tls", BoolKey(&Config::mqtt, &MqttConfig::tls, "mqtt.tls")},
+      {"mqtt.ca_file", StringKey(&Config::mqtt, &MqttConfig::ca_file, "mqtt.ca_file")},
+      {"mqtt.cert_file", StringKey(&Config::mqtt, &MqttConfig::cert_file, "mqtt.cert_file")},
+      {"mqtt.key_file", StringKey(&Config::mqtt, &MqttConfig::key_file, "mqtt.key_file")},
+      {"mqtt.username", StringKey(&Config::mqtt, &MqttConfig::username, "mqtt.username")},
+      {"mqtt.password", StringKey(&Config::mqtt, &MqttConfig::password, "mqtt.password")},
+      // EMQX's REST API.
+      {"emqx.api_url", StringKey(&Config::emqx, &EmqxConfig::api_url, "emqx.api_url")},
+      {"emqx.api_key", StringKey(&Config::emqx, &EmqxConfig::api_key, "emqx.api_key")},
+      {"emqx.api_secret", StringKey(&Config::emqx, &EmqxConfig::api_secret, "emqx.api_secret")},
+      {"emqx.ca_file", StringKey(&Config::emqx, &EmqxConfig::ca_file, "emqx.ca_file")},
   };
   return *keys;
 }
@@ -99,12 +238,17 @@ std::string EnvKey(const std::string& name) {
   const std::size_t split = name.find("__");
   if (name.rfind(kPrefix, 0) != 0 || split == std::string::npos) return "";
   std::string key = name.substr(kPrefix.size(), split - kPrefix.size()) + "." + name.substr(split + 2);
+  // Deeper levels: IOTHUB_PLANS__FREE__MAX_DEVICES -> plans.free.max_devices.
+  for (std::size_t at = key.find("__"); at != std::string::npos; at = key.find("__", at + 1)) {
+    key.replace(at, 2, ".");
+  }
   std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
   return key;
 }
 
 absl::Status Apply(const std::string& key, const toml::node& node, Config& config,
                    std::string_view source) {
+  if (key.starts_with(kPlansPrefix)) return ApplyPlanKey(key, node, config, source, false);
   const auto it = Keys().find(key);
   if (it == Keys().end()) {
     return absl::InvalidArgumentError(std::string(source) + ": unknown key '" + key + "'");
@@ -133,6 +277,28 @@ absl::Status ApplyFile(const std::string& path, Config& config) {
                                         "' must be a [section]");
     }
     for (const auto& [key, node] : *table) {
+      if (section.str() == "acl" && key.str() == "rules") {
+        absl::Status status = ApplyAclRules(node, config, "config " + path);
+        if (!status.ok()) return status;
+        continue;
+      }
+      // [plans.<name>] tables: one level deeper.
+      if (section.str() == "plans" && node.is_table()) {
+        const std::string name(key.str());
+        const toml::table& plan = *node.as_table();
+        const bool known = std::any_of(config.plans.begin(), config.plans.end(),
+                                       [&](const Plan& p) { return p.name == name; });
+        if (!known && (!plan.contains("max_devices") || !plan.contains("rpc_per_minute"))) {
+          return absl::InvalidArgumentError("config " + path + ": plans." + name +
+                                            ": a new plan needs max_devices and rpc_per_minute");
+        }
+        for (const auto& [field, value] : plan) {
+          absl::Status status = ApplyPlanKey("plans." + name + "." + std::string(field.str()),
+                                             value, config, "config " + path, true);
+          if (!status.ok()) return status;
+        }
+        continue;
+      }
       absl::Status status = Apply(std::string(section.str()) + "." + std::string(key.str()), node,
                                   config, "config " + path);
       if (!status.ok()) return status;
@@ -177,6 +343,20 @@ absl::Status Validate(const Config& config) {
   }
   for (const std::string& filter : config.hooks.publish_topics) {
     if (filter.empty()) return absl::InvalidArgumentError("hooks.publish_topics: empty filter");
+  }
+  // Registry settings.
+  if (!config.jwt.jwks_file.empty() && !config.jwt.jwks_url.empty()) {
+    return absl::InvalidArgumentError("jwt: set jwks_file or jwks_url, not both");
+  }
+  if (!config.http.admin_token.empty() && config.http.admin_token.size() < 16) {
+    return absl::InvalidArgumentError("http.admin_token: must be at least 16 characters");
+  }
+  if (config.mqtt.cert_file.empty() != config.mqtt.key_file.empty()) {
+    return absl::InvalidArgumentError("mqtt: cert_file and key_file go together");
+  }
+  if (!registry::ParseKeyType(config.ca.key_type)) {
+    return absl::InvalidArgumentError("ca.key_type: '" + config.ca.key_type +
+                                      "' is not one of ec-p256, ec-p384, rsa-3072");
   }
   return absl::OkStatus();
 }

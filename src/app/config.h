@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "model/plan.h"
+#include "registry/plans.h"
 
 namespace iothub::app {
 
@@ -39,10 +41,95 @@ struct HooksConfig {
                                              "users/+/devices/+/rpc/response"};
 };
 
+// --- Registry settings: the CA, plans, device authentication ---
+
+struct CaConfig {
+  std::string key_type = "ec-p256";  // ec-p256, ec-p384 or rsa-3072 (for a new CA only)
+  std::int64_t default_days = 365;   // validity of device certificates, 1-3650
+};
+
+struct AuthConfig {
+  // A device's MQTT clientid must equal its device id.
+  bool require_clientid_match = true;
+};
+
+// --- end of registry settings ---
+
+// --- Identity, authorization, RPC and the broker ---
+
+struct JwtConfigSection {
+  std::string hs256_secret;              // one HMAC secret (HS256/384/512)
+  std::vector<std::string> hs_secrets;   // several, for rotation
+  std::string jwks_file;                 // RS/PS/ES keys from a JWKS file, or
+  std::string jwks_url;                  // from a JWKS URL (http or https)
+  std::int64_t jwks_refresh_s = 30;      // unknown-kid refreshes at most this often
+  std::string issuer;                    // required `iss` when set
+  std::string audience;                  // required `aud` when set
+  std::int64_t leeway_s = 30;            // clock skew allowed on exp/nbf/iat
+  std::string client_id;                 // resource_access[client_id].roles
+};
+
+// One extra ACL rule ([[acl.rules]]), tried in order before the built-in policy.
+struct AclRuleConfig {
+  std::string effect;  // allow | deny
+  std::string who;     // any | device | user | admin | service
+  std::string action;  // publish | subscribe | all
+  std::string topic;   // a filter; ${clientid} ${username} ${device_id} ${user_id}
+};
+
+struct AclConfig {
+  std::vector<AclRuleConfig> rules;
+};
+
+struct RpcSection {
+  std::int64_t timeout_ms = 5000;  // deadline of a device RPC request (max 30000)
+  std::int64_t max_pending_per_device = 32;
+  std::int64_t max_pending_per_user = 256;
+  std::int64_t max_pending_total = 100000;
+};
+
+struct HttpConfig {
+  std::string admin_token;                   // bootstrap admin bearer token; empty: none
+  std::vector<std::string> trusted_proxies;  // OAuth2 Proxy addresses
+  std::int64_t body_limit_bytes = 1024 * 1024;
+};
+
+// The hub's own MQTT link to the broker (device commands from the HTTP API).
+struct MqttConfig {
+  bool enabled = false;
+  std::string host = "127.0.0.1";
+  std::int64_t port = 8883;
+  bool tls = true;
+  std::string ca_file;    // empty: the hub's CA
+  std::string cert_file;  // empty: a certificate the hub issues to itself
+  std::string key_file;
+  std::string username;   // e.g. "jwt" on a listener without client certificates
+  std::string password;
+};
+
+// EMQX's REST API, so that revocations and binding changes act at once.
+struct EmqxConfig {
+  std::string api_url;  // e.g. http://emqx:18083; empty: not used
+  std::string api_key;
+  std::string api_secret;
+  std::string ca_file;
+};
+
 struct Config {
   ServerConfig server;
   LogConfig log;
   HooksConfig hooks;
+  // Registry settings.
+  CaConfig ca;
+  // [plans.<name>] tables, merged by name over the built-in free and pro plans.
+  std::vector<Plan> plans = registry::DefaultPlans();
+  AuthConfig auth;
+  JwtConfigSection jwt;
+  AclConfig acl;
+  RpcSection rpc;
+  HttpConfig http;
+  MqttConfig mqtt;
+  EmqxConfig emqx;
 };
 
 // Values given on the command line; unset ones leave the lower sources in force.

@@ -18,7 +18,7 @@
 #include "auth/session_table.h"
 #include "auth/token_authenticator.h"
 #include "common/clock.h"
-#include "common/snapshot_cell.h"
+#include "registry/fleet_view.h"
 #include "hooks/hook_handler.h"
 #include "model/fleet_snapshot.h"
 #include "rpc/presence.h"
@@ -29,7 +29,7 @@ namespace iothub::app {
 // The modules the handler reads; all must outlive it.
 struct HubParts {
   std::vector<hooks::HookSpec> hooks;
-  const SnapshotCell<FleetSnapshot>& fleet;
+  const registry::FleetView& fleet;
   const auth::DeviceAuthenticator& devices;
   const auth::TokenAuthenticator& tokens;
   const acl::AclPolicy& acl;

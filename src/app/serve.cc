@@ -3,27 +3,28 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
-#include <nlohmann/json.hpp>
-
+#include "app/housekeeper.h"
+#include "app/hub_handler.h"
+#include "app/hub_identity.h"
+#include "app/mqtt_command_sender.h"
 #include "app/version.h"
+#include "app/wiring.h"
+#include "auth/jwks_source.h"
 #include "common/metrics.h"
-#include "hooks/deny_all_handler.h"
+#include "emqx/make_broker_notifier.h"
 #include "hooks/exhook_dispatcher.h"
 #include "hooks/exhook_server.h"
 #include "http/http_server.h"
+#include "http/register_api.h"
+#include "mqtt/broker_link.h"
+#include "registry/ca_files.h"
+#include "registry/data_layout.h"
+#include "registry/fleet_view.h"
+#include "registry/registry.h"
+#include "store/sqlite_store.h"
 
 namespace iothub::app {
 namespace {
-
-std::vector<hooks::HookSpec> HookSpecs(const HooksConfig& config) {
-  std::vector<hooks::HookSpec> specs;
-  for (const std::string& name : config.enabled) {
-    hooks::HookSpec spec{.name = name, .topics = {}};
-    if (name == "message.publish") spec.topics = config.publish_topics;
-    specs.push_back(std::move(spec));
-  }
-  return specs;
-}
 
 // Blocks SIGTERM/SIGINT in every thread (call before starting any), so that one thread
 // can wait for them with sigwait.
@@ -36,44 +37,112 @@ sigset_t BlockShutdownSignals() {
   return signals;
 }
 
-void RegisterOpsRoutes(httplib::Server& routes, Metrics& metrics) {
-  routes.Get("/api/health", [](const httplib::Request&, httplib::Response& response) {
-    response.set_content(nlohmann::json{{"status", "ok"}, {"version", kVersion}}.dump(),
-                         "application/json");
-  });
+void RegisterMetricsRoute(httplib::Server& routes, Metrics& metrics) {
   routes.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& response) {
     response.set_content(metrics.Render(), "text/plain; version=0.0.4");
   });
+}
+
+// Logs a start-up failure and gives the exit status.
+int Fail(std::string_view what, const absl::Status& status) {
+  spdlog::critical("{}: {}", what, status.ToString());
+  return 1;
 }
 
 }  // namespace
 
 int RunServe(const Config& config) {
   const sigset_t signals = BlockShutdownSignals();
+  SystemClock clock;
   Metrics metrics;
   metrics.GetGauge("iothub_build_info", "Build information", {{"version", kVersion}}).Set(1);
+  const std::filesystem::path data_dir = config.server.data_dir;
 
-  hooks::DenyAllHandler handler(HookSpecs(config.hooks));
+  // Persistence, identity and the hot-path snapshot.
+  auto store = store::SqliteStore::Open(registry::DatabasePath(data_dir).string());
+  if (!store.ok()) return Fail("cannot open the database", store.status());
+  auto ca = registry::LoadOrCreateCa(data_dir, CaKeyType(config.ca), clock.NowUnixMillis(),
+                                     /*create_if_missing=*/true);
+  if (!ca.ok()) return Fail("cannot load the certificate authority", ca.status());
+  registry::FleetView fleet(**store);
+  registry::Registry registry(**store, *ca, clock, config.plans, [&fleet] { fleet.Notify(); });
+  if (auto status = fleet.Start(); !status.ok()) return Fail("cannot load the registry", status);
+
+  // Authentication, authorization and the RPC pipeline.
+  auto jwt = MakeJwtVerifier(config.jwt, clock);
+  if (!jwt.ok()) return Fail("cannot set up JWT verification", jwt.status());
+  auto acl_rules = MakeAclRules(config.acl);
+  if (!acl_rules.ok()) return Fail("invalid [acl] rules", acl_rules.status());
+  auth::DeviceAuthOptions device_options;
+  device_options.require_clientid_match = config.auth.require_clientid_match;
+  std::optional<HubIdentity> identity;
+  if (config.mqtt.enabled && config.mqtt.cert_file.empty()) {
+    auto made = EnsureHubIdentity(data_dir, *ca, clock.NowUnixMillis());
+    if (!made.ok()) return Fail("cannot issue the hub's client certificate", made.status());
+    identity = *made;
+    device_options.hub_fingerprint = identity->fingerprint;
+  }
+  auth::DeviceAuthenticator devices(*ca, device_options);
+  auth::TokenAuthenticator tokens(jwt->verifier.get());
+  acl::AclPolicy acl(std::move(*acl_rules));
+  auth::SessionTable sessions;
+  rpc::Presence presence;
+  rpc::RpcPipeline rpc(MakeRpcConfig(config), presence, metrics);
+
+  HubHandler handler({.hooks = HookSpecs(config.hooks),
+                      .fleet = fleet,
+                      .devices = devices,
+                      .tokens = tokens,
+                      .acl = acl,
+                      .sessions = sessions,
+                      .rpc = rpc,
+                      .presence = presence,
+                      .clock = clock});
   hooks::ExhookDispatcher dispatcher(handler);
   hooks::HookMetrics hook_metrics(metrics);
 
-  hooks::ExhookServerOptions options;
-  options.listen = config.server.grpc_listen;
-  options.threads = static_cast<int>(config.server.grpc_threads);
-  options.max_message_bytes = static_cast<int>(config.server.grpc_max_message_bytes);
-  auto grpc_server = hooks::ExhookServer::Start(options, dispatcher, hook_metrics);
-  if (!grpc_server.ok()) {
-    spdlog::critical("{}", grpc_server.status().ToString());
-    return 1;
+  // The broker side: EMQX's REST API and the hub's own MQTT link.
+  auto broker_admin = emqx::MakeBrokerNotifier(MakeBrokerAdminOptions(config.emqx), &metrics);
+  if (!broker_admin.ok()) return Fail("invalid [emqx] settings", broker_admin.status());
+  std::unique_ptr<mqtt::BrokerLink> link;
+  std::unique_ptr<mqtt::CommandService> commands;
+  std::unique_ptr<MqttCommandSender> command_sender;
+  if (config.mqtt.enabled) {
+    auto made = mqtt::BrokerLink::Create(MakeBrokerLinkOptions(config.mqtt, identity, data_dir), metrics);
+    if (!made.ok()) return Fail("invalid [mqtt] settings", made.status());
+    link = std::move(*made);
+    commands = std::make_unique<mqtt::CommandService>(*link, clock, metrics);
+    command_sender = std::make_unique<MqttCommandSender>(*commands);
+    link->Start([&commands](std::string_view topic, std::string_view payload) {
+      commands->OnMessage(topic, payload);
+    });
   }
+  Housekeeper housekeeper({.rpc = rpc,
+                           .presence = presence,
+                           .store = **store,
+                           .fleet = fleet,
+                           .broker = **broker_admin,
+                           .commands = commands.get(),
+                           .clock = clock});
+  housekeeper.Start();
 
+  // The servers.
+  auto grpc_server = hooks::ExhookServer::Start(MakeExhookOptions(config.server), dispatcher, hook_metrics);
+  if (!grpc_server.ok()) return Fail("cannot start the ExHook server", grpc_server.status());
   http::HttpServer http_server;
-  RegisterOpsRoutes(http_server.routes(), metrics);
+  http::ApiContext api{.registry = registry,
+                       .jwt_verifier = jwt->verifier.get(),
+                       .command_sender = command_sender.get(),
+                       .clock = clock,
+                       .metrics = metrics,
+                       .ca_certificate_pem = ca->ca_certificate_pem(),
+                       .options = MakeApiOptions(config.http)};
+  http::RegisterApi(http_server.routes(), api);
+  RegisterMetricsRoute(http_server.routes(), metrics);
   auto http_port = http_server.Start(config.server.http_listen);
   if (!http_port.ok()) {
-    spdlog::critical("{}", http_port.status().ToString());
     (*grpc_server)->Shutdown();
-    return 1;
+    return Fail("cannot start the HTTP server", http_port.status());
   }
 
   spdlog::info("iot-hub {} serving ExHook (v2 and v3) on port {} and HTTP on port {}", kVersion,
@@ -83,6 +152,9 @@ int RunServe(const Config& config) {
   spdlog::info("received {}, shutting down", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
   http_server.Stop();
   (*grpc_server)->Shutdown();
+  housekeeper.Stop();
+  if (link) link->Stop();
+  fleet.Stop();
   spdlog::info("stopped");
   return 0;
 }

@@ -119,8 +119,8 @@ absl::StatusOr<std::unique_ptr<ExhookServer>> ExhookServer::Start(
 }
 
 void ExhookServer::PostCalls(grpc::ServerCompletionQueue* cq, int copies) {
-  namespace v2 = emqx::exhook::v2;
-  namespace v3 = emqx::exhook::v3;
+  namespace v2 = ::emqx::exhook::v2;
+  namespace v3 = ::emqx::exhook::v3;
   for (int i = 0; i < copies; ++i) {
 #define IOTHUB_POST(name, req, resp, hook)                                                     \
   new UnaryCall<v2::HookProvider::AsyncService, v2::req, v2::resp>(                            \

@@ -50,8 +50,8 @@ class ExhookServer {
   ExhookServer() = default;
   void PostCalls(grpc::ServerCompletionQueue* cq, int copies);
 
-  emqx::exhook::v2::HookProvider::AsyncService v2_;
-  emqx::exhook::v3::HookProvider::AsyncService v3_;
+  ::emqx::exhook::v2::HookProvider::AsyncService v2_;
+  ::emqx::exhook::v3::HookProvider::AsyncService v3_;
   std::unique_ptr<grpc::Server> server_;
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;
   std::vector<std::thread> threads_;

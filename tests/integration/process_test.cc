@@ -44,7 +44,7 @@ TEST(ProcessTest, SigtermShutsDownGracefully) {
   TempDir dir;
   HubProcess hub({.data_dir = dir.path()});
   ASSERT_TRUE(hub.WaitReady()) << hub.Log();
-  EXPECT_EQ(hub.Stop(), 0);
+  EXPECT_EQ(hub.Stop(), 0) << hub.Log();
   EXPECT_NE(hub.Log().find("shutting down"), std::string::npos);
 }
 

@@ -1,0 +1,87 @@
+#include "app/housekeeper.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/printable.h"
+#include "model/fleet_changes.h"
+
+namespace iothub::app {
+namespace {
+
+constexpr auto kTick = std::chrono::milliseconds(200);
+constexpr auto kFlushEvery = std::chrono::seconds(5);
+
+}  // namespace
+
+void Housekeeper::Start() {
+  last_fleet_ = parts_.fleet.snapshot();
+  next_flush_ = std::chrono::steady_clock::now() + kFlushEvery;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Housekeeper::Stop() {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+  FlushLastSeen();
+}
+
+void Housekeeper::Run() {
+  std::unique_lock lock(mutex_);
+  while (!wake_.wait_for(lock, kTick, [this] { return stop_; })) {
+    lock.unlock();
+    SweepTimeouts();
+    NotifyFleetChanges();
+    if (std::chrono::steady_clock::now() >= next_flush_) {
+      FlushLastSeen();
+      next_flush_ = std::chrono::steady_clock::now() + kFlushEvery;
+    }
+    lock.lock();
+  }
+}
+
+void Housekeeper::SweepTimeouts() {
+  for (const rpc::TimeoutNotice& notice :
+       parts_.rpc.SweepTimeouts(parts_.clock.SteadyNow(), parts_.clock.NowUnixMillis())) {
+    if (parts_.commands == nullptr) {
+      spdlog::info("rpc request {} to device {} timed out (no broker link to tell {})",
+                   Printable(notice.request_id), notice.device_id,
+                   Printable(notice.requester_clientid));
+      continue;
+    }
+    if (absl::Status status = parts_.commands->PublishTimeout(notice); !status.ok()) {
+      spdlog::warn("could not publish the timeout of rpc request {}: {}",
+                   Printable(notice.request_id), status.ToString());
+    }
+  }
+}
+
+void Housekeeper::NotifyFleetChanges() {
+  auto current = parts_.fleet.snapshot();
+  if (current == last_fleet_) return;
+  const FleetChanges changes = DiffFleets(*last_fleet_, *current);
+  last_fleet_ = std::move(current);
+  for (const std::string& device : changes.revoked_devices) {
+    spdlog::info("device {} revoked: disconnecting its live session", device);
+    parts_.broker.KickClient(device);
+  }
+  if (changes.access_changed) parts_.broker.ClearAuthzCache();
+}
+
+void Housekeeper::FlushLastSeen() {
+  const auto seen = parts_.presence.DrainLastSeen();
+  if (seen.empty()) return;
+  std::vector<store::LastSeen> batch;
+  batch.reserve(seen.size());
+  for (const auto& [device, at] : seen) batch.push_back({device, at});
+  if (absl::Status status = parts_.store.TouchLastSeen(batch); !status.ok()) {
+    spdlog::warn("could not store last-seen times of {} devices: {}", batch.size(),
+                 status.ToString());
+  }
+}
+
+}  // namespace iothub::app

@@ -1,0 +1,60 @@
+// Housekeeper: the hub's background chores, on one thread, off the hook path:
+//  - every tick (200 ms): expired RPC requests become -32000 replies to their requesters,
+//    published through the hub's broker link (or logged when there is none);
+//  - every tick: when the fleet snapshot changed, tell the broker at once (kick revoked
+//    devices, clear EMQX's authorization cache) through the BrokerNotifier;
+//  - every 5 s, and at Stop(): last-seen times of devices written to the store in one
+//    batch.
+// Thread-safety: Start/Stop from the owner thread; everything it touches is thread-safe.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "common/clock.h"
+#include "emqx/broker_notifier.h"
+#include "mqtt/command_service.h"
+#include "registry/fleet_view.h"
+#include "rpc/presence.h"
+#include "rpc/rpc_pipeline.h"
+#include "store/store.h"
+
+namespace iothub::app {
+
+struct HousekeeperParts {
+  rpc::RpcPipeline& rpc;
+  rpc::Presence& presence;
+  store::Store& store;
+  const registry::FleetView& fleet;
+  emqx::BrokerNotifier& broker;
+  mqtt::CommandService* commands;  // null: no broker link, timeouts are only logged
+  const Clock& clock;
+};
+
+class Housekeeper {
+ public:
+  explicit Housekeeper(HousekeeperParts parts) : parts_(parts) {}
+  ~Housekeeper() { Stop(); }
+
+  void Start();
+  void Stop();
+
+ private:
+  void Run();
+  void SweepTimeouts();
+  void NotifyFleetChanges();
+  void FlushLastSeen();
+
+  HousekeeperParts parts_;
+  std::shared_ptr<const FleetSnapshot> last_fleet_;
+  std::chrono::steady_clock::time_point next_flush_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace iothub::app

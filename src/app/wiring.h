@@ -1,0 +1,47 @@
+// Wiring: the config turned into the options and objects of each module. Pure
+// translations, plus the few objects that need work at start-up (the JWT key source).
+// Called once by `serve`; not thread-sensitive.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "acl/acl_rule.h"
+#include "app/config.h"
+#include "app/hub_identity.h"
+#include "auth/jwks_source.h"
+#include "auth/jwt_verifier.h"
+#include "crypto/keys.h"
+#include "emqx/broker_admin_options.h"
+#include "hooks/exhook_server.h"
+#include "hooks/hook_types.h"
+#include "http/api_context.h"
+#include "mqtt/broker_link.h"
+#include "rpc/rpc_pipeline.h"
+
+namespace iothub::app {
+
+// The JWT verifier and, when keys come from a JWKS, the source that refreshes them.
+// `verifier` is null when [jwt] configures no key at all (JWT logins are then refused).
+struct JwtSetup {
+  std::shared_ptr<auth::JwksSource> jwks;
+  std::unique_ptr<auth::JwtVerifier> verifier;
+};
+
+crypto::KeyType CaKeyType(const CaConfig& config);
+std::vector<hooks::HookSpec> HookSpecs(const HooksConfig& config);
+absl::StatusOr<JwtSetup> MakeJwtVerifier(const JwtConfigSection& config, const Clock& clock);
+absl::StatusOr<std::vector<acl::AclRule>> MakeAclRules(const AclConfig& config);
+rpc::RpcConfig MakeRpcConfig(const Config& config);
+hooks::ExhookServerOptions MakeExhookOptions(const ServerConfig& config);
+http::ApiOptions MakeApiOptions(const HttpConfig& config);
+emqx::BrokerAdminOptions MakeBrokerAdminOptions(const EmqxConfig& config);
+// With no client certificate configured, the link uses the hub's own identity and trusts
+// the hub's CA (the broker's server certificate is then one the hub issued).
+mqtt::BrokerLinkOptions MakeBrokerLinkOptions(const MqttConfig& config,
+                                              const std::optional<HubIdentity>& identity,
+                                              const std::filesystem::path& data_dir);
+
+}  // namespace iothub::app
