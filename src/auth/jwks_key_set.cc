@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "auth/base64url.h"
+#include "crypto/base64.h"
 
 namespace iothub::auth {
 namespace {
@@ -17,7 +17,7 @@ std::string StringMember(const nlohmann::json& object, const char* name) {
 bool BytesMember(const nlohmann::json& object, const char* name, std::string* out) {
   const auto it = object.find(name);
   return it != object.end() && it->is_string() &&
-         Base64UrlDecode(it->get_ref<const std::string&>(), out) && !out->empty();
+         crypto::Base64UrlDecode(it->get_ref<const std::string&>(), out) && !out->empty();
 }
 
 // One JWK into a key; an error says why it is skipped.

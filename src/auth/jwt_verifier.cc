@@ -7,7 +7,7 @@
 #include <string>
 #include <utility>
 
-#include "auth/base64url.h"
+#include "crypto/base64.h"
 
 namespace iothub::auth {
 namespace {
@@ -90,13 +90,13 @@ JwtResult JwtVerifier::Verify(std::string_view token, UnixMillis now) const {
   }
   const std::string_view signing_input = token.substr(0, dot2);
   thread_local Scratch scratch;
-  if (!Base64UrlDecode(token.substr(0, dot1), &scratch.header)) {
+  if (!crypto::Base64UrlDecode(token.substr(0, dot1), &scratch.header)) {
     return Fail(JwtFailure::kBadBase64, "header");
   }
-  if (!Base64UrlDecode(token.substr(dot1 + 1, dot2 - dot1 - 1), &scratch.payload)) {
+  if (!crypto::Base64UrlDecode(token.substr(dot1 + 1, dot2 - dot1 - 1), &scratch.payload)) {
     return Fail(JwtFailure::kBadBase64, "payload");
   }
-  if (!Base64UrlDecode(token.substr(dot2 + 1), &scratch.signature)) {
+  if (!crypto::Base64UrlDecode(token.substr(dot2 + 1), &scratch.signature)) {
     return Fail(JwtFailure::kBadBase64, "signature");
   }
 

@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-#include "auth/base64url.h"
+#include "crypto/base64.h"
 
 namespace iothub::auth::testing {
 
@@ -38,7 +38,7 @@ inline const Keys& TestKeys() {
   return *keys;
 }
 
-inline std::string B64(std::string_view bytes) { return Base64UrlEncode(bytes); }
+inline std::string B64(std::string_view bytes) { return crypto::Base64UrlEncode(bytes); }
 
 inline std::string BnParam(const EVP_PKEY* key, const char* name, int pad = 0) {
   BIGNUM* bn = nullptr;

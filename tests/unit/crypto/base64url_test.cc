@@ -2,9 +2,9 @@
 
 #include <string>
 
-#include "auth/base64url.h"
+#include "crypto/base64.h"
 
-namespace iothub::auth {
+namespace iothub::crypto {
 namespace {
 
 // RFC 4648 test vectors, in the url-safe alphabet and without padding, round-trip.
@@ -40,4 +40,4 @@ TEST(Base64UrlTest, AllBytesRoundTrip) {
 }
 
 }  // namespace
-}  // namespace iothub::auth
+}  // namespace iothub::crypto
