@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "model/fleet_snapshot.h"
+#include "model/fingerprint_text.h"
 
 namespace iothub::crypto {
 
@@ -18,10 +19,11 @@ Fingerprint Sha256Fingerprint(std::string_view der);
 
 // "AB:CD:...:EF": 32 uppercase hex pairs joined by colons (95 characters), the same
 // text `openssl x509 -fingerprint -sha256` prints after "sha256 Fingerprint=".
-std::string FormatFingerprint(const Fingerprint& fingerprint);
+using ::iothub::FormatFingerprint;
 
-// Accepts 64 hex digits in any case, either run together or with a colon between every
-// pair (and nowhere else). Returns InvalidArgument for anything else.
+// iothub::ParseFingerprint (model/fingerprint_text.h) with an error that says what a
+// fingerprint looks like: InvalidArgument for anything but 64 hex digits in any case,
+// run together or with a colon between every pair.
 absl::StatusOr<Fingerprint> ParseFingerprint(std::string_view text);
 
 }  // namespace iothub::crypto

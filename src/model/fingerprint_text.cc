@@ -1,6 +1,6 @@
-#include "store/fingerprint_hex.h"
+#include "model/fingerprint_text.h"
 
-namespace iothub::store {
+namespace iothub {
 namespace {
 
 int HexValue(char c) {
@@ -42,4 +42,4 @@ std::string FormatFingerprint(const Fingerprint& fingerprint) {
   return out;
 }
 
-}  // namespace iothub::store
+}  // namespace iothub

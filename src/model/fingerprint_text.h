@@ -10,7 +10,7 @@
 
 #include "model/fleet_snapshot.h"
 
-namespace iothub::store {
+namespace iothub {
 
 // Parses 32 bytes written as 64 hex digits, any case, optionally separated by single
 // colons between bytes. nullopt for anything else.
@@ -19,4 +19,4 @@ std::optional<Fingerprint> ParseFingerprint(std::string_view text);
 // The canonical form: uppercase, colon-separated (95 characters).
 std::string FormatFingerprint(const Fingerprint& fingerprint);
 
-}  // namespace iothub::store
+}  // namespace iothub

@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "store/fingerprint_hex.h"
+#include "model/fingerprint_text.h"
 #include "store/status_macros.h"
 
 namespace iothub::store {

@@ -1,8 +1,8 @@
-#include "store/fingerprint_hex.h"
+#include "model/fingerprint_text.h"
 
 #include <gtest/gtest.h>
 
-namespace iothub::store {
+namespace iothub {
 namespace {
 
 constexpr char kCanonical[] =
@@ -45,4 +45,4 @@ TEST(FingerprintHexTest, RejectsMalformedText) {
 }
 
 }  // namespace
-}  // namespace iothub::store
+}  // namespace iothub

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "store/fingerprint_hex.h"
+#include "model/fingerprint_text.h"
 #include "store/sqlite_store.h"
 #include "support/temp_dir.h"
 
