@@ -1,24 +1,16 @@
 // RPC error codes and the JSON error payload the hub publishes on a device's response
-// topic when it answers a request itself (contract section 2). Pure functions;
-// thread-safe.
-//
-// | code   | name               | message                      | when |
-// |--------|--------------------|------------------------------|---------------------------------------|
-// | -32600 | INVALID_REQUEST    | `Invalid request`            | ours: payload too large, not JSON,
-// not | |        |                    |                              | an object, duplicate keys,
-// too deep,   | |        |                    |                              | bad
-// id/method/deviceId/timestamp,      | |        |                    | | unknown top-level field |
-// | -32601 | UNKNOWN_METHOD     | `Unknown method: <m>`        | method not in the catalog | |
-// -32602 | INVALID_PARAMS     | `Invalid parameters`         | params break the method's schema; |
-// |        |                    |                              | `data` names the field and the
-// rule    | | -32603 | INTERNAL_ERROR     | `Internal error`             | a bug or an unexpected
-// state          | | -32000 | TIMEOUT            | `Request timeout`            | no reply before
-// the deadline          | | -32001 | DEVICE_UNAVAILABLE | `Device unavailable`         | offline,
-// unknown, unbound, revoked or | |        |                    |                              |
-// another user's device                 | | -32002 | EXECUTION_ERROR    | the device's message |
-// sent by devices, never by the hub     | | -32003 | TOO_MANY_PENDING   | `Too many pending
-// requests`  | ours: a pending-table bound is full   | | -32029 | RATE_LIMITED       | `Rate limit
-// exceeded`        | ours: the user's plan rpc_per_minute  |
+// topic when it answers a request itself (contract section 2; the full table with the
+// codes the hub adds is in docs/rpc.md). Pure functions; thread-safe.
+//   -32600 Invalid request     ours: too large, not a JSON object, duplicate keys, too
+//                              deep, bad id/method/deviceId/timestamp, unknown field
+//   -32601 Unknown method: <m>
+//   -32602 Invalid parameters  `data` names the field and the rule
+//   -32603 Internal error
+//   -32000 Request timeout     no reply before the deadline
+//   -32001 Device unavailable  offline, unknown, unbound, revoked or another user's
+//   -32002 (device's message)  sent by devices, never by the hub
+//   -32003 Too many pending requests   ours: a pending-table bound is full
+//   -32029 Rate limit exceeded         ours: the user's plan rpc_per_minute
 #pragma once
 
 #include <string>
