@@ -21,7 +21,6 @@ absl::Status TypeError(std::string_view key, std::string_view expected) {
   return absl::InvalidArgumentError(std::string(key) + ": expected " + std::string(expected));
 }
 
-
 template <typename Section>
 Setter StringKey(Section Config::*section, std::string Section::*field, std::string key) {
   return [=](const toml::node& node, Config& config) -> absl::Status {
@@ -101,7 +100,8 @@ absl::Status ApplyPlanKey(const std::string& key, const toml::node& node, Config
   if (!IsPlanName(name)) {
     return error(key + ": plan names are 1-32 characters of a-z, 0-9, '_' and '-'");
   }
-  if (field != "max_devices" && field != "rpc_per_minute") return error("unknown key '" + key + "'");
+  if (field != "max_devices" && field != "rpc_per_minute")
+    return error("unknown key '" + key + "'");
   if (!node.is_integer()) return error(key + ": expected an integer");
   const std::int64_t value = *node.value<std::int64_t>();
   if (value < 0 || value > kMaxPlanLimit) {
@@ -129,8 +129,8 @@ absl::Status ApplyPlanKey(const std::string& key, const toml::node& node, Config
 // meaning is checked when the rules are compiled (acl::ParseAclRules) at start-up.
 absl::Status ApplyAclRules(const toml::node& node, Config& config, std::string_view source) {
   const auto error = [&](std::size_t index, std::string_view problem) {
-    return absl::InvalidArgumentError(std::string(source) + ": acl.rules[" +
-                                      std::to_string(index) + "]: " + std::string(problem));
+    return absl::InvalidArgumentError(std::string(source) + ": acl.rules[" + std::to_string(index) +
+                                      "]: " + std::string(problem));
   };
   const toml::array* rules = node.as_array();
   if (rules == nullptr) return error(0, "expected [[acl.rules]] tables");
@@ -157,8 +157,10 @@ absl::Status ApplyAclRules(const toml::node& node, Config& config, std::string_v
 // Every key the file, the environment and the flags may set, as "section.key".
 const std::map<std::string, Setter>& Keys() {
   static const auto* keys = new std::map<std::string, Setter>{
-      {"server.grpc_listen", StringKey(&Config::server, &ServerConfig::grpc_listen, "server.grpc_listen")},
-      {"server.http_listen", StringKey(&Config::server, &ServerConfig::http_listen, "server.http_listen")},
+      {"server.grpc_listen",
+       StringKey(&Config::server, &ServerConfig::grpc_listen, "server.grpc_listen")},
+      {"server.http_listen",
+       StringKey(&Config::server, &ServerConfig::http_listen, "server.http_listen")},
       {"server.data_dir", StringKey(&Config::server, &ServerConfig::data_dir, "server.data_dir")},
       {"server.grpc_threads",
        IntKey(&Config::server, &ServerConfig::grpc_threads, "server.grpc_threads", 0, 64)},
@@ -176,8 +178,10 @@ const std::map<std::string, Setter>& Keys() {
       {"auth.require_clientid_match",
        BoolKey(&Config::auth, &AuthConfig::require_clientid_match, "auth.require_clientid_match")},
       // JWT ([acl] rules are handled by ApplyAclRules).
-      {"jwt.hs256_secret", StringKey(&Config::jwt, &JwtConfigSection::hs256_secret, "jwt.hs256_secret")},
-      {"jwt.hs_secrets", StringListKey(&Config::jwt, &JwtConfigSection::hs_secrets, "jwt.hs_secrets")},
+      {"jwt.hs256_secret",
+       StringKey(&Config::jwt, &JwtConfigSection::hs256_secret, "jwt.hs256_secret")},
+      {"jwt.hs_secrets",
+       StringListKey(&Config::jwt, &JwtConfigSection::hs_secrets, "jwt.hs_secrets")},
       {"jwt.jwks_file", StringKey(&Config::jwt, &JwtConfigSection::jwks_file, "jwt.jwks_file")},
       {"jwt.jwks_url", StringKey(&Config::jwt, &JwtConfigSection::jwks_url, "jwt.jwks_url")},
       {"jwt.jwks_refresh_s",
@@ -187,13 +191,14 @@ const std::map<std::string, Setter>& Keys() {
       {"jwt.leeway_s", IntKey(&Config::jwt, &JwtConfigSection::leeway_s, "jwt.leeway_s", 0, 3600)},
       {"jwt.client_id", StringKey(&Config::jwt, &JwtConfigSection::client_id, "jwt.client_id")},
       // Device RPC.
-      {"rpc.timeout_ms", IntKey(&Config::rpc, &RpcSection::timeout_ms, "rpc.timeout_ms", 100, 30000)},
+      {"rpc.timeout_ms",
+       IntKey(&Config::rpc, &RpcSection::timeout_ms, "rpc.timeout_ms", 100, 30000)},
       {"rpc.max_pending_per_device", IntKey(&Config::rpc, &RpcSection::max_pending_per_device,
                                             "rpc.max_pending_per_device", 1, 10000)},
       {"rpc.max_pending_per_user", IntKey(&Config::rpc, &RpcSection::max_pending_per_user,
                                           "rpc.max_pending_per_user", 1, 1000000)},
-      {"rpc.max_pending_total", IntKey(&Config::rpc, &RpcSection::max_pending_total,
-                                       "rpc.max_pending_total", 1, 10000000)},
+      {"rpc.max_pending_total",
+       IntKey(&Config::rpc, &RpcSection::max_pending_total, "rpc.max_pending_total", 1, 10000000)},
       // HTTP API.
       {"http.admin_token", StringKey(&Config::http, &HttpConfig::admin_token, "http.admin_token")},
       {"http.trusted_proxies",
@@ -237,12 +242,14 @@ std::string EnvKey(const std::string& name) {
   constexpr std::string_view kPrefix = "IOTHUB_";
   const std::size_t split = name.find("__");
   if (name.rfind(kPrefix, 0) != 0 || split == std::string::npos) return "";
-  std::string key = name.substr(kPrefix.size(), split - kPrefix.size()) + "." + name.substr(split + 2);
+  std::string key =
+      name.substr(kPrefix.size(), split - kPrefix.size()) + "." + name.substr(split + 2);
   // Deeper levels: IOTHUB_PLANS__FREE__MAX_DEVICES -> plans.free.max_devices.
   for (std::size_t at = key.find("__"); at != std::string::npos; at = key.find("__", at + 1)) {
     key.replace(at, 2, ".");
   }
-  std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(key.begin(), key.end(), key.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return key;
 }
 
@@ -310,8 +317,7 @@ absl::Status ApplyFile(const std::string& path, Config& config) {
 absl::Status CheckListen(std::string_view key, const std::string& address) {
   const std::size_t colon = address.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) {
-    return absl::InvalidArgumentError(std::string(key) + ": '" + address +
-                                      "' is not host:port");
+    return absl::InvalidArgumentError(std::string(key) + ": '" + address + "' is not host:port");
   }
   const std::string port = address.substr(colon + 1);
   if (!std::all_of(port.begin(), port.end(), ::isdigit) || std::stol(port) > 65535) {
@@ -326,14 +332,16 @@ absl::Status Validate(const Config& config) {
   if (config.server.data_dir.empty()) {
     return absl::InvalidArgumentError("server.data_dir: must not be empty");
   }
-  static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn",
+  static const std::set<std::string> kLevels = {"trace", "debug",    "info", "warn",
                                                 "error", "critical", "off"};
   if (!kLevels.contains(config.log.level)) {
-    return absl::InvalidArgumentError("log.level: '" + config.log.level +
-                                      "' is not one of trace, debug, info, warn, error, critical, off");
+    return absl::InvalidArgumentError(
+        "log.level: '" + config.log.level +
+        "' is not one of trace, debug, info, warn, error, critical, off");
   }
   if (config.log.format != "text" && config.log.format != "json") {
-    return absl::InvalidArgumentError("log.format: '" + config.log.format + "' is not text or json");
+    return absl::InvalidArgumentError("log.format: '" + config.log.format +
+                                      "' is not text or json");
   }
   const auto& known = KnownHookNames();
   for (const std::string& hook : config.hooks.enabled) {
@@ -365,11 +373,11 @@ absl::Status Validate(const Config& config) {
 
 const std::vector<std::string>& KnownHookNames() {
   static const std::vector<std::string> kNames = {
-      "client.connect",      "client.connack",       "client.connected",   "client.disconnected",
-      "client.authenticate", "client.authorize",     "client.subscribe",   "client.unsubscribe",
-      "session.created",     "session.subscribed",   "session.unsubscribed", "session.resumed",
-      "session.discarded",   "session.takenover",    "session.terminated", "message.publish",
-      "message.delivered",   "message.acked",        "message.dropped"};
+      "client.connect",      "client.connack",     "client.connected",     "client.disconnected",
+      "client.authenticate", "client.authorize",   "client.subscribe",     "client.unsubscribe",
+      "session.created",     "session.subscribed", "session.unsubscribed", "session.resumed",
+      "session.discarded",   "session.takenover",  "session.terminated",   "message.publish",
+      "message.delivered",   "message.acked",      "message.dropped"};
   return kNames;
 }
 

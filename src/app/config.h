@@ -33,9 +33,8 @@ struct LogConfig {
 
 struct HooksConfig {
   // The hooks returned to OnProviderLoaded. The first five are what the hub needs.
-  std::vector<std::string> enabled = {"client.authenticate", "client.authorize",
-                                      "client.connected", "client.disconnected",
-                                      "message.publish"};
+  std::vector<std::string> enabled = {"client.authenticate", "client.authorize", "client.connected",
+                                      "client.disconnected", "message.publish"};
   // Topic filters for message.publish: only RPC traffic needs the hub.
   std::vector<std::string> publish_topics = {"users/+/devices/+/rpc/request",
                                              "users/+/devices/+/rpc/response"};
@@ -58,15 +57,15 @@ struct AuthConfig {
 // --- Identity, authorization, RPC and the broker ---
 
 struct JwtConfigSection {
-  std::string hs256_secret;              // one HMAC secret (HS256/384/512)
-  std::vector<std::string> hs_secrets;   // several, for rotation
-  std::string jwks_file;                 // RS/PS/ES keys from a JWKS file, or
-  std::string jwks_url;                  // from a JWKS URL (http or https)
-  std::int64_t jwks_refresh_s = 30;      // unknown-kid refreshes at most this often
-  std::string issuer;                    // required `iss` when set
-  std::string audience;                  // required `aud` when set
-  std::int64_t leeway_s = 30;            // clock skew allowed on exp/nbf/iat
-  std::string client_id;                 // resource_access[client_id].roles
+  std::string hs256_secret;             // one HMAC secret (HS256/384/512)
+  std::vector<std::string> hs_secrets;  // several, for rotation
+  std::string jwks_file;                // RS/PS/ES keys from a JWKS file, or
+  std::string jwks_url;                 // from a JWKS URL (http or https)
+  std::int64_t jwks_refresh_s = 30;     // unknown-kid refreshes at most this often
+  std::string issuer;                   // required `iss` when set
+  std::string audience;                 // required `aud` when set
+  std::int64_t leeway_s = 30;           // clock skew allowed on exp/nbf/iat
+  std::string client_id;                // resource_access[client_id].roles
 };
 
 // One extra ACL rule ([[acl.rules]]), tried in order before the built-in policy.
@@ -103,7 +102,7 @@ struct MqttConfig {
   std::string ca_file;    // empty: the hub's CA
   std::string cert_file;  // empty: a certificate the hub issues to itself
   std::string key_file;
-  std::string username;   // e.g. "jwt" on a listener without client certificates
+  std::string username;  // e.g. "jwt" on a listener without client certificates
   std::string password;
 };
 

@@ -126,7 +126,8 @@ void HubHandler::Disconnected(const hooks::ClientView& client, std::string_view 
     parts_.presence.OnDisconnected(principal->id, parts_.clock.NowUnixMillis());
   }
   parts_.sessions.Disconnected(client.clientid);
-  spdlog::debug("disconnected: clientid={} reason={}", Printable(client.clientid), Printable(reason));
+  spdlog::debug("disconnected: clientid={} reason={}", Printable(client.clientid),
+                Printable(reason));
 }
 
 }  // namespace iothub::app

@@ -18,9 +18,9 @@
 #include "auth/session_table.h"
 #include "auth/token_authenticator.h"
 #include "common/clock.h"
-#include "registry/fleet_view.h"
 #include "hooks/hook_handler.h"
 #include "model/fleet_snapshot.h"
+#include "registry/fleet_view.h"
 #include "rpc/presence.h"
 #include "rpc/rpc_pipeline.h"
 

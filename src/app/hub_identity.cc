@@ -26,7 +26,8 @@ std::string ReadAll(const std::filesystem::path& path) {
 absl::Status WriteFile(const std::filesystem::path& path, std::string_view content, mode_t mode) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return absl::PermissionDeniedError("cannot write " + path.string());
-  const bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
+  const bool ok =
+      ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
   ::close(fd);
   return ok ? absl::OkStatus() : absl::InternalError("cannot write " + path.string());
 }

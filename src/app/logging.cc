@@ -14,12 +14,11 @@ namespace {
 class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        msg.time.time_since_epoch()).count();
-    nlohmann::json line = {
-        {"ts_ms", ms},
-        {"level", spdlog::level::to_string_view(msg.level).data()},
-        {"msg", std::string(msg.payload.data(), msg.payload.size())}};
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch()).count();
+    nlohmann::json line = {{"ts_ms", ms},
+                           {"level", spdlog::level::to_string_view(msg.level).data()},
+                           {"msg", std::string(msg.payload.data(), msg.payload.size())}};
     const std::string text =
         line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     dest.append(text.data(), text.data() + text.size());

@@ -17,8 +17,8 @@ http::CommandOutcome MqttCommandSender::Send(const http::CommandRequest& request
                                .method = request.method,
                                .params = request.params.value_or(nlohmann::json()),
                                .timeout = std::chrono::milliseconds(request.timeout_ms)};
-  auto result = commands_.SendCommand(command, wait ? mqtt::ReplyMode::kWait
-                                                    : mqtt::ReplyMode::kNoWait);
+  auto result =
+      commands_.SendCommand(command, wait ? mqtt::ReplyMode::kWait : mqtt::ReplyMode::kNoWait);
   http::CommandOutcome outcome;
   if (!result.ok()) {
     outcome.status = result.status();

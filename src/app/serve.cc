@@ -108,7 +108,8 @@ int RunServe(const Config& config) {
   std::unique_ptr<mqtt::CommandService> commands;
   std::unique_ptr<MqttCommandSender> command_sender;
   if (config.mqtt.enabled) {
-    auto made = mqtt::BrokerLink::Create(MakeBrokerLinkOptions(config.mqtt, identity, data_dir), metrics);
+    auto made =
+        mqtt::BrokerLink::Create(MakeBrokerLinkOptions(config.mqtt, identity, data_dir), metrics);
     if (!made.ok()) return Fail("invalid [mqtt] settings", made.status());
     link = std::move(*made);
     commands = std::make_unique<mqtt::CommandService>(*link, clock, metrics);
@@ -127,7 +128,8 @@ int RunServe(const Config& config) {
   housekeeper.Start();
 
   // The servers.
-  auto grpc_server = hooks::ExhookServer::Start(MakeExhookOptions(config.server), dispatcher, hook_metrics);
+  auto grpc_server =
+      hooks::ExhookServer::Start(MakeExhookOptions(config.server), dispatcher, hook_metrics);
   if (!grpc_server.ok()) return Fail("cannot start the ExHook server", grpc_server.status());
   http::HttpServer http_server;
   http::ApiContext api{.registry = registry,

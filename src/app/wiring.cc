@@ -47,8 +47,8 @@ absl::StatusOr<JwtSetup> MakeJwtVerifier(const JwtConfigSection& config, const C
 absl::StatusOr<std::vector<acl::AclRule>> MakeAclRules(const AclConfig& config) {
   std::vector<acl::AclRuleText> texts;
   for (const AclRuleConfig& rule : config.rules) {
-    texts.push_back({.effect = rule.effect, .who = rule.who, .action = rule.action,
-                     .pattern = rule.topic});
+    texts.push_back(
+        {.effect = rule.effect, .who = rule.who, .action = rule.action, .pattern = rule.topic});
   }
   return acl::ParseAclRules(texts);
 }
@@ -97,9 +97,8 @@ mqtt::BrokerLinkOptions MakeBrokerLinkOptions(const MqttConfig& config,
   options.password = config.password;
   if (config.tls) {
     mqtt::BrokerTls tls;
-    tls.ca_file = config.ca_file.empty()
-                      ? (registry::CaDirectory(data_dir) / "ca.crt").string()
-                      : config.ca_file;
+    tls.ca_file = config.ca_file.empty() ? (registry::CaDirectory(data_dir) / "ca.crt").string()
+                                         : config.ca_file;
     tls.cert_file = identity ? identity->cert_file : config.cert_file;
     tls.key_file = identity ? identity->key_file : config.key_file;
     options.tls = tls;

@@ -74,8 +74,8 @@ Gauge& Metrics::GetGauge(std::string_view name, std::string_view help, const Lab
   return *Get(name, help, Type::kGauge, labels, {}).gauge;
 }
 
-Histogram& Metrics::GetHistogram(std::string_view name, std::string_view help,
-                                 const Labels& labels, std::vector<double> bounds) {
+Histogram& Metrics::GetHistogram(std::string_view name, std::string_view help, const Labels& labels,
+                                 std::vector<double> bounds) {
   return *Get(name, help, Type::kHistogram, labels, std::move(bounds)).histogram;
 }
 
@@ -125,8 +125,9 @@ std::string Metrics::Render() const {
         std::uint64_t cumulative = 0;
         for (std::size_t i = 0; i < h.bounds().size(); ++i) {
           cumulative += h.bucket(i);
-          out += name + "_bucket" + WithLabel(labels, "le=\"" + FormatDouble(h.bounds()[i]) + "\"") +
-                 " " + std::to_string(cumulative) + "\n";
+          out += name + "_bucket" +
+                 WithLabel(labels, "le=\"" + FormatDouble(h.bounds()[i]) + "\"") + " " +
+                 std::to_string(cumulative) + "\n";
         }
         cumulative += h.bucket(h.bounds().size());
         out += name + "_bucket" + WithLabel(labels, "le=\"+Inf\"") + " " +

@@ -15,7 +15,9 @@ class SnapshotCell {
       : value_(std::move(initial)) {}
 
   std::shared_ptr<const T> Load() const { return value_.load(std::memory_order_acquire); }
-  void Store(std::shared_ptr<const T> next) { value_.store(std::move(next), std::memory_order_release); }
+  void Store(std::shared_ptr<const T> next) {
+    value_.store(std::move(next), std::memory_order_release);
+  }
 
  private:
   std::atomic<std::shared_ptr<const T>> value_;

@@ -7,8 +7,8 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
-#include "model/fleet_snapshot.h"
 #include "model/fingerprint_text.h"
+#include "model/fleet_snapshot.h"
 
 namespace iothub::crypto {
 

@@ -56,8 +56,8 @@ grpc::Status ExhookDispatcher::Handle(const pb::ProviderLoadedRequest& request,
   return Notified(outcome);
 }
 
-grpc::Status ExhookDispatcher::Handle(const pb::ProviderUnloadedRequest& request,
-                                      pb::EmptySuccess*, Outcome* outcome) {
+grpc::Status ExhookDispatcher::Handle(const pb::ProviderUnloadedRequest& request, pb::EmptySuccess*,
+                                      Outcome* outcome) {
   spdlog::info("provider unloaded by broker node '{}'", request.meta().node());
   return Notified(outcome);
 }
@@ -107,8 +107,8 @@ grpc::Status ExhookDispatcher::Handle(const pb::MessagePublishRequest& request,
   return grpc::Status::OK;
 }
 
-grpc::Status ExhookDispatcher::Handle(const pb::ClientConnectedRequest& request,
-                                      pb::EmptySuccess*, Outcome* outcome) {
+grpc::Status ExhookDispatcher::Handle(const pb::ClientConnectedRequest& request, pb::EmptySuccess*,
+                                      Outcome* outcome) {
   handler_.Connected(ToView(request.clientinfo()));
   return Notified(outcome);
 }
@@ -121,9 +121,9 @@ grpc::Status ExhookDispatcher::Handle(const pb::ClientDisconnectedRequest& reque
 
 // Hooks the hub never registers: answered with success so that a broker configured to
 // send them anyway keeps working.
-#define IOTHUB_DEFINE_NOTIFICATION(req)                                                  \
+#define IOTHUB_DEFINE_NOTIFICATION(req)                                                        \
   grpc::Status ExhookDispatcher::Handle(const pb::req&, pb::EmptySuccess*, Outcome* outcome) { \
-    return Notified(outcome);                                                              \
+    return Notified(outcome);                                                                  \
   }
 IOTHUB_DEFINE_NOTIFICATION(ClientConnectRequest)
 IOTHUB_DEFINE_NOTIFICATION(ClientConnackRequest)

@@ -113,7 +113,8 @@ absl::StatusOr<std::unique_ptr<ExhookServer>> ExhookServer::Start(
     return absl::UnavailableError("cannot listen for gRPC on " + options.listen +
                                   " (address in use or not valid for this host)");
   }
-  for (auto& cq : server->queues_) server->PostCalls(cq.get(), std::max(1, options.calls_per_method));
+  for (auto& cq : server->queues_)
+    server->PostCalls(cq.get(), std::max(1, options.calls_per_method));
   for (auto& cq : server->queues_) server->threads_.emplace_back(Serve, cq.get());
   return server;
 }
@@ -122,13 +123,11 @@ void ExhookServer::PostCalls(grpc::ServerCompletionQueue* cq, int copies) {
   namespace v2 = ::emqx::exhook::v2;
   namespace v3 = ::emqx::exhook::v3;
   for (int i = 0; i < copies; ++i) {
-#define IOTHUB_POST(name, req, resp, hook)                                                     \
-  new UnaryCall<v2::HookProvider::AsyncService, v2::req, v2::resp>(                            \
-      &v2_, &v2::HookProvider::AsyncService::Request##name, Rpc::k##name, cq, service_,     \
-      metrics_);                                                                               \
-  new UnaryCall<v3::HookProvider::AsyncService, v2::req, v2::resp>(                            \
-      &v3_, &v3::HookProvider::AsyncService::Request##name, Rpc::k##name, cq, service_,     \
-      metrics_);
+#define IOTHUB_POST(name, req, resp, hook)                                                         \
+  new UnaryCall<v2::HookProvider::AsyncService, v2::req, v2::resp>(                                \
+      &v2_, &v2::HookProvider::AsyncService::Request##name, Rpc::k##name, cq, service_, metrics_); \
+  new UnaryCall<v3::HookProvider::AsyncService, v2::req, v2::resp>(                                \
+      &v3_, &v3::HookProvider::AsyncService::Request##name, Rpc::k##name, cq, service_, metrics_);
     IOTHUB_EXHOOK_RPCS(IOTHUB_POST)
 #undef IOTHUB_POST
   }

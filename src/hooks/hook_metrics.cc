@@ -12,8 +12,9 @@ HookMetrics::HookMetrics(Metrics& metrics) {
   for (std::size_t r = 0; r < kRpcCount; ++r) {
     const std::string hook(HookName(static_cast<Rpc>(r)));
     for (std::size_t o = 0; o < kOutcomes; ++o) {
-      calls_[r][o] = &metrics.GetCounter("iothub_hook_calls_total", "Hook calls by hook and result",
-                                         {{"hook", hook}, {"result", std::string(kOutcomeNames[o])}});
+      calls_[r][o] =
+          &metrics.GetCounter("iothub_hook_calls_total", "Hook calls by hook and result",
+                              {{"hook", hook}, {"result", std::string(kOutcomeNames[o])}});
     }
     latency_[r] = &metrics.GetHistogram("iothub_hook_latency_seconds",
                                         "Time spent in the hub per hook call", {{"hook", hook}});

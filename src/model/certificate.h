@@ -9,11 +9,11 @@
 namespace iothub {
 
 struct Certificate {
-  std::string id;           // random UUID
+  std::string id;  // random UUID
   std::string device_id;
   std::string client_cert_pem;
   std::string ca_cert_pem;
-  std::string fingerprint;  // SHA-256 of the DER, uppercase colon hex (AB:CD:...)
+  std::string fingerprint;    // SHA-256 of the DER, uppercase colon hex (AB:CD:...)
   std::string serial_number;  // uppercase hex
   UnixMillis valid_from = 0;
   UnixMillis valid_to = 0;

@@ -19,7 +19,7 @@ struct User {
   std::string id;       // the hub's UUID; {userId} in topics, a device's owner_id
   std::string subject;  // the identity provider's `sub` (contract: `userId`)
   std::string email;
-  std::string name;     // 2-100 characters
+  std::string name;  // 2-100 characters
   std::optional<std::string> avatar;
   Role role = Role::kUser;
   std::int64_t balance_cents = 0;  // two decimals held exactly

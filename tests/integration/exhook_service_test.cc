@@ -52,9 +52,8 @@ TEST_P(ExhookServiceTest, ProviderLoadedReturnsTheHubsHooks) {
                            "client.disconnected", "message.publish"}) {
     EXPECT_TRUE(hooks.contains(name)) << name;
   }
-  EXPECT_EQ(hooks["message.publish"],
-            (std::vector<std::string>{"users/+/devices/+/rpc/request",
-                                      "users/+/devices/+/rpc/response"}));
+  EXPECT_EQ(hooks["message.publish"], (std::vector<std::string>{"users/+/devices/+/rpc/request",
+                                                                "users/+/devices/+/rpc/response"}));
   EXPECT_TRUE(hooks["client.authenticate"].empty());
   EXPECT_NE(hub_->Log().find("5.3.0"), std::string::npos);
   EXPECT_NE(hub_->Log().find("emqx@10.0.0.1"), std::string::npos);
@@ -115,11 +114,13 @@ TEST_P(ExhookServiceTest, UnknownClientIsRefusedAndForeignPublishPassesWhole) {
 // hub does not register (an empty request is valid protobuf).
 TEST_P(ExhookServiceTest, AllTwentyOneRpcsAnswer) {
   const std::vector<std::string> rpcs = {
-      "OnProviderLoaded",   "OnProviderUnloaded",    "OnClientConnect",     "OnClientConnack",
-      "OnClientConnected",  "OnClientDisconnected",  "OnClientAuthenticate", "OnClientAuthorize",
-      "OnClientSubscribe",  "OnClientUnsubscribe",   "OnSessionCreated",    "OnSessionSubscribed",
-      "OnSessionUnsubscribed", "OnSessionResumed",   "OnSessionDiscarded",  "OnSessionTakenover",
-      "OnSessionTerminated", "OnMessageDelivered",   "OnMessageDropped",    "OnMessageAcked"};
+      "OnProviderLoaded",      "OnProviderUnloaded",  "OnClientConnect",
+      "OnClientConnack",       "OnClientConnected",   "OnClientDisconnected",
+      "OnClientAuthenticate",  "OnClientAuthorize",   "OnClientSubscribe",
+      "OnClientUnsubscribe",   "OnSessionCreated",    "OnSessionSubscribed",
+      "OnSessionUnsubscribed", "OnSessionResumed",    "OnSessionDiscarded",
+      "OnSessionTakenover",    "OnSessionTerminated", "OnMessageDelivered",
+      "OnMessageDropped",      "OnMessageAcked"};
   for (const auto& rpc : rpcs) {
     std::string reply;
     EXPECT_TRUE(client_->RawCall(rpc, "", &reply).ok()) << rpc;
@@ -155,7 +156,8 @@ TEST_P(ExhookServiceTest, OversizedRequestIsRejectedAndHubStaysUp) {
 TEST_P(ExhookServiceTest, NonUtf8StringFieldIsAnErrorNotACrash) {
   // ClientAuthenticateRequest{clientinfo{clientid: "\xff\xfe"}} encoded by hand.
   const std::string clientinfo = std::string("\x12\x02\xff\xfe", 4);
-  const std::string request = std::string("\x0a", 1) + static_cast<char>(clientinfo.size()) + clientinfo;
+  const std::string request =
+      std::string("\x0a", 1) + static_cast<char>(clientinfo.size()) + clientinfo;
   std::string reply;
   const grpc::Status status = client_->RawCall("OnClientAuthenticate", request, &reply);
   if (status.ok()) {

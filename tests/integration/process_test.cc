@@ -1,8 +1,8 @@
 // The iot-hub process: start-up errors, health and metrics, graceful shutdown, CLI.
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "support/exhook_client.h"
@@ -30,9 +30,9 @@ TEST(ProcessTest, HealthAndMetrics) {
   auto metrics = http.Get("/metrics");
   ASSERT_TRUE(metrics);
   EXPECT_EQ(metrics->status, 200);
-  EXPECT_NE(metrics->body.find(
-                "iothub_hook_calls_total{hook=\"client.authenticate\",result=\"deny\"} 1"),
-            std::string::npos);
+  EXPECT_NE(
+      metrics->body.find("iothub_hook_calls_total{hook=\"client.authenticate\",result=\"deny\"} 1"),
+      std::string::npos);
   EXPECT_NE(metrics->body.find("iothub_hook_latency_seconds_bucket{hook=\"client.authenticate\""),
             std::string::npos);
   EXPECT_NE(metrics->body.find("iothub_hook_in_flight 0"), std::string::npos);
@@ -57,8 +57,7 @@ TEST(ProcessTest, PortInUseIsAnError) {
       RunHub({"serve", "--data-dir", (dir.path() / "b").string(), "--grpc-listen",
               first.grpc_target(), "--http-listen", "127.0.0.1:0"});
   EXPECT_EQ(second.status, 1);
-  EXPECT_NE(second.err.find("cannot listen for gRPC on " + first.grpc_target()),
-            std::string::npos)
+  EXPECT_NE(second.err.find("cannot listen for gRPC on " + first.grpc_target()), std::string::npos)
       << second.err;
 }
 
@@ -74,7 +73,8 @@ TEST(ProcessTest, ConfigCheck) {
   EXPECT_EQ(typo.status, 2);
   EXPECT_NE(typo.err.find("unknown key 'server.grpc_lisen'"), std::string::npos) << typo.err;
 
-  WriteFile(dir.File("hook.toml"), "[hooks]\nenabled = [\"client.authenticate\", \"client.nope\"]\n");
+  WriteFile(dir.File("hook.toml"),
+            "[hooks]\nenabled = [\"client.authenticate\", \"client.nope\"]\n");
   const CommandResult hook = RunHub({"config", "check", dir.File("hook.toml")});
   EXPECT_EQ(hook.status, 2);
   EXPECT_NE(hook.err.find("unknown hook 'client.nope'"), std::string::npos) << hook.err;
@@ -98,23 +98,23 @@ TEST(ProcessTest, FlagBeatsEnvBeatsFile) {
   TempDir dir;
   WriteFile(dir.File("hub.toml"), "[log]\nlevel = \"warn\"\n[server]\ngrpc_listen = \"bad\"\n");
   // The file's bad address is overridden by the environment, then by the flag.
-  HubProcess hub({.data_dir = dir.path() / "data",
-                  .config_file = dir.File("hub.toml"),
-                  .extra_args = {"--log-level-for-test-is-not-a-flag"},
-                  .env = {{"IOTHUB_SERVER__GRPC_LISTEN", "also bad"},
-                          {"IOTHUB_LOG__LEVEL", "info"}}});
+  HubProcess hub(
+      {.data_dir = dir.path() / "data",
+       .config_file = dir.File("hub.toml"),
+       .extra_args = {"--log-level-for-test-is-not-a-flag"},
+       .env = {{"IOTHUB_SERVER__GRPC_LISTEN", "also bad"}, {"IOTHUB_LOG__LEVEL", "info"}}});
   EXPECT_FALSE(hub.WaitReady(std::chrono::seconds(5)));  // unknown flag: refused
 
-  HubProcess good({.data_dir = dir.path() / "data2",
-                   .config_file = dir.File("hub.toml"),
-                   .env = {{"IOTHUB_SERVER__GRPC_LISTEN", "also bad"},
-                           {"IOTHUB_LOG__LEVEL", "info"}}});
+  HubProcess good(
+      {.data_dir = dir.path() / "data2",
+       .config_file = dir.File("hub.toml"),
+       .env = {{"IOTHUB_SERVER__GRPC_LISTEN", "also bad"}, {"IOTHUB_LOG__LEVEL", "info"}}});
   ASSERT_TRUE(good.WaitReady()) << good.Log();  // --grpc-listen 127.0.0.1:0 wins
   // The environment's info level beat the file's warn: the start-up line is logged.
   EXPECT_NE(good.Log().find("serving ExHook"), std::string::npos);
 
-  const CommandResult env_error = RunHub({"config", "check", dir.File("hub.toml")},
-                                         {{"IOTHUB_SERVER__GRPC_THREADS", "many"}});
+  const CommandResult env_error =
+      RunHub({"config", "check", dir.File("hub.toml")}, {{"IOTHUB_SERVER__GRPC_THREADS", "many"}});
   EXPECT_EQ(env_error.status, 2);
   EXPECT_NE(env_error.err.find("IOTHUB_SERVER__GRPC_THREADS"), std::string::npos) << env_error.err;
 }

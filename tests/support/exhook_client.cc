@@ -19,12 +19,12 @@ grpc::Status ExhookClient::WithDeadline(Call call) {
   return call(&context);
 }
 
-#define IOTHUB_CLIENT_CALL(method, rpc, req, resp)                                           \
-  grpc::Status ExhookClient::method(const pb::req& request, pb::resp* response) {            \
-    return WithDeadline([&](grpc::ClientContext* context) {                                  \
-      return version_ == ServiceVersion::kV2 ? v2_->rpc(context, request, response)          \
-                                             : v3_->rpc(context, request, response);         \
-    });                                                                                      \
+#define IOTHUB_CLIENT_CALL(method, rpc, req, resp)                                   \
+  grpc::Status ExhookClient::method(const pb::req& request, pb::resp* response) {    \
+    return WithDeadline([&](grpc::ClientContext* context) {                          \
+      return version_ == ServiceVersion::kV2 ? v2_->rpc(context, request, response)  \
+                                             : v3_->rpc(context, request, response); \
+    });                                                                              \
   }
 IOTHUB_CLIENT_CALL(Loaded, OnProviderLoaded, ProviderLoadedRequest, LoadedResponse)
 IOTHUB_CLIENT_CALL(Authenticate, OnClientAuthenticate, ClientAuthenticateRequest, ValuedResponse)
@@ -43,9 +43,8 @@ grpc::Status ExhookClient::Connected(const pb::ClientConnectedRequest& request) 
 grpc::Status ExhookClient::Disconnected(const pb::ClientDisconnectedRequest& request) {
   pb::EmptySuccess response;
   return WithDeadline([&](grpc::ClientContext* context) {
-    return version_ == ServiceVersion::kV2
-               ? v2_->OnClientDisconnected(context, request, &response)
-               : v3_->OnClientDisconnected(context, request, &response);
+    return version_ == ServiceVersion::kV2 ? v2_->OnClientDisconnected(context, request, &response)
+                                           : v3_->OnClientDisconnected(context, request, &response);
   });
 }
 
@@ -53,8 +52,8 @@ grpc::Status ExhookClient::RawCall(const std::string& rpc, const std::string& by
                                    std::string* reply) {
   grpc::GenericStub stub(channel_);
   const std::string method = std::string("/emqx.exhook.") +
-                             (version_ == ServiceVersion::kV2 ? "v2" : "v3") +
-                             ".HookProvider/" + rpc;
+                             (version_ == ServiceVersion::kV2 ? "v2" : "v3") + ".HookProvider/" +
+                             rpc;
   grpc::Slice slice(bytes);
   grpc::ByteBuffer request(&slice, 1);
   grpc::ByteBuffer response;
@@ -64,13 +63,12 @@ grpc::Status ExhookClient::RawCall(const std::string& rpc, const std::string& by
   std::condition_variable done_cv;
   bool done = false;
   grpc::Status status;
-  stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
-                 [&](grpc::Status s) {
-                   std::lock_guard lock(mutex);
-                   status = std::move(s);
-                   done = true;
-                   done_cv.notify_one();
-                 });
+  stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
+    std::lock_guard lock(mutex);
+    status = std::move(s);
+    done = true;
+    done_cv.notify_one();
+  });
   std::unique_lock lock(mutex);
   done_cv.wait(lock, [&] { return done; });
   if (status.ok() && reply != nullptr) {

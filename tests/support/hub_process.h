@@ -17,10 +17,10 @@ namespace iothub::testing {
 std::string HubBinary();
 
 struct HubOptions {
-  std::filesystem::path data_dir;             // required
-  std::string config_file;                    // optional
-  std::vector<std::string> extra_args;        // appended after `serve`
-  std::map<std::string, std::string> env;     // added to the environment
+  std::filesystem::path data_dir;          // required
+  std::string config_file;                 // optional
+  std::vector<std::string> extra_args;     // appended after `serve`
+  std::map<std::string, std::string> env;  // added to the environment
 };
 
 class HubProcess {

@@ -25,18 +25,25 @@ class DeviceAuthenticatorTest : public ::testing::Test {
 
   void Register(const crypto::IssuedCertificate& cert, bool revoked, DeviceStatus status) {
     fleet_ = FleetSnapshot();
-    fleet_.AddDevice({.id = "d1", .owner_id = "u1", .status = status,
-                      .current_fingerprint = cert.fingerprint, .has_certificate = true});
-    fleet_.AddCertificate(cert.fingerprint, {.device_id = "d1", .valid_from = cert.valid_from,
-                                             .valid_to = cert.valid_to, .revoked = revoked});
+    fleet_.AddDevice({.id = "d1",
+                      .owner_id = "u1",
+                      .status = status,
+                      .current_fingerprint = cert.fingerprint,
+                      .has_certificate = true});
+    fleet_.AddCertificate(cert.fingerprint, {.device_id = "d1",
+                                             .valid_from = cert.valid_from,
+                                             .valid_to = cert.valid_to,
+                                             .revoked = revoked});
   }
 
-  AuthResult Auth(std::string_view clientid, std::string_view username,
-                  UnixMillis now = kNow, DeviceAuthOptions options = {}) {
+  AuthResult Auth(std::string_view clientid, std::string_view username, UnixMillis now = kNow,
+                  DeviceAuthOptions options = {}) {
     return DeviceAuthenticator(*ca_, options).Authenticate(clientid, username, fleet_, now);
   }
 
-  std::string Username(const crypto::IssuedCertificate& cert) { return crypto::Base64Encode(cert.der); }
+  std::string Username(const crypto::IssuedCertificate& cert) {
+    return crypto::Base64Encode(cert.der);
+  }
 
   testing::TempDir dir_;
   std::unique_ptr<crypto::CertificateAuthority> ca_;
@@ -93,15 +100,18 @@ TEST_F(DeviceAuthenticatorTest, RevocationAndSupersession) {
   auto newer = ca_->IssueClientCertificate("device-d1", kDays, kNow);
   ASSERT_TRUE(newer.ok());
   Register(newer->certificate, false, DeviceStatus::kBound);
-  fleet_.AddCertificate(cert_.fingerprint, {.device_id = "d1", .valid_from = cert_.valid_from,
-                                            .valid_to = cert_.valid_to, .revoked = false});
+  fleet_.AddCertificate(cert_.fingerprint, {.device_id = "d1",
+                                            .valid_from = cert_.valid_from,
+                                            .valid_to = cert_.valid_to,
+                                            .revoked = false});
   EXPECT_EQ(Auth("d1", Username(cert_)).reason, "certificate superseded by a newer one");
   EXPECT_TRUE(Auth("d1", Username(newer->certificate)).admitted());
 }
 
 // With the clientid check relaxed, any clientid is admitted as the certificate's device.
 TEST_F(DeviceAuthenticatorTest, ClientIdCheckCanBeRelaxed) {
-  const AuthResult result = Auth("anything", Username(cert_), kNow, {.require_clientid_match = false});
+  const AuthResult result =
+      Auth("anything", Username(cert_), kNow, {.require_clientid_match = false});
   ASSERT_TRUE(result.admitted());
   EXPECT_EQ(result.principal->id, "d1");
 }

@@ -10,8 +10,11 @@ TEST(FleetSnapshotTest, FindsWhatWasAdded) {
   FleetSnapshot snapshot;
   Fingerprint fp{};
   fp[0] = 0xAB;
-  snapshot.AddDevice({.id = "dev-1", .owner_id = "u1", .status = DeviceStatus::kBound,
-                      .current_fingerprint = fp, .has_certificate = true});
+  snapshot.AddDevice({.id = "dev-1",
+                      .owner_id = "u1",
+                      .status = DeviceStatus::kBound,
+                      .current_fingerprint = fp,
+                      .has_certificate = true});
   snapshot.AddCertificate(fp, {.device_id = "dev-1", .valid_from = 1, .valid_to = 2});
   snapshot.AddUser({.id = "u1", .subject = "sub-1", .role = Role::kAdmin, .plan = "pro"});
 
