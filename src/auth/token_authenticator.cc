@@ -9,6 +9,9 @@ AuthResult TokenAuthenticator::Authenticate(std::string_view clientid, std::stri
   JwtResult result = verifier_->Verify(token, now);
   if (!result.ok()) return AuthResult::Refuse(ToString(result.failure()));
   const JwtClaims& claims = result.claims();
+  // A device's id is its clientid: a token client admitted under it would take the
+  // device's connection and hub session over (and leave the device counted online).
+  if (fleet.FindDevice(clientid) != nullptr) return AuthResult::Refuse("clientid is a device id");
 
   auto principal = std::make_shared<Principal>();
   principal->clientid = std::string(clientid);
