@@ -84,25 +84,24 @@ grpc::Status ExhookDispatcher::Handle(const pb::MessagePublishRequest& request,
     return {grpc::StatusCode::INVALID_ARGUMENT, "MessagePublishRequest.message is missing"};
   }
   PublishOutcome result = handler_.Publish(ToView(request.message()));
-  // EMQX copies qos, topic and payload from the returned message: always send it whole.
+  if (result.kind == PublishOutcome::Kind::kPass) {
+    // IGNORE leaves the message exactly as it is, without copying it back and forth.
+    response->set_type(pb::ValuedResponse::IGNORE);
+    *outcome = Outcome::kPass;
+    return grpc::Status::OK;
+  }
+  // EMQX copies qos, topic and payload from a returned message: always send it whole.
   pb::Message* message = response->mutable_message();
   *message = request.message();
-  switch (result.kind) {
-    case PublishOutcome::Kind::kPass:
-      response->set_type(pb::ValuedResponse::CONTINUE);
-      *outcome = Outcome::kPass;
-      break;
-    case PublishOutcome::Kind::kRewrite:
-      response->set_type(pb::ValuedResponse::CONTINUE);
-      message->set_topic(std::move(result.topic));
-      message->set_payload(std::move(result.payload));
-      *outcome = Outcome::kRewrite;
-      break;
-    case PublishOutcome::Kind::kDrop:
-      response->set_type(pb::ValuedResponse::STOP_AND_RETURN);
-      (*message->mutable_headers())["allow_publish"] = "false";
-      *outcome = Outcome::kDrop;
-      break;
+  if (result.kind == PublishOutcome::Kind::kRewrite) {
+    response->set_type(pb::ValuedResponse::CONTINUE);
+    message->set_topic(std::move(result.topic));
+    message->set_payload(std::move(result.payload));
+    *outcome = Outcome::kRewrite;
+  } else {
+    response->set_type(pb::ValuedResponse::STOP_AND_RETURN);
+    (*message->mutable_headers())["allow_publish"] = "false";
+    *outcome = Outcome::kDrop;
   }
   return grpc::Status::OK;
 }

@@ -3,8 +3,10 @@
 // HookHandler, and writes the answer EMQX expects (see exhook-protocol facts):
 //   authenticate / authorize -> STOP_AND_RETURN with bool_result, always (never IGNORE:
 //     EMQX 5.9+ admits a client anonymously when every provider ignores);
-//   message.publish -> the whole message back (EMQX copies qos, topic and payload from
-//     it); a drop sets the header allow_publish = "false";
+//   message.publish -> IGNORE when the message passes unchanged (nothing to copy);
+//     otherwise the whole message back (EMQX copies qos, topic and payload from it):
+//     CONTINUE with the rewritten topic and payload, or STOP_AND_RETURN with the header
+//     allow_publish = "false" for a drop;
 //   notification hooks -> EmptySuccess.
 // Requests that cannot be answered safely (missing message on publish) get a gRPC error,
 // which EMQX treats by its failed_action.

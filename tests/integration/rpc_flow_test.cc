@@ -82,7 +82,7 @@ class RpcFlowTest : public ::testing::TestWithParam<ServiceVersion> {
   std::map<std::string, DeviceCert> certs_;
 };
 
-// The owner's valid request passes unchanged (CONTINUE, the whole message) and is
+// The owner's valid request passes unchanged (IGNORE: EMQX keeps it as is) and is
 // pending until the device's reply, which passes too; a second request with the same id
 // while pending is dropped as a duplicate.
 TEST_P(RpcFlowTest, OwnersRequestPassesAndTheDevicesReplyPasses) {

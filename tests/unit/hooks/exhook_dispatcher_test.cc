@@ -119,16 +119,16 @@ TEST(ExhookDispatcherTest, AuthorizeMapsTheAction) {
   EXPECT_FALSE(response.bool_result());
 }
 
-// A pass returns the whole message unchanged (EMQX copies qos, topic and payload back).
-TEST(ExhookDispatcherTest, PublishPassReturnsTheWholeMessage) {
+// A pass answers IGNORE without a message: EMQX keeps the message exactly as it is.
+TEST(ExhookDispatcherTest, PublishPassIsIgnore) {
   RecordingHandler handler;
   ExhookDispatcher dispatcher(handler);
   const pb::MessagePublishRequest request = PublishRequest();
   pb::ValuedResponse response;
   Outcome outcome;
   ASSERT_TRUE(dispatcher.Handle(request, &response, &outcome).ok());
-  EXPECT_EQ(response.type(), pb::ValuedResponse::CONTINUE);
-  EXPECT_EQ(response.message().SerializeAsString(), request.message().SerializeAsString());
+  EXPECT_EQ(response.type(), pb::ValuedResponse::IGNORE);
+  EXPECT_EQ(response.value_case(), pb::ValuedResponse::VALUE_NOT_SET);
   EXPECT_EQ(outcome, Outcome::kPass);
 }
 
