@@ -9,12 +9,36 @@
 // complete inside the measured window (after --warmup-s, for --duration-s).
 //
 // With --server-pid, the server's CPU time over the window (/proc/PID/stat) is divided by
-// the calls: the figure least disturbed by other load on a shared machine.
+// the calls: the figure least disturbed by other load on a shared machine; the server's
+// resident memory (VmRSS) is also sampled at each phase below.
+//
+// Phases, in order (each optional but the load):
+//  1. --prime: client.authenticate once for every fixture client, then client.connected
+//     (--prime-connections times) for those admitted, as EMQX does when they connect: a
+//     server that keeps sessions (the hub) only authorizes and routes RPC for clients it
+//     admitted and saw connect. Reports how many were admitted.
+//  2. --prefill N: N RPC requests with fresh ids, spread over the fixture's
+//     (user, device) pairs, sent once and left unanswered: the server then holds about N
+//     pending requests during the window. --drain (default on) answers them, and the
+//     loop's requests still unanswered, after the window, so that the next run starts
+//     from the same state (nothing left to time out).
+//  3. warm-up and the measured window (the closed loop).
+// --metrics-url http://H:P/metrics scrapes the --metric gauges (default
+// iothub_rpc_pending) after each phase; --setup-only stops after phase 2.
+//
+// Publishes: in rpc mode (--publish-mode rpc, or auto with a --fixture whose requests
+// have matching responses) each message.publish is built at call time from the fixture's
+// (request, response) pairs with a fresh request id and Message.id: requests and
+// responses alternate, and a response is sent only for a request the server let through.
+// Ids are unique per run (a random nonce), so no call is a duplicate, a dedupe-cache hit
+// or a reply to an already answered request. Static mode cycles the pre-serialized
+// fixture publishes as they are (ids repeat once the pool wraps).
 //
 //   hook-load --target 127.0.0.1:9000 --service v2 --concurrency 64 --duration-s 10 --json
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/support/proto_buffer_reader.h>
+#include <httplib.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -24,6 +48,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <deque>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -31,6 +56,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -94,6 +120,14 @@ struct Options {
   int server_pid = 0;
   int timeout_ms = 5000;  // sent as grpc-timeout, like EMQX's request_timeout
   bool json_only = false;
+  bool prime = false;
+  int prime_connections = 1;
+  int prefill = 0;
+  bool drain = true;
+  bool setup_only = false;
+  std::string publish_mode = "auto";  // auto, rpc, static
+  std::string metrics_url;
+  std::vector<std::string> metrics = {"iothub_rpc_pending"};
 };
 
 // Parses "name=weight,..." into one weight per hook; unknown names are an error.
@@ -256,23 +290,71 @@ std::string MessageId(uint64_t high, uint64_t counter) {
   return id;
 }
 
+// An RPC request id shaped like the UUIDv4 a real sender uses (36 characters, so the
+// server stores it as it would a real one): the run's nonce, the sender's slot, and a
+// counter, so ids never repeat within or across runs.
+std::string RequestId(const std::string& nonce, unsigned slot, uint64_t counter) {
+  char id[40];
+  std::snprintf(id, sizeof(id), "%.8s-%04x-4%03x-a%03x-%012llx", nonce.c_str(), slot & 0xFFFFu,
+                static_cast<unsigned>((counter >> 60) & 0xFFFu), 0u,
+                static_cast<unsigned long long>(counter & 0xFFFFFFFFFFFFull));
+  return id;
+}
+
+// The username each fixture client connects with (EMQX copies it into every message's
+// headers).
+using UsernameOf = std::map<std::string, std::string>;
+UsernameOf UsernamesOf(const Fixture& fixture) {
+  UsernameOf username_of;
+  for (const Fixture::Client& c : fixture.clients) username_of[c.clientid] = c.username;
+  return username_of;
+}
+
+// A message.publish request as EMQX sends it: `e` varies the peer address.
+pb::MessagePublishRequest MakePublishRequest(const std::string& topic, std::string payload,
+                                             const std::string& from,
+                                             const UsernameOf& username_of, size_t e,
+                                             const std::string& message_id,
+                                             uint64_t timestamp_ms) {
+  pb::MessagePublishRequest request;
+  pb::Message* message = request.mutable_message();
+  message->set_node("emqx@127.0.0.1");
+  message->set_id(message_id);
+  message->set_qos(1);
+  message->set_timestamp(timestamp_ms);
+  message->set_topic(topic);
+  message->set_payload(std::move(payload));
+  message->set_from(from);
+  auto& headers = *message->mutable_headers();
+  const auto user = username_of.find(from);
+  headers["username"] = user != username_of.end() ? user->second : from;
+  headers["protocol"] = "mqtt";
+  headers["peerhost"] = PeerHost(e);
+  FillMeta(request.mutable_meta());
+  return request;
+}
+
+uint64_t NowMs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
 // Builds the serialized requests of every hook with a positive weight: one per client
 // (authenticate, connected, disconnected), per authorize entry, per publish entry,
-// cycled up to `pool_size` so that each hook has that many distinct requests.
+// cycled up to `pool_size` so that each hook has that many distinct requests. The topic
+// of each publish pool entry goes to `publish_topics`. Without `build_publish` (rpc mode
+// builds publishes at call time) the publish pool stays empty.
 std::array<std::vector<grpc::Slice>, kHookCount> BuildPools(
     const Fixture& fixture, const std::array<double, kHookCount>& weights, size_t pool_size,
-    int payload_bytes) {
-  std::map<std::string, std::string> username_of;
-  for (const Fixture::Client& c : fixture.clients) username_of[c.clientid] = c.username;
+    int payload_bytes, bool build_publish, std::vector<std::string>* publish_topics) {
+  const UsernameOf username_of = UsernamesOf(fixture);
   const uint64_t id_high = std::random_device{}() | (uint64_t{std::random_device{}()} << 32);
-  const uint64_t now_ms =
-      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                std::chrono::system_clock::now().time_since_epoch())
-                                .count());
+  const uint64_t now_ms = NowMs();
 
   std::array<std::vector<grpc::Slice>, kHookCount> pools;
   for (int hook = 0; hook < kHookCount; ++hook) {
-    if (weights[hook] <= 0) continue;
+    if (weights[hook] <= 0 || (hook == kPublish && !build_publish)) continue;
     size_t entries = fixture.clients.size();
     if (hook == kAuthorize && !fixture.authorize.empty()) entries = fixture.authorize.size();
     if (hook == kPublish && !fixture.publish.empty()) entries = fixture.publish.size();
@@ -311,30 +393,20 @@ std::array<std::vector<grpc::Slice>, kHookCount> BuildPools(
           break;
         }
         case kPublish: {
-          pb::MessagePublishRequest request;
-          pb::Message* message = request.mutable_message();
-          message->set_node("emqx@127.0.0.1");
-          message->set_id(MessageId(id_high, i));
-          message->set_qos(1);
-          message->set_timestamp(now_ms + i);
-          std::string from = client.clientid;
+          std::string from = client.clientid, topic, payload;
           if (fixture.publish.empty()) {
-            message->set_topic("clients/" + client.clientid + "/telemetry");
-            message->set_payload(Padded("{\"pad\":\"", "\"}", payload_bytes));
+            topic = "clients/" + client.clientid + "/telemetry";
+            payload = Padded("{\"pad\":\"", "\"}", payload_bytes);
           } else {
             const Fixture::Publish& p = fixture.publish[e];
             if (!p.from.empty()) from = p.from;
-            message->set_topic(p.topic);
-            message->set_payload(p.payload);
+            topic = p.topic;
+            payload = p.payload;
           }
-          message->set_from(from);
-          auto& headers = *message->mutable_headers();
-          const auto user = username_of.find(from);
-          headers["username"] = user != username_of.end() ? user->second : from;
-          headers["protocol"] = "mqtt";
-          headers["peerhost"] = PeerHost(e);
-          FillMeta(request.mutable_meta());
-          bytes = request.SerializeAsString();
+          bytes = MakePublishRequest(topic, std::move(payload), from, username_of, e,
+                                     MessageId(id_high, i), now_ms + i)
+                      .SerializeAsString();
+          publish_topics->push_back(topic);
           break;
         }
         case kConnected: {
@@ -396,6 +468,123 @@ bool TopicMatches(const std::string& filter, const std::string& topic) {
   }
 }
 
+// ---- RPC mode: request/response pairs with fresh ids ----
+
+// The fixture's RPC requests, each with its device's response (same topic prefix, same
+// "id"), as templates: a fresh request id goes between head and tail of each payload.
+class RpcTemplates {
+ public:
+  RpcTemplates(const Fixture& fixture, const UsernameOf& username_of) {
+    std::map<std::pair<std::string, std::string>, const Fixture::Publish*> responses;
+    for (const Fixture::Publish& p : fixture.publish) {
+      if (!p.topic.ends_with(kResponseSuffix)) continue;
+      if (auto id = IdOf(p.payload)) {
+        responses[{p.topic.substr(0, p.topic.size() - kResponseSuffix.size()), *id}] = &p;
+      }
+    }
+    for (const Fixture::Publish& p : fixture.publish) {
+      if (!p.topic.ends_with(kRequestSuffix)) continue;
+      const auto id = IdOf(p.payload);
+      if (!id) continue;
+      const std::string base = p.topic.substr(0, p.topic.size() - kRequestSuffix.size());
+      const auto response = responses.find({base, *id});
+      if (response == responses.end()) continue;
+      Pair pair;
+      const Fixture::Publish* parts[2] = {&p, response->second};
+      bool ok = true;
+      for (int r = 0; r < 2; ++r) {
+        const std::string& payload = parts[r]->payload;
+        const std::string field = "\"id\":\"" + *id + "\"";
+        const size_t at = payload.find(field);
+        if (at == std::string::npos) {  // ids in another spelling: not usable as a template
+          ok = false;
+          break;
+        }
+        pair.head[r] = payload.substr(0, at + 6);
+        pair.tail[r] = payload.substr(at + field.size() - 1);
+        pair.topic[r] = parts[r]->topic;
+        const std::string from = parts[r]->from;
+        pair.proto[r] = MakePublishRequest(parts[r]->topic, "", from, username_of, pairs_.size(),
+                                           "", 0);
+      }
+      if (ok) pairs_.push_back(std::move(pair));
+    }
+  }
+
+  size_t size() const { return pairs_.size(); }
+  const std::string& topic(size_t p, bool response) const { return pairs_[p].topic[response]; }
+
+  // The serialized message.publish of pair p's request (or response) with request `id`.
+  std::string Build(size_t p, bool response, std::string_view id, const std::string& message_id,
+                    uint64_t timestamp_ms) const {
+    const Pair& pair = pairs_[p];
+    pb::MessagePublishRequest request = pair.proto[response];
+    pb::Message* message = request.mutable_message();
+    message->set_id(message_id);
+    message->set_timestamp(timestamp_ms);
+    std::string payload;
+    payload.reserve(pair.head[response].size() + id.size() + pair.tail[response].size());
+    payload.append(pair.head[response]).append(id).append(pair.tail[response]);
+    message->set_payload(std::move(payload));
+    return request.SerializeAsString();
+  }
+
+ private:
+  static constexpr std::string_view kRequestSuffix = "/rpc/request";
+  static constexpr std::string_view kResponseSuffix = "/rpc/response";
+
+  struct Pair {
+    std::string head[2], tail[2], topic[2];
+    pb::MessagePublishRequest proto[2];  // all but id, timestamp and payload
+  };
+
+  static std::optional<std::string> IdOf(const std::string& payload) {
+    try {
+      const json doc = json::parse(payload);
+      if (doc.is_object() && doc.contains("id") && doc["id"].is_string()) {
+        return doc["id"].get<std::string>();
+      }
+    } catch (const std::exception&) {
+    }
+    return std::nullopt;
+  }
+
+  std::vector<Pair> pairs_;
+};
+
+// How the server answered a message.publish (a ValuedResponse) for a message sent on
+// `topic`: let through unchanged (CONTINUE or IGNORE), rewritten (another topic: the hub
+// answers an invalid request at once), dropped (allow_publish = false), or another
+// STOP_AND_RETURN.
+enum PublishAnswer : int { kPassed, kRewritten, kDropped, kStopped, kPublishAnswerCount };
+constexpr std::array<const char*, kPublishAnswerCount> kPublishAnswerNames = {
+    "pass", "rewrite", "drop", "stop"};
+// What a publish was: other (static mode), an RPC request or an RPC response.
+enum PublishKind : int { kOtherPublish, kRequestPublish, kResponsePublish, kPublishKindCount };
+constexpr std::array<const char*, kPublishKindCount> kPublishKindNames = {"other", "request",
+                                                                          "response"};
+
+PublishAnswer ClassifyPublish(const pb::ValuedResponse& valued, const std::string& topic) {
+  if (valued.type() == pb::ValuedResponse::STOP_AND_RETURN) {
+    if (valued.value_case() == pb::ValuedResponse::kMessage) {
+      const auto& headers = valued.message().headers();
+      const auto allow = headers.find("allow_publish");
+      if (allow != headers.end() && allow->second == "false") return kDropped;
+    }
+    return kStopped;
+  }
+  if (valued.value_case() == pb::ValuedResponse::kMessage && valued.message().topic() != topic) {
+    return kRewritten;
+  }
+  return kPassed;
+}
+
+PublishKind KindOfTopic(std::string_view topic) {
+  if (topic.ends_with("/rpc/request")) return kRequestPublish;
+  if (topic.ends_with("/rpc/response")) return kResponsePublish;
+  return kOtherPublish;
+}
+
 // ---- The load ----
 
 // Counters and latencies of one client thread; merged after the run.
@@ -403,6 +592,7 @@ struct ThreadStats {
   std::array<std::vector<int64_t>, kHookCount> latency_ns;
   std::array<std::array<uint64_t, kStatusNames.size()>, kHookCount> status{};
   std::array<std::array<uint64_t, kOutcomeCount>, kHookCount> outcomes{};
+  std::array<std::array<uint64_t, kPublishAnswerCount>, kPublishKindCount> publish{};
 };
 
 // One outstanding call: a slot of the closed loop, reused for each next call.
@@ -414,18 +604,33 @@ struct Call {
   grpc::Status status;
   int hook = 0;
   Clock::time_point start;
+  // Publishes: what was sent.
+  const std::string* topic = nullptr;
+  PublishKind kind = kOtherPublish;
+  size_t pair = 0;     // rpc mode
+  std::string rpc_id;  // rpc mode: the request id
+};
+
+// What every worker shares, read-only.
+struct LoadPlan {
+  const std::vector<uint8_t>& schedule;
+  const std::array<std::vector<grpc::Slice>, kHookCount>& pools;
+  const std::vector<std::string>& publish_topics;  // static mode, per publish pool entry
+  const RpcTemplates* rpc;                          // rpc mode; nullptr in static mode
+  const std::string& nonce;                         // unique per run: in ids
+  const std::array<std::string, kHookCount>& methods;
+  std::chrono::milliseconds timeout;
 };
 
 // A client thread: its own completion queue and its share of the outstanding calls.
 class Worker {
  public:
-  Worker(int index, int threads, const std::vector<uint8_t>& schedule,
-         const std::array<std::vector<grpc::Slice>, kHookCount>& pools,
-         const std::array<std::string, kHookCount>& methods, std::chrono::milliseconds timeout)
-      : schedule_(schedule), pools_(pools), methods_(methods), timeout_(timeout) {
+  Worker(int index, int threads, const LoadPlan& plan) : plan_(plan), index_(index) {
     // Start each thread at a different point of the schedule and of the pools.
-    position_ = schedule.size() * index / threads;
-    for (int h = 0; h < kHookCount; ++h) next_[h] = pools[h].size() * index / threads;
+    position_ = plan.schedule.size() * index / threads;
+    for (int h = 0; h < kHookCount; ++h) next_[h] = plan.pools[h].size() * index / threads;
+    if (plan.rpc != nullptr) next_pair_ = plan.rpc->size() * index / threads;
+    message_high_ = (std::hash<std::string>{}(plan.nonce) << 8) ^ static_cast<uint64_t>(index);
   }
 
   void AddCall(grpc::GenericStub* stub) {
@@ -443,7 +648,10 @@ class Worker {
     while (outstanding > 0 && queue_.Next(&tag, &ok)) {
       const Clock::time_point now = Clock::now();
       Call* call = static_cast<Call*>(tag);
-      if (now >= begin && now < end) Record(*call, now, &valued);
+      const bool in_window = now >= begin && now < end;
+      const bool parsed = (in_window || call->hook == kPublish) && Parse(*call, &valued);
+      if (call->hook == kPublish && parsed) OnPublishAnswer(*call, valued, in_window);
+      if (in_window) Record(*call, now, parsed ? &valued : nullptr);
       if (now < end) {
         Issue(call);
       } else {
@@ -456,37 +664,85 @@ class Worker {
   }
 
   ThreadStats& stats() { return stats_; }
+  // rpc mode: requests let through whose responses were not sent before the end.
+  std::deque<std::pair<size_t, std::string>>& unanswered() { return replies_; }
 
  private:
   void Issue(Call* call) {
-    const int hook = schedule_[position_];
-    position_ = position_ + 1 == schedule_.size() ? 0 : position_ + 1;
-    const std::vector<grpc::Slice>& pool = pools_[hook];
-    const grpc::Slice& slice = pool[next_[hook]];
-    next_[hook] = next_[hook] + 1 == pool.size() ? 0 : next_[hook] + 1;
-
+    const int hook = plan_.schedule[position_];
+    position_ = position_ + 1 == plan_.schedule.size() ? 0 : position_ + 1;
     call->hook = hook;
     call->reader.reset();  // lives in the previous call's arena: before its context goes
     call->context = std::make_unique<grpc::ClientContext>();
-    call->start = Clock::now();
-    call->context->set_deadline(std::chrono::system_clock::now() + timeout_);
     call->response.Clear();
+
+    grpc::Slice slice;
+    if (hook == kPublish && plan_.rpc != nullptr) {
+      slice = grpc::Slice(NextRpcPublish(call));
+    } else {
+      const std::vector<grpc::Slice>& pool = plan_.pools[hook];
+      slice = pool[next_[hook]];
+      if (hook == kPublish) {
+        call->topic = &plan_.publish_topics[next_[hook]];
+        call->kind = KindOfTopic(*call->topic);
+      }
+      next_[hook] = next_[hook] + 1 == pool.size() ? 0 : next_[hook] + 1;
+    }
+
+    call->start = Clock::now();
+    call->context->set_deadline(std::chrono::system_clock::now() + plan_.timeout);
     const grpc::ByteBuffer request(&slice, 1);
     call->reader =
-        call->stub->PrepareUnaryCall(call->context.get(), methods_[hook], request, &queue_);
+        call->stub->PrepareUnaryCall(call->context.get(), plan_.methods[hook], request, &queue_);
     call->reader->StartCall();
     call->reader->Finish(&call->response, &call->status, call);
   }
 
-  void Record(Call& call, Clock::time_point now, pb::ValuedResponse* valued) {
+  // rpc mode: the next publish, alternately a new request (fresh id, next pair) and the
+  // response to the oldest request the server let through.
+  std::string NextRpcPublish(Call* call) {
+    const RpcTemplates& rpc = *plan_.rpc;
+    const bool respond = reply_turn_ && !replies_.empty();
+    reply_turn_ = !reply_turn_;
+    const std::string message_id = MessageId(message_high_, ++message_counter_);
+    if (respond) {
+      call->pair = replies_.front().first;
+      call->rpc_id = std::move(replies_.front().second);
+      replies_.pop_front();
+      call->kind = kResponsePublish;
+    } else {
+      call->pair = next_pair_;
+      next_pair_ = next_pair_ + 1 == rpc.size() ? 0 : next_pair_ + 1;
+      call->rpc_id = RequestId(plan_.nonce, static_cast<unsigned>(index_), ++request_counter_);
+      call->kind = kRequestPublish;
+    }
+    const bool response = call->kind == kResponsePublish;
+    call->topic = &rpc.topic(call->pair, response);
+    return rpc.Build(call->pair, response, call->rpc_id, message_id, NowMs());
+  }
+
+  bool Parse(Call& call, pb::ValuedResponse* valued) {
+    if (!call.status.ok() || !kHooks[call.hook].valued) return false;
+    grpc::ProtoBufferReader reader(&call.response);
+    return valued->ParseFromZeroCopyStream(&reader);
+  }
+
+  void OnPublishAnswer(Call& call, const pb::ValuedResponse& valued, bool in_window) {
+    const PublishAnswer answer = ClassifyPublish(valued, *call.topic);
+    if (in_window) ++stats_.publish[call.kind][answer];
+    // A request the server let through now waits for its device's response.
+    if (plan_.rpc != nullptr && call.kind == kRequestPublish && answer == kPassed) {
+      replies_.emplace_back(call.pair, std::move(call.rpc_id));
+    }
+  }
+
+  void Record(Call& call, Clock::time_point now, const pb::ValuedResponse* valued) {
     const int hook = call.hook;
     stats_.latency_ns[hook].push_back(
         std::chrono::duration_cast<std::chrono::nanoseconds>(now - call.start).count());
     const int code = static_cast<int>(call.status.error_code());
     ++stats_.status[hook][code < static_cast<int>(kStatusNames.size()) ? code : 2];
-    if (!call.status.ok() || !kHooks[hook].valued) return;
-    grpc::ProtoBufferReader reader(&call.response);
-    if (!valued->ParseFromZeroCopyStream(&reader)) return;
+    if (valued == nullptr) return;
     int value = 0;
     if (valued->value_case() == pb::ValuedResponse::kBoolResult) {
       value = valued->bool_result() ? 1 : 2;
@@ -497,12 +753,16 @@ class Worker {
     ++stats_.outcomes[hook][type * 4 + value];
   }
 
-  const std::vector<uint8_t>& schedule_;
-  const std::array<std::vector<grpc::Slice>, kHookCount>& pools_;
-  const std::array<std::string, kHookCount>& methods_;
-  const std::chrono::milliseconds timeout_;
+  const LoadPlan& plan_;
+  const int index_;
   size_t position_ = 0;
   std::array<size_t, kHookCount> next_{};
+  // rpc mode
+  size_t next_pair_ = 0;
+  bool reply_turn_ = false;
+  uint64_t message_high_ = 0, message_counter_ = 0, request_counter_ = 0;
+  std::deque<std::pair<size_t, std::string>> replies_;
+
   std::vector<std::unique_ptr<Call>> calls_;
   grpc::CompletionQueue queue_;
   ThreadStats stats_;
@@ -527,6 +787,105 @@ std::optional<double> ProcessCpuUs(const std::string& pid) {
     }
   }
   return std::nullopt;
+}
+
+// Resident memory of a process in kB (VmRSS in /proc/PID/status).
+std::optional<long> ProcessRssKb(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return std::nullopt;
+}
+
+// GET of a Prometheus text page; the sum of each named metric's samples (all labels), or
+// null for a metric the page does not have. An object with "error" when the GET fails.
+json ScrapeMetrics(const std::string& url, const std::vector<std::string>& names) {
+  static const std::regex kUrl(R"(http://([^/:]+):([0-9]+)(/.*)?)");
+  std::smatch m;
+  if (!std::regex_match(url, m, kUrl)) return {{"error", "expected http://HOST:PORT/PATH"}};
+  httplib::Client client(m[1].str(), std::stoi(m[2].str()));
+  client.set_connection_timeout(5);
+  client.set_read_timeout(5);
+  const auto response = client.Get(m[3].matched ? m[3].str() : "/metrics");
+  if (!response || response->status != 200) {
+    return {{"error", response ? "HTTP " + std::to_string(response->status)
+                               : httplib::to_string(response.error())}};
+  }
+  json out = json::object();
+  for (const std::string& name : names) out[name] = nullptr;
+  std::istringstream page(response->body);
+  std::string line;
+  while (std::getline(page, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const size_t name_end = line.find_first_of("{ ");
+    const size_t value_at = line.rfind(' ');
+    if (name_end == std::string::npos || value_at == std::string::npos) continue;
+    const std::string name = line.substr(0, name_end);
+    if (!out.contains(name)) continue;
+    try {
+      const double value = std::stod(line.substr(value_at + 1));
+      out[name] = (out[name].is_null() ? 0.0 : out[name].get<double>()) + value;
+    } catch (const std::exception&) {
+    }
+  }
+  return out;
+}
+
+// One pass over `requests` (serialized) to `method`, at most `concurrency` in flight over
+// the stubs: the set-up phases (prime, prefill, drain). Per request: the status and, for
+// a valued hook, the parsed answer.
+struct OnceResult {
+  grpc::StatusCode code = grpc::StatusCode::UNKNOWN;
+  std::optional<pb::ValuedResponse> valued;
+};
+std::vector<OnceResult> RunOnce(const std::vector<std::unique_ptr<grpc::GenericStub>>& stubs,
+                                const std::string& method, const std::vector<std::string>& requests,
+                                bool valued, int concurrency, std::chrono::milliseconds timeout) {
+  struct Slot {
+    std::unique_ptr<grpc::ClientContext> context;
+    std::unique_ptr<grpc::GenericClientAsyncResponseReader> reader;
+    grpc::ByteBuffer response;
+    grpc::Status status;
+    size_t index = 0;
+  };
+  std::vector<OnceResult> results(requests.size());
+  std::vector<Slot> slots(std::min<size_t>(static_cast<size_t>(concurrency), requests.size()));
+  grpc::CompletionQueue queue;
+  size_t next = 0, done = 0;
+  auto issue = [&](Slot& slot) {
+    slot.index = next++;
+    slot.reader.reset();
+    slot.context = std::make_unique<grpc::ClientContext>();
+    slot.context->set_deadline(std::chrono::system_clock::now() + timeout);
+    slot.response.Clear();
+    const grpc::Slice slice(requests[slot.index]);
+    const grpc::ByteBuffer buffer(&slice, 1);
+    slot.reader = stubs[slot.index % stubs.size()]->PrepareUnaryCall(slot.context.get(), method,
+                                                                      buffer, &queue);
+    slot.reader->StartCall();
+    slot.reader->Finish(&slot.response, &slot.status, &slot);
+  };
+  for (Slot& slot : slots) issue(slot);
+  void* tag = nullptr;
+  bool ok = false;
+  while (done < requests.size() && queue.Next(&tag, &ok)) {
+    Slot& slot = *static_cast<Slot*>(tag);
+    OnceResult& result = results[slot.index];
+    result.code = slot.status.error_code();
+    if (slot.status.ok() && valued) {
+      pb::ValuedResponse answer;
+      grpc::ProtoBufferReader reader(&slot.response);
+      if (answer.ParseFromZeroCopyStream(&reader)) result.valued = std::move(answer);
+    }
+    ++done;
+    if (next < requests.size()) issue(slot);
+  }
+  queue.Shutdown();
+  while (queue.Next(&tag, &ok)) {
+  }
+  return results;
 }
 
 // A unary call that waits for its answer (OnProviderLoaded).
@@ -604,6 +963,25 @@ int main(int argc, char** argv) {
   app.add_option("--timeout-ms", o.timeout_ms, "per-call deadline (EMQX request_timeout)")
       ->check(CLI::PositiveNumber);
   app.add_flag("--json", o.json_only, "print only the JSON result");
+  app.add_flag("--prime", o.prime,
+               "first authenticate every fixture client, then connect the admitted ones");
+  app.add_option("--prime-connections", o.prime_connections,
+                 "client.connected calls per admitted client in --prime (keeps sessions alive "
+                 "through a mix with disconnected)")
+      ->check(CLI::Range(1, 8));
+  app.add_option("--prefill", o.prefill,
+                 "RPC requests sent once before the load and left pending (rpc mode)")
+      ->check(CLI::Range(0, 10000000));
+  app.add_flag("--drain,!--no-drain", o.drain,
+               "answer the --prefill requests after the window (default on)");
+  app.add_flag("--setup-only", o.setup_only, "stop after --prime and --prefill");
+  app.add_option("--publish-mode", o.publish_mode,
+                 "rpc: fresh ids, responses to passed requests; static: the fixture's "
+                 "publishes as they are; auto: rpc when the fixture has request/response pairs")
+      ->check(CLI::IsMember({"auto", "rpc", "static"}));
+  app.add_option("--metrics-url", o.metrics_url,
+                 "scrape this Prometheus page after each phase, e.g. http://127.0.0.1:8080/metrics");
+  app.add_option("--metric", o.metrics, "metrics to read from --metrics-url (repeatable)");
   CLI11_PARSE(app, argc, argv);
 
   std::string error;
@@ -619,8 +997,34 @@ int main(int argc, char** argv) {
     std::cerr << "hook-load: " << error << "\n";
     return 2;
   }
+  const UsernameOf username_of = UsernamesOf(*fixture);
+  std::unique_ptr<RpcTemplates> rpc;
+  // auto: rpc mode for a --fixture file with request/response pairs; the synthetic
+  // fixture (no sessions behind it) keeps the static pool.
+  if (o.publish_mode == "rpc" || (o.publish_mode == "auto" && !o.fixture.empty())) {
+    rpc = std::make_unique<RpcTemplates>(*fixture, username_of);
+    if (rpc->size() == 0) {
+      if (o.publish_mode == "rpc" || o.prefill > 0) {
+        std::cerr << "hook-load: " << (o.prefill > 0 ? "--prefill" : "--publish-mode rpc")
+                  << " needs fixture publishes with RPC requests and their responses (same "
+                     "topic prefix and id)\n";
+        return 2;
+      }
+      rpc.reset();
+    }
+  } else if (o.prefill > 0) {
+    std::cerr << "hook-load: --prefill needs rpc mode (and a --fixture)\n";
+    return 2;
+  }
+  // Unique per run: request ids and message ids never repeat across runs.
+  char nonce_text[9];
+  std::snprintf(nonce_text, sizeof(nonce_text), "%08x", std::random_device{}());
+  const std::string nonce = nonce_text;
+
   const size_t pool_size = std::min<size_t>(static_cast<size_t>(o.clients), 100000);
-  const auto pools = BuildPools(*fixture, *weights, pool_size, o.payload_bytes);
+  std::vector<std::string> publish_topics;
+  const auto pools =
+      BuildPools(*fixture, *weights, pool_size, o.payload_bytes, rpc == nullptr, &publish_topics);
   const std::vector<uint8_t> schedule = BuildSchedule(*weights);
   const std::string prefix = "/emqx.exhook." + o.service + ".HookProvider/";
   std::array<std::string, kHookCount> methods;  // must outlive the calls (held by pointer)
@@ -695,11 +1099,163 @@ int main(int argc, char** argv) {
     }
   }
 
+  // ---- Set-up phases ----
+  const std::chrono::milliseconds timeout(o.timeout_ms);
+  json rss_kb = json::object();
+  json server_metrics = json::object();
+  auto sample = [&](const char* phase) {
+    if (o.server_pid) {
+      if (auto rss = ProcessRssKb(o.server_pid)) rss_kb[phase] = *rss;
+    }
+    if (!o.metrics_url.empty()) server_metrics[phase] = ScrapeMetrics(o.metrics_url, o.metrics);
+  };
+  auto seconds_since = [](Clock::time_point t) {
+    return Round(std::chrono::duration<double>(Clock::now() - t).count(), 3);
+  };
+  sample("start");
+
+  json prime = nullptr;
+  if (o.prime) {
+    const Clock::time_point t0 = Clock::now();
+    std::vector<std::string> requests;
+    for (size_t i = 0; i < fixture->clients.size(); ++i) {
+      const Fixture::Client& c = fixture->clients[i];
+      pb::ClientAuthenticateRequest request;
+      FillClientInfo(c.clientid, c.username, i, request.mutable_clientinfo());
+      request.mutable_clientinfo()->set_password(c.password);
+      request.set_result(false);
+      FillMeta(request.mutable_meta());
+      requests.push_back(request.SerializeAsString());
+    }
+    const auto answers = RunOnce(stubs, prefix + kHooks[kAuthenticate].rpc, requests, true,
+                                 o.concurrency, timeout);
+    json by_kind = json::object();
+    std::vector<std::string> connect;
+    std::vector<std::string> refused_ids;
+    size_t admitted = 0, errors = 0;
+    for (size_t i = 0; i < answers.size(); ++i) {
+      const Fixture::Client& c = fixture->clients[i];
+      json& kind = by_kind[c.kind];
+      if (kind.is_null()) kind = {{"clients", 0}, {"admitted", 0}};
+      kind["clients"] = kind["clients"].get<int>() + 1;
+      const auto& valued = answers[i].valued;
+      const bool ok = answers[i].code == grpc::StatusCode::OK;
+      const bool admit = ok && valued && valued->value_case() == pb::ValuedResponse::kBoolResult &&
+                         valued->bool_result();
+      if (!ok) ++errors;
+      if (!admit) {
+        if (ok && refused_ids.size() < 5) refused_ids.push_back(c.clientid);
+        continue;
+      }
+      ++admitted;
+      kind["admitted"] = kind["admitted"].get<int>() + 1;
+      pb::ClientConnectedRequest request;
+      FillClientInfo(c.clientid, c.username, i, request.mutable_clientinfo());
+      FillMeta(request.mutable_meta());
+      connect.push_back(request.SerializeAsString());
+    }
+    std::vector<std::string> connected_requests;
+    for (int r = 0; r < o.prime_connections; ++r) {
+      connected_requests.insert(connected_requests.end(), connect.begin(), connect.end());
+    }
+    const auto connected = RunOnce(stubs, prefix + kHooks[kConnected].rpc, connected_requests,
+                                   false, o.concurrency, timeout);
+    const size_t connected_errors = std::count_if(
+        connected.begin(), connected.end(),
+        [](const OnceResult& r) { return r.code != grpc::StatusCode::OK; });
+    const size_t refused = fixture->clients.size() - admitted - errors;
+    prime = {{"clients", fixture->clients.size()},
+             {"admitted", admitted},
+             {"refused", refused},
+             {"errors", errors},
+             {"by_kind", by_kind},
+             {"connected_calls", connected_requests.size()},
+             {"connected_errors", connected_errors},
+             {"seconds", seconds_since(t0)}};
+    if (refused > 0) prime["refused_examples"] = refused_ids;
+    if (refused + errors + connected_errors > 0) {
+      std::cerr << "hook-load: warning: prime admitted " << admitted << " of "
+                << fixture->clients.size() << " clients (" << refused << " refused, " << errors
+                << " errors, " << connected_errors << " connected errors)\n";
+    } else if (!o.json_only) {
+      std::cerr << "hook-load: prime admitted all " << admitted << " clients\n";
+    }
+    sample("after_prime");
+  }
+
+  // Prefill: requests left pending; their (pair, id) are kept for the drain.
+  json prefill = nullptr;
+  std::vector<std::pair<size_t, std::string>> prefilled;
+  const uint64_t prefill_high = (std::hash<std::string>{}(nonce) << 8) ^ 0xFFu;
+  auto publish_once = [&](const std::vector<std::pair<size_t, std::string>>& items, bool response,
+                          uint64_t counter_base, std::vector<std::pair<size_t, std::string>>* passed) {
+    const Clock::time_point t0 = Clock::now();
+    std::vector<std::string> requests;
+    requests.reserve(items.size());
+    for (size_t i = 0; i < items.size(); ++i) {
+      requests.push_back(rpc->Build(items[i].first, response, items[i].second,
+                                    MessageId(prefill_high, counter_base + i), NowMs()));
+    }
+    const auto answers = RunOnce(stubs, prefix + kHooks[kPublish].rpc, requests, true,
+                                 o.concurrency, timeout);
+    std::array<size_t, kPublishAnswerCount> counts{};
+    size_t errors = 0;
+    for (size_t i = 0; i < answers.size(); ++i) {
+      if (!answers[i].valued) {
+        ++errors;
+        continue;
+      }
+      const PublishAnswer answer =
+          ClassifyPublish(*answers[i].valued, rpc->topic(items[i].first, response));
+      ++counts[answer];
+      if (answer == kPassed && passed != nullptr) passed->push_back(items[i]);
+    }
+    json out = {{response ? "responses" : "requests", items.size()}, {"errors", errors}};
+    for (int a = 0; a < kPublishAnswerCount; ++a) out[kPublishAnswerNames[a]] = counts[a];
+    out["seconds"] = seconds_since(t0);
+    return out;
+  };
+  if (o.prefill > 0) {
+    std::vector<std::pair<size_t, std::string>> items;
+    for (int i = 0; i < o.prefill; ++i) {
+      items.emplace_back(static_cast<size_t>(i) % rpc->size(),
+                         RequestId(nonce, 0xFFFFu, static_cast<uint64_t>(i)));
+    }
+    prefill = publish_once(items, false, 0, &prefilled);
+    if (prefilled.size() < items.size()) {
+      std::cerr << "hook-load: warning: the server let " << prefilled.size() << " of "
+                << items.size() << " prefill requests through: " << prefill.dump() << "\n";
+    }
+    sample("after_prefill");
+  }
+
+  json result_base = {{"target", o.target},
+                      {"service", o.service},
+                      {"publish_mode", rpc ? "rpc" : "static"},
+                      {"rpc_pairs", rpc ? rpc->size() : 0},
+                      {"prime", prime},
+                      {"prefill", prefill}};
+  auto add_samples = [&](json& result) {
+    if (!rss_kb.empty()) result["server_rss_kb"] = rss_kb;
+    if (!server_metrics.empty()) result["server_metrics"] = server_metrics;
+  };
+  if (o.setup_only) {
+    add_samples(result_base);
+    std::cout << (o.json_only ? result_base.dump() : result_base.dump(2)) << std::endl;
+    return 0;
+  }
+
   // Spread the calls over threads and channels (call i: thread i % T, channel i % C).
+  const LoadPlan plan{.schedule = schedule,
+                      .pools = pools,
+                      .publish_topics = publish_topics,
+                      .rpc = rpc.get(),
+                      .nonce = nonce,
+                      .methods = methods,
+                      .timeout = timeout};
   std::vector<std::unique_ptr<Worker>> workers;
   for (int t = 0; t < o.threads; ++t) {
-    workers.push_back(std::make_unique<Worker>(t, o.threads, schedule, pools, methods,
-                                               std::chrono::milliseconds(o.timeout_ms)));
+    workers.push_back(std::make_unique<Worker>(t, o.threads, plan));
   }
   for (int i = 0; i < o.concurrency; ++i) {
     workers[i % o.threads]->AddCall(stubs[i % o.channels].get());
@@ -725,6 +1281,19 @@ int main(int argc, char** argv) {
   const auto client_cpu_1 = ProcessCpuUs("self");
   const double measured_s = std::chrono::duration<double>(Clock::now() - measured_0).count();
   for (std::thread& thread : threads) thread.join();
+  sample("window_end");
+
+  // The drain answers the prefill and the requests of the loop still unanswered.
+  json drain = nullptr;
+  if (rpc && o.drain) {
+    for (auto& worker : workers) {
+      for (auto& reply : worker->unanswered()) prefilled.push_back(std::move(reply));
+    }
+    if (!prefilled.empty()) {
+      drain = publish_once(prefilled, true, 1ull << 40, nullptr);
+      sample("after_drain");
+    }
+  }
 
   // Merge and report.
   json hooks = json::object();
@@ -760,6 +1329,19 @@ int main(int argc, char** argv) {
       }
       entry["results"] = results;
     }
+    if (h == kPublish) {  // what the server did with each kind of publish
+      json answers = json::object();
+      for (int k = 0; k < kPublishKindCount; ++k) {
+        for (int a = 0; a < kPublishAnswerCount; ++a) {
+          uint64_t n = 0;
+          for (auto& worker : workers) n += worker->stats().publish[k][a];
+          if (n > 0) {
+            answers[std::string(kPublishKindNames[k]) + ":" + kPublishAnswerNames[a]] = n;
+          }
+        }
+      }
+      entry["publish_answers"] = answers;
+    }
     hooks[kHooks[h].name] = entry;
     calls += ns.size();
     errors += hook_errors;
@@ -781,6 +1363,11 @@ int main(int argc, char** argv) {
                  {"hooks", hooks},
                  {"all", Percentiles(all)},
                  {"provider_hooks", provider_hooks}};
+  for (const char* key : {"publish_mode", "rpc_pairs", "prime", "prefill"}) {
+    result[key] = result_base[key];
+  }
+  result["drain"] = drain;
+  add_samples(result);
   if (client_cpu_0 && client_cpu_1 && calls > 0) {
     result["client_cpu_us_per_call"] = Round((*client_cpu_1 - *client_cpu_0) / calls, 2);
   }

@@ -14,10 +14,15 @@
 #   BENCH_LOAD_ARGS    extra hook-load options for every run, e.g. "--concurrency 128 --service v3"
 #   BENCH_FIXTURE      a hook-load --fixture file (real devices and users) for both runs
 #   BENCH_HUB_ARGS     extra `iot-hub serve` options
+#   BENCH_PRIME        1 (default): with a fixture, hook-load --prime authenticates and
+#                      connects every fixture client before the load (--prime-connections
+#                      4, so a mix with client.disconnected does not end their sessions)
+#   BENCH_START_TIMEOUT_S  seconds the hub may take to start (default 120; large fleets)
 # If bench/provision.sh exists and is executable, it is called as
 #   provision.sh DATA_DIR FIXTURE_PATH
 # before the hub starts: it prepares the hub's data dir and may write a fixture there
-# (used when BENCH_FIXTURE is not set).
+# (used when BENCH_FIXTURE is not set). The KEY=VALUE lines it prints on stdout are the
+# hub's environment (e.g. IOTHUB_JWT__HS256_SECRET for the fixture's JWTs).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,6 +32,7 @@ rounds="${BENCH_ROUNDS:-2}"
 duration="${BENCH_DURATION_S:-5}"
 warmup="${BENCH_WARMUP_S:-1}"
 fixture="${BENCH_FIXTURE:-}"
+start_timeout_s="${BENCH_START_TIMEOUT_S:-120}"
 
 hook_load="${build}/bench/hook-load"
 baseline_server="${build}/bench/baseline-server"
@@ -58,11 +64,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# wait_for_line FILE REGEX PID: prints the first line of FILE matching REGEX (extended),
-# failing if PID exits first or 15 s pass.
+# wait_for_line FILE REGEX PID [TIMEOUT_S]: prints the first line of FILE matching REGEX
+# (extended), failing if PID exits first or TIMEOUT_S (default 15) seconds pass.
 wait_for_line() {
-  local file="$1" regex="$2" pid="$3" line
-  for _ in $(seq 150); do
+  local file="$1" regex="$2" pid="$3" timeout_s="${4:-15}" line
+  for _ in $(seq $((timeout_s * 10))); do
     if line="$(grep -E -m1 "${regex}" "${file}" 2>/dev/null)"; then
       echo "${line}"
       return 0
@@ -87,23 +93,33 @@ baseline_port="$(wait_for_line "${work}/baseline.log" '^listening on [0-9]+' "${
 # The hub, on a fresh data dir (provisioned first when bench/provision.sh is there).
 data_dir="${work}/data"
 mkdir -p "${data_dir}"
+hub_env=()
 if [[ -x "${root}/bench/provision.sh" ]]; then
   echo "bench: provisioning with bench/provision.sh" >&2
-  "${root}/bench/provision.sh" "${data_dir}" "${work}/fixture.json"
+  provisioned_env="$(BUILD_DIR="${build}" "${root}/bench/provision.sh" "${data_dir}" \
+    "${work}/fixture.json")"
+  while IFS= read -r line; do
+    [[ "${line}" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] && hub_env+=("${line}")
+  done <<<"${provisioned_env}"
   if [[ -z "${fixture}" && -s "${work}/fixture.json" ]]; then
     fixture="${work}/fixture.json"
   fi
 fi
 # shellcheck disable=SC2086  # BENCH_HUB_ARGS is a list of options
-"${hub}" --data-dir "${data_dir}" serve --grpc-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 \
-  ${BENCH_HUB_ARGS:-} >"${work}/hub.log" 2>&1 &
+env "${hub_env[@]}" "${hub}" --data-dir "${data_dir}" serve --grpc-listen 127.0.0.1:0 \
+  --http-listen 127.0.0.1:0 ${BENCH_HUB_ARGS:-} >"${work}/hub.log" 2>&1 &
 hub_pid=$!
 pids+=("${hub_pid}")
-hub_port="$(wait_for_line "${work}/hub.log" 'serving ExHook .* on port [0-9]+' "${hub_pid}" |
-  grep -oE 'on port [0-9]+' | head -n1 | grep -oE '[0-9]+$')"  # the first port is gRPC's
+serving="$(wait_for_line "${work}/hub.log" 'serving ExHook .* on port [0-9]+' "${hub_pid}" \
+  "${start_timeout_s}")"
+hub_port="$(grep -oE 'on port [0-9]+' <<<"${serving}" | head -n1 | grep -oE '[0-9]+$')"
+hub_http_port="$(grep -oE 'HTTP on port [0-9]+' <<<"${serving}" | grep -oE '[0-9]+$' || true)"
 
 load_args=(--duration-s "${duration}" --warmup-s "${warmup}" --json)
-[[ -n "${fixture}" ]] && load_args+=(--fixture "${fixture}")
+if [[ -n "${fixture}" ]]; then
+  load_args+=(--fixture "${fixture}")
+  [[ "${BENCH_PRIME:-1}" = 1 ]] && load_args+=(--prime --prime-connections 4)
+fi
 # shellcheck disable=SC2206  # BENCH_LOAD_ARGS is a list of options
 load_args+=(${BENCH_LOAD_ARGS:-})
 
@@ -112,12 +128,17 @@ echo "bench: baseline pid ${baseline_pid} port ${baseline_port}; hub pid ${hub_p
 runs="${work}/runs.jsonl"
 for round in $(seq "${rounds}"); do
   for name in baseline hub; do
+    extra=()
     if [[ "${name}" = baseline ]]; then port="${baseline_port}" pid="${baseline_pid}"
-    else port="${hub_port}" pid="${hub_pid}"; fi
+    else
+      port="${hub_port}" pid="${hub_pid}"
+      [[ -n "${hub_http_port}" ]] &&
+        extra=(--metrics-url "http://127.0.0.1:${hub_http_port}/metrics")
+    fi
     echo "bench: round ${round}/${rounds}: ${name}" >&2
     # In the background with `wait`, so that a signal interrupts the run at once.
     "${hook_load}" --target "127.0.0.1:${port}" --server-pid "${pid}" "${load_args[@]}" \
-      >"${work}/load.json" &
+      "${extra[@]}" >"${work}/load.json" &
     load_pid=$!
     wait "${load_pid}"
     load_pid=""

@@ -38,6 +38,8 @@ def summarize(runs):
                 "errors": sum(h["errors"] for h in per_round),
                 "results": per_round[-1].get("results"),
             }
+            if per_round[-1].get("publish_answers") is not None:
+                hooks[name]["publish_answers"] = per_round[-1]["publish_answers"]
         summary["servers"][server] = {
             "calls_per_s": mean(r["calls_per_s"] for r in results),
             "calls_per_s_rounds": [r["calls_per_s"] for r in results],
@@ -49,6 +51,10 @@ def summarize(runs):
             "errors": sum(r["errors"] for r in results),
             "hooks": hooks,
         }
+        primes = [r["prime"] for r in results if r.get("prime")]
+        if primes:
+            summary["servers"][server]["prime_admitted"] = [
+                f"{p['admitted']}/{p['clients']}" for p in primes]
     base, hub = summary["servers"]["baseline"], summary["servers"]["hub"]
     summary["ratios"] = {
         "calls_per_s": ratio(hub["calls_per_s"], base["calls_per_s"]),
@@ -78,13 +84,20 @@ def table(summary, options):
         f"{'':24}{fmt(base['p99_us'])}{fmt(hub['p99_us'])}"
         f"{fmt(ratio(hub['p99_us'], base['p99_us']))}",
         f"{'errors':24}{fmt(base['errors'])}{fmt(hub['errors'])}",
+    ]
+    if hub.get("prime_admitted"):
+        lines.append(f"{'primed (admitted/all)':24}"
+                     f"{fmt(','.join(base.get('prime_admitted') or []))}"
+                     f"{fmt(','.join(hub['prime_admitted']))}")
+    lines += [
         "",
         f"{'hook':22}{'base p50':>10}{'hub p50':>10}{'base p99':>10}{'hub p99':>10}"
         f"{'hub calls/s':>13}  hub answers",
     ]
     for name, h in hub["hooks"].items():
         b = base["hooks"].get(name, {})
-        answers = ", ".join(f"{k}={v}" for k, v in (h["results"] or {}).items())
+        answers = ", ".join(
+            f"{k}={v}" for k, v in (h.get("publish_answers") or h["results"] or {}).items())
         lines.append(f"{name:22}{fmt(b.get('p50_us'))}{fmt(h['p50_us'])}"
                      f"{fmt(b.get('p99_us'))}{fmt(h['p99_us'])}{fmt(h['calls_per_s'], 13)}"
                      f"  {answers}")
