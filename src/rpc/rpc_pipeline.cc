@@ -117,9 +117,15 @@ PublishDecision RpcPipeline::OnRequest(const PublishInput& in, std::string_view 
                             "plan limit: " + std::to_string(per_minute) + " requests per minute"));
   }
 
-  PendingRequest pending{std::string(device_id), std::move(request.id), std::string(user_id),
-                         std::string(in.from),   *request.method,       in.now,
-                         in.now + timeout_};
+  const SteadyTime deadline =
+      in.now + (in.publisher_keeps_deadline ? config_.max_timeout : timeout_);
+  PendingRequest pending{std::string(device_id),
+                         std::move(request.id),
+                         std::string(user_id),
+                         std::string(in.from),
+                         *request.method,
+                         in.now,
+                         deadline};
   const InsertResult inserted = pending_.Insert(pending);
   request.id = std::move(pending.request_id);  // for a possible error reply below
   switch (inserted) {

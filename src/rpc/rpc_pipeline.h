@@ -60,6 +60,10 @@ struct PublishInput {
   const FleetSnapshot& fleet;
   SteadyTime now;         // deadlines and round trips
   UnixMillis now_ms = 0;  // `timestamp` of error replies
+  // The publisher waits for the reply with a deadline of its own (the hub's MQTT link,
+  // for HTTP callers asking 1000-30000 ms): its requests stay pending for max_timeout
+  // instead of default_timeout, so that a caller's longer timeout is honoured.
+  bool publisher_keeps_deadline = false;
 };
 
 // An error reply to publish for a request that got no answer in time.
