@@ -116,6 +116,9 @@ int Simulator::Run(const std::atomic<bool>& stop) {
   if (mosq_ == nullptr) return 2;
   mosquitto_connect_callback_set(mosq_, &Simulator::OnConnect);
   mosquitto_message_callback_set(mosq_, &Simulator::OnMessage);
+  // A reply follows the request's PUBACK at once: without this, Nagle holds it until the
+  // broker's delayed ACK (about 40 ms on Linux) on every round trip.
+  mosquitto_int_option(mosq_, MOSQ_OPT_TCP_NODELAY, 1);
   if (!options_.cafile.empty()) {
     int rc = mosquitto_tls_set(mosq_, options_.cafile.c_str(), nullptr,
                                options_.cert.empty() ? nullptr : options_.cert.c_str(),
