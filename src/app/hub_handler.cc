@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "app/hub_identity.h"
 #include "common/printable.h"
 #include "rpc/rpc_topic.h"
 
@@ -72,11 +71,11 @@ hooks::Decision HubHandler::Authorize(const hooks::ClientView& client,
 
 hooks::PublishOutcome HubHandler::Publish(const hooks::MessageView& message) {
   const auto principal = parts_.sessions.Find(message.from);
+  // Only the hub's own certificate sets hub_link; a token with sub "iot-hub" cannot.
+  const bool from_hub = principal != nullptr && principal->hub_link;
   // The hub's own link publishes the -32000 replies of expired requests: the pipeline
   // already settled those requests, so these replies pass as they are.
-  if (principal != nullptr && principal->kind == PrincipalKind::kService &&
-      principal->id == kHubPrincipalId &&
-      rpc::ParseRpcTopic(message.topic).kind == rpc::RpcTopicKind::kResponse) {
+  if (from_hub && rpc::ParseRpcTopic(message.topic).kind == rpc::RpcTopicKind::kResponse) {
     return {.kind = hooks::PublishOutcome::Kind::kPass, .reason = "hub timeout reply"};
   }
   const auto fleet = parts_.fleet.snapshot();
@@ -88,7 +87,9 @@ hooks::PublishOutcome HubHandler::Publish(const hooks::MessageView& message) {
                                 .publisher = principal.get(),
                                 .fleet = *fleet,
                                 .now = parts_.clock.SteadyNow(),
-                                .now_ms = parts_.clock.NowUnixMillis()};
+                                .now_ms = parts_.clock.NowUnixMillis(),
+                                // HTTP commands: the caller's own timeout applies.
+                                .publisher_keeps_deadline = from_hub};
   rpc::PublishDecision decision = parts_.rpc.OnPublish(input);
   hooks::PublishOutcome outcome;
   outcome.reason = rpc::ToString(decision.reason);

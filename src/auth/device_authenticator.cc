@@ -17,6 +17,7 @@ AuthResult DeviceAuthenticator::Authenticate(std::string_view clientid, std::str
     hub->kind = PrincipalKind::kService;
     hub->id = options_.hub_principal_id;
     hub->clientid = std::string(clientid);
+    hub->hub_link = true;
     return {std::move(hub), "the hub's own certificate"};
   }
   const CertificateRecord* certificate = fleet.FindCertificate(fingerprint);

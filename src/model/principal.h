@@ -21,6 +21,9 @@ struct Principal {
   std::string owner_id;  // devices only
   std::string clientid;
   std::string username;  // not set for devices: their username is the certificate
+  // True only for the hub's own broker link, admitted by its own client certificate
+  // (never by a token, whatever its subject).
+  bool hub_link = false;
 };
 
 }  // namespace iothub

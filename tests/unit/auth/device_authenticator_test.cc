@@ -136,3 +136,18 @@ TEST_F(DeviceAuthenticatorTest, HubCertificateIsTheServicePrincipal) {
 
 }  // namespace
 }  // namespace iothub::auth
+
+namespace iothub::auth {
+namespace {
+
+// Only the hub's own certificate marks a principal as the hub's link.
+TEST_F(DeviceAuthenticatorTest, OnlyTheHubCertificateIsTheHubLink) {
+  auto hub = ca_->IssueClientCertificate("iot-hub", kDays, kNow);
+  ASSERT_TRUE(hub.ok());
+  const DeviceAuthOptions options{.hub_fingerprint = hub->certificate.fingerprint};
+  EXPECT_TRUE(Auth("link", Username(hub->certificate), kNow, options).principal->hub_link);
+  EXPECT_FALSE(Auth("d1", Username(cert_), kNow, options).principal->hub_link);
+}
+
+}  // namespace
+}  // namespace iothub::auth
