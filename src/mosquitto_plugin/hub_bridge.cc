@@ -65,7 +65,8 @@ HubBridge::HubBridge(PluginOptions options, std::unique_ptr<HookClient> hub, std
       hub_(std::move(hub)),
       node_(std::move(node)),
       broker_version_(std::move(broker_version)),
-      started_(std::chrono::steady_clock::now()) {}
+      started_(std::chrono::steady_clock::now()),
+      acl_cache_(std::make_unique<AclCache>(options_.acl_cache)) {}
 
 bool HubBridge::EnsureLoaded(bool at_start) {
   if (hooks_.has_value()) return true;
@@ -182,6 +183,13 @@ int HubBridge::OnAclCheck(mosquitto_evt_acl_check* event) {
   auto facts = FactsOf(event->client);
   if (!facts.has_value()) return MOSQ_ERR_ACL_DENIED;
 
+  const bool subscribe = route == AclRoute::kAskSubscribe;
+  const std::string_view topic = OrEmpty(event->topic);
+  const auto now = AclCache::Clock::now();
+  if (const auto cached = acl_cache_->Find(event->client, subscribe, topic, now)) {
+    return *cached ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
+  }
+
   pb::ClientAuthorizeRequest request;
   *request.mutable_clientinfo() = ToClientInfo(*facts);
   request.set_type(AuthorizeTypeOf(route));
@@ -189,6 +197,7 @@ int HubBridge::OnAclCheck(mosquitto_evt_acl_check* event) {
   request.set_result(false);
   auto answer = hub_->ClientAuthorize(std::move(request));
   const bool allowed = AnswerAdmits(answer);
+  if (answer.ok()) acl_cache_->Put(event->client, subscribe, topic, allowed, now);
   mosquitto_log_printf(
       allowed ? MOSQ_LOG_DEBUG : MOSQ_LOG_NOTICE, "iot-hub: %s %s \"%s\" %s by the hub%s%s",
       clientid, route == AclRoute::kAskSubscribe ? "subscribe" : "publish", OrEmpty(event->topic),
@@ -261,6 +270,7 @@ int HubBridge::OnMessage(mosquitto_evt_message* event) {
 
 void HubBridge::OnDisconnect(mosquitto_evt_disconnect* event) {
   sessions_.Sweep();
+  acl_cache_->Forget(event->client);
   const auto* entry = sessions_.MarkDisconnected(event->client);
   if (entry == nullptr || !entry->connected || !hooks_.has_value() || !hooks_->disconnected) {
     return;

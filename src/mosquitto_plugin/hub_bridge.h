@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "mosquitto_plugin/acl_cache.h"
 #include "mosquitto_plugin/hook_client.h"
 #include "mosquitto_plugin/hook_set.h"
 #include "mosquitto_plugin/message_id.h"
@@ -49,6 +50,7 @@ class HubBridge {
   std::chrono::steady_clock::time_point next_load_attempt_{};
   std::optional<HookSet> hooks_;
   SessionCache sessions_;
+  std::unique_ptr<AclCache> acl_cache_;  // from options_.acl_cache
   MessageIdGenerator ids_;
 };
 

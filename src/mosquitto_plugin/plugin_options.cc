@@ -51,6 +51,12 @@ absl::StatusOr<PluginOptions> ParsePluginOptions(
         return absl::InvalidArgumentError("plugin_opt_sockport must be 0-65535");
       }
       options.sockport = static_cast<std::uint32_t>(port);
+    } else if (key == "acl_cache_ms") {
+      long ms = 0;
+      if (!ParseInt(value, 0, 600000, &ms)) {
+        return absl::InvalidArgumentError("plugin_opt_acl_cache_ms must be 0-600000");
+      }
+      options.acl_cache = std::chrono::milliseconds(ms);
     }
   }
   if (options.url.empty()) return absl::InvalidArgumentError("plugin_opt_url is required");

@@ -24,10 +24,15 @@ struct PluginOptions {
   std::string tls_key;                           // client key PEM (mTLS)
   ServiceVersion service = ServiceVersion::kV2;  // emqx.exhook.v2 or v3
   std::uint32_t sockport = 0;                    // reported ClientInfo.sockport
+  // How long an authorize answer is reused for the same client, action and topic (as
+  // EMQX's authz cache does); 0 asks the hub on every check. A bind, unbind or revoke
+  // reaches connected clients within this time.
+  std::chrono::milliseconds acl_cache{0};
 };
 
 // Parses the options; unknown keys are ignored, bad values are an error.
-// Keys: url, timeout_ms, tls_ca, tls_cert, tls_key, service (v2|v3), sockport.
+// Keys: url, timeout_ms, tls_ca, tls_cert, tls_key, service (v2|v3), sockport,
+// acl_cache_ms.
 absl::StatusOr<PluginOptions> ParsePluginOptions(
     const std::vector<std::pair<std::string, std::string>>& pairs);
 
