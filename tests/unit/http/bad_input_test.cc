@@ -8,8 +8,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <sstream>
+#include <thread>
 
 #include "unit/http/api_fixture.h"
 
@@ -156,6 +158,13 @@ TEST_F(BadInputTest, AccessLogHasNoSecrets) {
   const std::string token = Token("sub-alice");
   Get("/api/users/" + alice_.id + "?access_token=secret-in-query", Bearer(token));
   Get("/api/auth/me", AdminToken());
+  // httplib writes the access line after the response is sent: wait for it (up to 2 s)
+  // before the capture ends.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (out.str().find("caller=admin-token") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   spdlog::set_default_logger(previous);
   const std::string log = out.str();
   EXPECT_NE(log.find("GET /api/users/" + alice_.id + " 200"), std::string::npos) << log;
