@@ -98,15 +98,8 @@ absl::StatusOr<Page<Device>> DeviceRegistry::ListDevices(const PageRequest& requ
 absl::StatusOr<Device> DeviceRegistry::BindDevice(std::string_view device_id,
                                                   std::string_view user_id,
                                                   std::string_view actor) {
-  if (absl::Status s = CheckActor(actor); !s.ok()) return s;
-  if (absl::Status s = CheckId("device id", device_id); !s.ok()) return s;
   if (absl::Status s = CheckId("user id", user_id); !s.ok()) return s;
-  const UnixMillis now = context_.clock.NowUnixMillis();
-  Device device;
-  absl::Status status = CommitChange(context_, [&](store::Store& tx) -> absl::Status {
-    absl::StatusOr<Device> current = Load(tx, device_id);
-    if (!current.ok()) return current.status();
-    device = *std::move(current);
+  return Transition(device_id, actor, [&](Device& device, store::Store& tx, UnixMillis now) {
     if (device.status != DeviceStatus::kUnbound) {
       return absl::FailedPreconditionError(DescribeState(device) +
                                            (device.status == DeviceStatus::kBound
@@ -131,50 +124,29 @@ absl::StatusOr<Device> DeviceRegistry::BindDevice(std::string_view device_id,
     }
     device.owner_id = user->id;
     device.status = DeviceStatus::kBound;
-    if (absl::Status s = tx.UpdateDevice(device); !s.ok()) return s;
     return tx.AppendAudit(
         MakeAudit(now, actor, kBindAction, device.id, json{{"ownerId", user->id}}));
   });
-  if (!status.ok()) return status;
-  return device;
 }
 
 absl::StatusOr<Device> DeviceRegistry::UnbindDevice(std::string_view device_id,
                                                     std::string_view actor) {
-  if (absl::Status s = CheckActor(actor); !s.ok()) return s;
-  if (absl::Status s = CheckId("device id", device_id); !s.ok()) return s;
-  const UnixMillis now = context_.clock.NowUnixMillis();
-  Device device;
-  absl::Status status = CommitChange(context_, [&](store::Store& tx) -> absl::Status {
-    absl::StatusOr<Device> current = Load(tx, device_id);
-    if (!current.ok()) return current.status();
-    device = *std::move(current);
+  return Transition(device_id, actor, [&](Device& device, store::Store& tx, UnixMillis now) {
     if (device.status != DeviceStatus::kBound) {
       return absl::FailedPreconditionError(DescribeState(device) +
-                                           "; only a bound device can "
-                                           "be unbound");
+                                           "; only a bound device can be unbound");
     }
     const std::string previous_owner = device.owner_id.value_or("");
     device.owner_id.reset();
     device.status = DeviceStatus::kUnbound;
-    if (absl::Status s = tx.UpdateDevice(device); !s.ok()) return s;
     return tx.AppendAudit(
         MakeAudit(now, actor, kUnbindAction, device.id, json{{"previousOwnerId", previous_owner}}));
   });
-  if (!status.ok()) return status;
-  return device;
 }
 
 absl::StatusOr<Device> DeviceRegistry::RevokeDevice(std::string_view device_id,
                                                     std::string_view actor) {
-  if (absl::Status s = CheckActor(actor); !s.ok()) return s;
-  if (absl::Status s = CheckId("device id", device_id); !s.ok()) return s;
-  const UnixMillis now = context_.clock.NowUnixMillis();
-  Device device;
-  absl::Status status = CommitChange(context_, [&](store::Store& tx) -> absl::Status {
-    absl::StatusOr<Device> current = Load(tx, device_id);
-    if (!current.ok()) return current.status();
-    device = *std::move(current);
+  return Transition(device_id, actor, [&](Device& device, store::Store& tx, UnixMillis now) {
     if (device.status == DeviceStatus::kRevoked) {
       return absl::FailedPreconditionError(DescribeState(device) + " already");
     }
@@ -182,12 +154,26 @@ absl::StatusOr<Device> DeviceRegistry::RevokeDevice(std::string_view device_id,
     if (device.owner_id) details["previousOwnerId"] = *device.owner_id;
     device.owner_id.reset();
     device.status = DeviceStatus::kRevoked;
-    if (absl::Status s = tx.UpdateDevice(device); !s.ok()) return s;
     absl::StatusOr<std::int64_t> revoked =
         tx.RevokeCertificatesOfDevice(device.id, kDeviceRevokedReason, now);
     if (!revoked.ok()) return revoked.status();
     details["certificatesRevoked"] = *revoked;
     return tx.AppendAudit(MakeAudit(now, actor, kRevokeAction, device.id, details));
+  });
+}
+
+absl::StatusOr<Device> DeviceRegistry::Transition(std::string_view device_id,
+                                                  std::string_view actor, const Change& change) {
+  if (absl::Status s = CheckActor(actor); !s.ok()) return s;
+  if (absl::Status s = CheckId("device id", device_id); !s.ok()) return s;
+  const UnixMillis now = context_.clock.NowUnixMillis();
+  Device device;
+  absl::Status status = CommitChange(context_, [&](store::Store& tx) -> absl::Status {
+    absl::StatusOr<Device> current = Load(tx, device_id);
+    if (!current.ok()) return current.status();
+    device = *std::move(current);
+    if (absl::Status s = change(device, tx, now); !s.ok()) return s;
+    return tx.UpdateDevice(device);
   });
   if (!status.ok()) return status;
   return device;

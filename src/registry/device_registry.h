@@ -17,6 +17,7 @@
 // check-then-write atomic against other writers, in this process or another.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -75,6 +76,13 @@ class DeviceRegistry {
  private:
   // The device, or NotFound "device X not found".
   static absl::StatusOr<Device> Load(store::Store& store, std::string_view id);
+
+  // One lifecycle transition of `device_id` in one transaction: checks the actor and
+  // the id, loads the device, lets `change` check the state and modify it (and write its
+  // audit row), then stores it. Returns the device as changed, or the first error.
+  using Change = std::function<absl::Status(Device& device, store::Store& tx, UnixMillis now)>;
+  absl::StatusOr<Device> Transition(std::string_view device_id, std::string_view actor,
+                                    const Change& change);
 
   RegistryContext context_;
 };
