@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "acl/acl_policy.h"
+#include "unit/acl/acl_test_values.h"
 
 namespace iothub::acl {
 namespace {
@@ -13,25 +14,8 @@ namespace {
 using namespace std::string_literals;
 using namespace std::string_view_literals;
 
-// Test values built field by field (designated initializers that skip members warn
-// under -Wextra).
-DeviceRecord Rec(std::string id, std::string owner, DeviceStatus status) {
-  DeviceRecord record;
-  record.id = std::move(id);
-  record.owner_id = std::move(owner);
-  record.status = status;
-  return record;
-}
-Principal Make(PrincipalKind kind, std::string id, std::string clientid = "",
-               std::string username = "", std::string owner = "") {
-  Principal p;
-  p.kind = kind;
-  p.id = std::move(id);
-  p.clientid = std::move(clientid);
-  p.username = std::move(username);
-  p.owner_id = std::move(owner);
-  return p;
-}
+using testing::Make;
+using testing::Rec;
 
 AclPolicy PolicyOf(std::vector<AclRuleText> texts) {
   absl::StatusOr<std::vector<AclRule>> rules = ParseAclRules(texts);

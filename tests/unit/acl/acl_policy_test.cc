@@ -7,31 +7,16 @@
 #include <set>
 #include <string>
 
+#include "unit/acl/acl_test_values.h"
+
 namespace iothub::acl {
 namespace {
 
 using namespace std::string_literals;
 using namespace std::string_view_literals;
 
-// Test values built field by field (designated initializers that skip members warn
-// under -Wextra).
-DeviceRecord Rec(std::string id, std::string owner, DeviceStatus status) {
-  DeviceRecord record;
-  record.id = std::move(id);
-  record.owner_id = std::move(owner);
-  record.status = status;
-  return record;
-}
-Principal Make(PrincipalKind kind, std::string id, std::string clientid = "",
-               std::string username = "", std::string owner = "") {
-  Principal p;
-  p.kind = kind;
-  p.id = std::move(id);
-  p.clientid = std::move(clientid);
-  p.username = std::move(username);
-  p.owner_id = std::move(owner);
-  return p;
-}
+using testing::Make;
+using testing::Rec;
 
 Principal Device(std::string id, std::string cached_owner = "") {
   return Make(PrincipalKind::kDevice, id, id, "", cached_owner);
