@@ -42,6 +42,13 @@ mutant timeout-5s             's/request_timeout = 2s/request_timeout = 5s/'
 mutant authn-off              '0,/enable_authn = true/s//enable_authn = false/'
 mutant wss-on                 '/^  wss.default \{/,/\}/s/enable = false/enable = true/'
 mutant tcp-all-interfaces     's/bind = "127.0.0.1:1883"/bind = "0.0.0.0:1883"/'
+mutant no-authn-guard         's/^authentication = \[$/authentication = [] #/; /^  \{$/,/^  \}$/d; /^\]$/d'
+mutant guard-disabled         '/^authentication = \[/,/^\]/s/enable = true/enable = false/'
+mutant guard-from-username    's/from = password/from = username/'
+mutant guard-literal-secret   's/secret = "!unset:[^"]*"/secret = "c2VjcmV0LWluLXRoZS1yZXBv"/'
+mutant guard-plain-secret     's/secret_base64_encoded = true/secret_base64_encoded = false/'
+mutant guard-claims           's/^    from = password$/    from = password\n    verify_claims { sub = "x" }/'
+mutant listener-own-authn     's/^    zone = devices$/    zone = devices\n    authentication = []/'
 mutant tls10                  '0,/versions = \[tlsv1.3, tlsv1.2\]/s//versions = [tlsv1.3, tlsv1.2, tlsv1]/'
 
 finish

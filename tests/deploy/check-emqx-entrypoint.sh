@@ -3,6 +3,8 @@
 # certificates with a clear message (what is missing, how to make it), and hands over to
 # the real entrypoint (its arguments) when they are in place. This is what
 # `docker compose up emqx --no-deps` without ./certs/emqx shows (no Docker needed here).
+# Then emqx/authn-guard.sh, the next step: a fresh random secret for the authentication
+# guard at every start, replacing any value from outside, never printed.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_tool openssl
@@ -53,5 +55,19 @@ fi
 # Everything in place: the arguments run, unchanged.
 check "with the certificates it hands over to the real entrypoint" run "$CHECK_TMP/certs/emqx" "$CHECK_TMP/good.log"
 check "the arguments are passed unchanged" grep -qx 'handed-over arg two' "$CHECK_TMP/good.log"
+
+# The guard's secret: 32 random bytes in base64, new at every start.
+guard="$REPO_ROOT/emqx/authn-guard.sh"
+check "emqx/authn-guard.sh is executable (the image runs it directly)" test -x "$guard"
+secret_of() { EMQX_AUTHENTICATION__1__SECRET="$1" bash "$guard" /bin/sh -c 'printf %s "$EMQX_AUTHENTICATION__1__SECRET"' 2>"$CHECK_TMP/guard.err"; }
+first="$(secret_of "")"
+second="$(secret_of "")"
+check "the guard secret is base64 of 32 bytes" test "$(printf %s "$first" | base64 -d 2>/dev/null | wc -c)" -eq 32
+check "the guard secret is new at every start" test "$first" != "$second"
+outside="c2VjcmV0LWZyb20tLmVudi1zb21lYm9keS1rbm93cw=="
+check "a secret set from outside is replaced" test "$(secret_of "$outside")" != "$outside"
+check "the guard prints nothing (the secret never reaches a log)" test ! -s "$CHECK_TMP/guard.err"
+check "the guard passes the arguments unchanged" \
+  bash -c "[ \"\$(bash '$guard' /bin/echo handed-over 'arg two')\" = 'handed-over arg two' ]"
 
 finish

@@ -86,6 +86,12 @@ function portOf(p) {
   const emUser = (em.filter((i) => i.instr === "USER").pop() || { args: ["root"] }).args[0];
   r.check("emqx image ends as the emqx user", emUser === "emqx", emUser);
   r.check("emqx image has a HEALTHCHECK", em.some((i) => i.instr === "HEALTHCHECK"));
+  const ep = (em.filter((i) => i.instr === "ENTRYPOINT").pop() || { args: [] }).args;
+  const guardAt = ep.indexOf("/usr/local/bin/iot-hub-authn-guard.sh");
+  r.check("emqx image ENTRYPOINT gives the authentication guard its secret before EMQX's own entrypoint",
+    guardAt >= 0 && guardAt < ep.indexOf("/usr/bin/docker-entrypoint.sh"), ep);
+  r.check("compose does not set the guard's secret (nobody may hold it)",
+    !Object.keys(env).some((k) => /^EMQX_AUTHENTICATION__/.test(k)), Object.keys(env));
 
   r.done();
 })().catch((e) => { console.log(`FAIL - ${e.stack || e}`); process.exit(1); });

@@ -124,8 +124,33 @@ parse({ url: file, strict: true })
     }
 
     // Access control: only the hub decides.
+    // The authentication guard: one authenticator that admits nobody and ignores every
+    // client the hub serves, so that clients are refused while the hub is not loaded.
     const authn = get(c, "authentication");
-    check("authentication = [] (no built-in authenticator)", Array.isArray(authn) && authn.length === 0, authn);
+    check("authentication holds exactly one authenticator (the guard)", Array.isArray(authn) && authn.length === 1,
+      authn && authn.length);
+    const guard = (Array.isArray(authn) && authn[0]) || {};
+    check("the guard is enabled", guard.enable === undefined || truthy(guard.enable), guard.enable);
+    check("the guard is a JWT authenticator", str(guard.mechanism) === "jwt", guard.mechanism);
+    check("the guard uses no JWKS (a fixed secret nobody holds)", guard.use_jwks === undefined || falsy(guard.use_jwks),
+      guard.use_jwks);
+    check("the guard is HMAC-based", str(guard.algorithm) === "hmac-based", guard.algorithm);
+    check("the guard reads the password (clients without one, i.e. devices, are ignored)",
+      guard.from === undefined || str(guard.from) === "password", guard.from);
+    check("the guard's secret is base64 (the entrypoint's 32 random bytes)", truthy(guard.secret_base64_encoded),
+      guard.secret_base64_encoded);
+    const secret = str(guard.secret) || "";
+    check("the guard's secret in the file is a placeholder that is not base64 (no usable secret in the repo)",
+      secret.length > 0 && !/^[A-Za-z0-9+/]*={0,2}$/.test(secret), secret);
+    check("the guard checks no claims and grants no ACL (it must never admit or decide)",
+      (guard.verify_claims === undefined || Object.keys(guard.verify_claims).length === 0) && guard.acl_claim_name === undefined,
+      { verify_claims: guard.verify_claims, acl_claim_name: guard.acl_claim_name });
+    for (const [kind, ls] of Object.entries(get(c, "listeners") || {})) {
+      for (const [name, l] of Object.entries(ls || {})) {
+        check(`listeners.${kind}.${name} has no authentication of its own (it would replace the guard)`,
+          (l || {}).authentication === undefined, (l || {}).authentication);
+      }
+    }
     const sources = get(c, "authorization.sources");
     check("authorization.sources = [] (no acl.conf with {allow, all})", Array.isArray(sources) && sources.length === 0, sources);
     check("authorization.no_match = deny", str(get(c, "authorization.no_match")) === "deny", get(c, "authorization.no_match"));
