@@ -22,7 +22,7 @@
 #
 # Two modes:
 #   openssl (default)  the openssl CLI is the CA; works anywhere openssl 3 is installed.
-#   hub                IOT_HUB=/path/to/iot-hub: the hub owns the CA (`iot-hub ca init`) and
+#   hub                IOT_HUB=/path/to/iot-hub: the hub owns the CA (its `ca show` makes it) and
 #                      issues the server and sample-device certificates, so devices the hub
 #                      signs later are trusted by EMQX. ca.key then stays in the hub's data
 #                      dir (IOT_HUB_DATA_DIR, passed as IOTHUB_SERVER__DATA_DIR).
@@ -230,11 +230,9 @@ sign_leaf() {
 hub() { "$IOT_HUB" "$@"; }
 
 hub_ca() {
-  if ! hub ca show >"$work/ca.out" 2>"$work/ca.err"; then
-    say "the hub has no CA yet: iot-hub ca init"
-    hub ca init || die "'iot-hub ca init' failed (see above)."
-    hub ca show >"$work/ca.out" || die "'iot-hub ca show' failed after 'ca init'."
-  fi
+  # `ca show` creates the hub's CA (ca.key_type) when it has none yet, as `serve` does.
+  hub ca show >"$work/ca.out" 2>"$work/ca.err" || { cat "$work/ca.err" >&2; die "'iot-hub ca show' failed (see above)."; }
+  if grep -q 'created a new CA' "$work/ca.err"; then say "the hub had no CA yet: it made one"; fi
   first_pem CERTIFICATE <"$work/ca.out" >"$work/ca.crt"
   [ -s "$work/ca.crt" ] || die "'iot-hub ca show' printed no PEM certificate."
   local hash

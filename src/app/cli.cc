@@ -32,6 +32,11 @@ int RunCli(int argc, char** argv) {
   app.set_version_flag("--version", std::string("iot-hub ") + kVersion);
   app.require_subcommand(1);
   app.fallthrough();  // global flags may follow the subcommand
+  app.footer(
+      "The CA (<data-dir>/ca/): `serve` and the commands that sign (device sign-csr, ca show,\n"
+      "ca crl, ca issue-server, ca issue-client) create it when the data dir has none yet,\n"
+      "with the key type ca.key_type; every other command works without one. `ca init`\n"
+      "creates it explicitly (e.g. --key-type rsa-3072) and never replaces one.");
 
   GlobalFlags flags;
   app.add_option("--config", flags.config_path, "TOML config file")->check(CLI::ExistingFile);

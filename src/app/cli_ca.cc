@@ -75,7 +75,7 @@ int CaCommand::Init(const Config& config) {
 }
 
 int CaCommand::Show(const Config& config) {
-  auto context = CliContext::Open(config);
+  auto context = CliContext::Open(config, CaUse::kSigns);
   if (!context.ok()) return Fail(context.status());
   const std::string& pem = (*context)->ca().ca_certificate_pem();
   if (json_) {
@@ -87,7 +87,7 @@ int CaCommand::Show(const Config& config) {
 }
 
 int CaCommand::Crl(const Config& config) {
-  auto context = CliContext::Open(config);
+  auto context = CliContext::Open(config, CaUse::kSigns);
   if (!context.ok()) return Fail(context.status());
   auto crl = (*context)->registry().certificates().MakeCrl();
   if (!crl.ok()) return Fail(crl.status());
@@ -105,7 +105,7 @@ int CaCommand::Crl(const Config& config) {
 }
 
 int CaCommand::Issue(const Config& config, bool server) {
-  auto context = CliContext::Open(config);
+  auto context = CliContext::Open(config, CaUse::kSigns);
   if (!context.ok()) return Fail(context.status());
   const CLI::App* command = server ? issue_server_ : issue_client_;
   const int days =

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/wiring.h"
 #include "registry/ca_files.h"
 #include "registry/data_layout.h"
 #include "registry/input_checks.h"
@@ -19,25 +20,34 @@
 namespace iothub::app {
 
 CliContext::CliContext(const Config& config, std::unique_ptr<store::Store> store,
-                       crypto::CertificateAuthority ca)
+                       std::optional<crypto::CertificateAuthority> ca)
     : config_(config), store_(std::move(store)), ca_(std::move(ca)) {
-  registry_ = std::make_unique<registry::Registry>(*store_, ca_, clock_, config_.plans);
+  registry_ = ca_ ? std::make_unique<registry::Registry>(*store_, *ca_, clock_, config_.plans)
+                  : std::make_unique<registry::Registry>(*store_, clock_, config_.plans);
 }
 
-absl::StatusOr<std::unique_ptr<CliContext>> CliContext::Open(const Config& config) {
+absl::StatusOr<std::unique_ptr<CliContext>> CliContext::Open(const Config& config, CaUse use) {
   const std::filesystem::path data_dir = config.server.data_dir;
-  const std::optional<crypto::KeyType> key_type = registry::ParseKeyType(config.ca.key_type);
-  absl::StatusOr<crypto::CertificateAuthority> ca = registry::LoadOrCreateCa(
-      data_dir, key_type.value_or(crypto::KeyType::kEcP256), SystemClock().NowUnixMillis(),
-      /*create_if_missing=*/false);
-  if (!ca.ok()) return ca.status();
+  std::optional<crypto::CertificateAuthority> ca;
+  if (use == CaUse::kSigns) {
+    const std::filesystem::path ca_dir = registry::CaDirectory(data_dir);
+    std::error_code error;
+    const bool absent =
+        !std::filesystem::exists(ca_dir / crypto::CertificateAuthority::kKeyFile, error) &&
+        !std::filesystem::exists(ca_dir / crypto::CertificateAuthority::kCertificateFile, error);
+    absl::StatusOr<crypto::CertificateAuthority> loaded = registry::LoadOrCreateCa(
+        data_dir, CaKeyType(config.ca), SystemClock().NowUnixMillis(), /*create_if_missing=*/true);
+    if (!loaded.ok()) return loaded.status();
+    if (absent) std::cerr << "iot-hub: created a new CA in " << ca_dir.string() << "\n";
+    ca = *std::move(loaded);
+  }
   absl::StatusOr<std::unique_ptr<store::SqliteStore>> store =
       store::SqliteStore::Open(registry::DatabasePath(data_dir).string());
   if (!store.ok()) {
     return absl::Status(store.status().code(), "cannot open the database in " + data_dir.string() +
                                                    ": " + std::string(store.status().message()));
   }
-  return std::unique_ptr<CliContext>(new CliContext(config, *std::move(store), *std::move(ca)));
+  return std::unique_ptr<CliContext>(new CliContext(config, *std::move(store), std::move(ca)));
 }
 
 std::string CliActor() {

@@ -1,5 +1,6 @@
 // What the registry subcommands of the CLI (ca, device, user) share: opening the store
-// and the CA of the configured data directory as one Registry, the audit actor
+// (and, for commands that sign, the CA) of the configured data directory as one
+// Registry, the audit actor
 // "cli:<unix user>", file output, and printing results (JSON with --json, plain text
 // otherwise) and errors (one line "iot-hub: <reason>" on stderr).
 //
@@ -27,29 +28,40 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 
+// Whether a CLI command signs with the CA. The one rule (also in `iot-hub --help`):
+// a command that signs nothing never touches the CA, so it works on a fresh data dir;
+// a command that signs (device sign-csr, ca show/crl/issue-*) loads the CA and, when
+// the data dir has none yet, creates it as `serve` does (key type ca.key_type).
+enum class CaUse {
+  kNone,
+  kSigns,
+};
+
 // The store, CA and Registry of one data directory, for one CLI command.
 class CliContext {
  public:
-  // Opens <data_dir>/hub.db and loads the CA from <data_dir>/ca/. The CLI never creates
-  // a CA implicitly: FailedPrecondition ("run `iot-hub ca init` first") when absent.
-  static absl::StatusOr<std::unique_ptr<CliContext>> Open(const Config& config);
+  // Opens <data_dir>/hub.db (created when absent) and, for kSigns, loads or creates the
+  // CA in <data_dir>/ca/ (saying so on stderr when it creates one). FailedPrecondition
+  // for a half CA (one of its two files), which is never completed or replaced.
+  static absl::StatusOr<std::unique_ptr<CliContext>> Open(const Config& config, CaUse use);
 
   // The registry refers to members: never copied or moved.
   CliContext(const CliContext&) = delete;
   CliContext& operator=(const CliContext&) = delete;
 
   registry::Registry& registry() { return *registry_; }
-  const crypto::CertificateAuthority& ca() const { return ca_; }
+  // Opened with CaUse::kSigns only.
+  const crypto::CertificateAuthority& ca() const { return *ca_; }
   const Config& config() const { return config_; }
 
  private:
   CliContext(const Config& config, std::unique_ptr<store::Store> store,
-             crypto::CertificateAuthority ca);
+             std::optional<crypto::CertificateAuthority> ca);
 
   Config config_;
   SystemClock clock_;
   std::unique_ptr<store::Store> store_;
-  crypto::CertificateAuthority ca_;
+  std::optional<crypto::CertificateAuthority> ca_;  // set for CaUse::kSigns
   std::unique_ptr<registry::Registry> registry_;
 };
 

@@ -76,7 +76,7 @@ DeviceCommand::DeviceCommand(CLI::App& app) {
 bool DeviceCommand::parsed() const { return device_->parsed(); }
 
 int DeviceCommand::Run(const Config& config) {
-  auto opened = CliContext::Open(config);
+  auto opened = CliContext::Open(config, sign_csr_->parsed() ? CaUse::kSigns : CaUse::kNone);
   if (!opened.ok()) return Fail(opened.status());
   registry::Registry& registry = (*opened)->registry();
   const std::string actor = CliActor();

@@ -54,7 +54,7 @@ int UserCommand::Run(const Config& config) {
     if (!parsed.ok()) return Fail(parsed.status());
     expires_at = *parsed;
   }
-  auto opened = CliContext::Open(config);
+  auto opened = CliContext::Open(config, CaUse::kNone);
   if (!opened.ok()) return Fail(opened.status());
   registry::UserDirectory& users = (*opened)->registry().users();
   const std::string actor = CliActor();

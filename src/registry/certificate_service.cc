@@ -13,6 +13,11 @@ absl::Status CertificateNotFound(std::string_view fingerprint) {
   return absl::NotFoundError("certificate " + std::string(fingerprint) + " not found");
 }
 
+// A registry built without a CA (registry.h) signs nothing.
+absl::Status NoCa() {
+  return absl::FailedPreconditionError("no CA is loaded: nothing can be signed");
+}
+
 }  // namespace
 
 std::string_view ToString(CertificateRejection rejection) {
@@ -42,6 +47,7 @@ absl::StatusOr<std::string> CertificateService::Canonical(std::string_view finge
 absl::StatusOr<Certificate> CertificateService::SignCsr(const CsrRequest& request,
                                                         std::string_view actor) {
   if (absl::Status s = CheckActor(actor); !s.ok()) return s;
+  if (context_.ca == nullptr) return NoCa();
   if (absl::Status s = CheckDeviceId(request.device_id); !s.ok()) return s;
   if (request.days < crypto::CertificateAuthority::kMinDays ||
       request.days > crypto::CertificateAuthority::kMaxDays) {
@@ -73,7 +79,7 @@ absl::StatusOr<Certificate> CertificateService::SignCsr(const CsrRequest& reques
     // Signed inside the transaction so that a concurrent revoke cannot slip in between
     // the check and the insert (signing takes milliseconds).
     absl::StatusOr<crypto::IssuedCertificate> issued =
-        context_.ca.SignDeviceCsr(request.csr_pem, request.device_id, request.days, now);
+        context_.ca->SignDeviceCsr(request.csr_pem, request.device_id, request.days, now);
     if (!issued.ok()) {
       if (absl::IsInvalidArgument(issued.status())) {
         return absl::InvalidArgumentError("CSR refused: " + std::string(issued.status().message()));
@@ -83,7 +89,7 @@ absl::StatusOr<Certificate> CertificateService::SignCsr(const CsrRequest& reques
     certificate.id = *id;
     certificate.device_id = device->id;
     certificate.client_cert_pem = issued->pem;
-    certificate.ca_cert_pem = context_.ca.ca_certificate_pem();
+    certificate.ca_cert_pem = context_.ca->ca_certificate_pem();
     certificate.fingerprint = crypto::FormatFingerprint(issued->fingerprint);
     certificate.serial_number = issued->serial_hex;
     certificate.valid_from = issued->valid_from;
@@ -166,6 +172,7 @@ absl::StatusOr<FingerprintValidation> CertificateService::ValidateFingerprint(
 }
 
 absl::StatusOr<std::string> CertificateService::MakeCrl() {
+  if (context_.ca == nullptr) return NoCa();
   absl::StatusOr<std::vector<store::RevokedCertificate>> revoked =
       context_.store.ListRevokedCertificates();
   if (!revoked.ok()) return revoked.status();
@@ -174,7 +181,7 @@ absl::StatusOr<std::string> CertificateService::MakeCrl() {
   for (const store::RevokedCertificate& entry : *revoked) {
     serials.push_back({.serial_hex = entry.serial_number, .revoked_at = entry.revoked_at});
   }
-  return context_.ca.MakeCrl(serials, context_.clock.NowUnixMillis(), kCrlNextUpdateDays);
+  return context_.ca->MakeCrl(serials, context_.clock.NowUnixMillis(), kCrlNextUpdateDays);
 }
 
 }  // namespace iothub::registry

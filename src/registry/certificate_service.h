@@ -55,7 +55,7 @@ class CertificateService {
   // sets the device's public key (and firmware version when given). Returns the stored
   // certificate. InvalidArgument for a refused CSR (bad signature, weak key, ...) or
   // `days` out of range; NotFound for an unknown device; FailedPrecondition for a
-  // revoked one.
+  // revoked one, or when the registry has no CA.
   absl::StatusOr<Certificate> SignCsr(const CsrRequest& request, std::string_view actor);
 
   // The certificate with `fingerprint` (any format); NotFound when unknown.
@@ -72,6 +72,7 @@ class CertificateService {
                                                             UnixMillis now);
 
   // A CRL (PEM) of every revoked certificate, signed by the CA, made at now.
+  // FailedPrecondition when the registry has no CA.
   absl::StatusOr<std::string> MakeCrl();
 
  private:

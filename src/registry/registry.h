@@ -25,7 +25,14 @@ class Registry {
   // `on_change` runs after every committed change (may be empty).
   Registry(store::Store& store, const crypto::CertificateAuthority& ca, const Clock& clock,
            std::vector<Plan> plans, std::function<void()> on_change = {})
-      : context_{store, ca, clock, std::move(plans), std::move(on_change)},
+      : context_{store, &ca, clock, std::move(plans), std::move(on_change)},
+        devices_(context_),
+        certificates_(context_),
+        users_(context_) {}
+  // Without a CA (the CLI on a data dir that has none): everything works but
+  // certificates().SignCsr and MakeCrl, which answer FailedPrecondition.
+  Registry(store::Store& store, const Clock& clock, std::vector<Plan> plans)
+      : context_{store, nullptr, clock, std::move(plans), {}},
         devices_(context_),
         certificates_(context_),
         users_(context_) {}

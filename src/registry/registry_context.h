@@ -23,7 +23,9 @@ namespace iothub::registry {
 struct RegistryContext {
   // Not owned; must outlive every service using the context.
   store::Store& store;
-  const crypto::CertificateAuthority& ca;
+  // Null for a registry without a CA (CLI commands that sign nothing): signing and CRLs
+  // then answer FailedPrecondition.
+  const crypto::CertificateAuthority* ca;
   const Clock& clock;
   std::vector<Plan> plans;
   // Called after every committed change (not after failures), on the caller's thread,

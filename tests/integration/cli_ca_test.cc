@@ -42,13 +42,79 @@ TEST(CliCaTest, KeyTypes) {
   EXPECT_NE(text.output.find("secp384r1"), std::string::npos) << text.output;
 }
 
-// Commands other than `ca init` never create a CA: they say to run it.
-TEST(CliCaTest, OtherCommandsNeedACa) {
+// On a fresh data dir, commands that sign nothing work and create no CA (so that a
+// later `ca init --key-type` still chooses it). Issue #14 item 7: they used to fail
+// with "run `iot-hub ca init` first".
+TEST(CliCaTest, FreshDataDirCommandsThatSignNothingNeedNoCa) {
   TempDir dir;
   Cli cli(dir.path() / "data");
-  EXPECT_TRUE(FailsWithOneLine(cli.Run({"ca", "show"}), "run `iot-hub ca init` first"));
-  EXPECT_TRUE(FailsWithOneLine(cli.Run({"device", "list"}), "run `iot-hub ca init` first"));
-  EXPECT_FALSE(std::filesystem::exists(dir.path() / "data" / "ca" / "ca.key"));
+  const nlohmann::json user =
+      cli.Json({"user", "create", "--email", "ann@example.com", "--name", "Ann"});
+  ASSERT_TRUE(user.contains("id")) << user;
+  EXPECT_EQ(cli.Json({"user", "list"})["users"].size(), 1u);
+  ASSERT_EQ(cli.Run({"device", "create", "dev-1"}).status, 0);
+  EXPECT_EQ(cli.Run({"device", "bind", "dev-1", user["id"].get<std::string>()}).status, 0);
+  EXPECT_EQ(cli.Json({"device", "show", "dev-1"})["status"], "bound");
+  const CommandResult list = cli.Run({"device", "list"});
+  EXPECT_EQ(list.status, 0) << list.err;
+  EXPECT_EQ(list.err, "");
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "data" / "ca"));
+  // The CA can still be chosen.
+  ASSERT_EQ(cli.Run({"ca", "init", "--key-type", "ec-p384"}).status, 0);
+}
+
+// Commands that sign create the CA when there is none, as `serve` does: with the
+// configured ca.key_type, saying so on stderr, once; the certificate verifies against it.
+TEST(CliCaTest, FreshDataDirCommandsThatSignCreateTheCa) {
+  TempDir dir;
+  WriteFile(dir.File("hub.toml"), "[ca]\nkey_type = \"ec-p384\"\n");
+  Cli cli(dir.path() / "data");
+  const auto run = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--config", dir.File("hub.toml")});
+    return cli.Run(args);
+  };
+  ASSERT_EQ(run({"device", "create", "dev-1"}).status, 0);
+  const CommandResult signed_cert = run({"device", "sign-csr", "dev-1", MakeCsr(dir, "dev-1")});
+  ASSERT_EQ(signed_cert.status, 0) << signed_cert.err;
+  WriteFile(dir.File("dev-1.crt"), signed_cert.out);
+  EXPECT_NE(signed_cert.err.find("created a new CA in"), std::string::npos) << signed_cert.err;
+  const std::string ca_crt = (dir.path() / "data/ca/ca.crt").string();
+  EXPECT_EQ(FileMode(dir.path() / "data/ca/ca.key"), 0600u);
+  const ShellResult verify =
+      Shell("openssl verify -CAfile '" + ca_crt + "' '" + dir.File("dev-1.crt") + "'");
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+  const ShellResult text = Shell("openssl x509 -noout -text -in '" + ca_crt + "'");
+  EXPECT_NE(text.output.find("secp384r1"), std::string::npos) << text.output;
+
+  // Once there, it is used as it is.
+  const std::string key_before = ReadFile(dir.path() / "data/ca/ca.key");
+  const CommandResult show = run({"ca", "show"});
+  EXPECT_EQ(show.status, 0);
+  EXPECT_EQ(show.out, ReadFile(ca_crt));
+  EXPECT_EQ(show.err, "");
+  EXPECT_EQ(ReadFile(dir.path() / "data/ca/ca.key"), key_before);
+
+  // `ca show` on another fresh data dir creates one too.
+  Cli other(dir.path() / "other");
+  const CommandResult other_show = other.Run({"ca", "show"});
+  EXPECT_EQ(other_show.status, 0) << other_show.err;
+  EXPECT_EQ(other_show.out, ReadFile(dir.path() / "other/ca/ca.crt"));
+}
+
+// Half a CA (the key gone) is never completed or replaced: commands that sign fail
+// with one line, the others still work.
+TEST(CliCaTest, HalfACaIsNeverReplaced) {
+  TempDir dir;
+  Cli cli(dir.path() / "data");
+  ASSERT_EQ(cli.Run({"ca", "init"}).status, 0);
+  std::filesystem::remove(dir.path() / "data/ca/ca.key");
+  const std::string cert_before = ReadFile(dir.path() / "data/ca/ca.crt");
+  EXPECT_TRUE(FailsWithOneLine(cli.Run({"ca", "show"})));
+  ASSERT_EQ(cli.Run({"device", "create", "dev-1"}).status, 0);
+  EXPECT_TRUE(FailsWithOneLine(cli.Run({"device", "sign-csr", "dev-1", MakeCsr(dir, "dev-1")})));
+  EXPECT_EQ(cli.Run({"device", "list"}).status, 0);
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "data/ca/ca.key"));
+  EXPECT_EQ(ReadFile(dir.path() / "data/ca/ca.crt"), cert_before);
 }
 
 // issue-server writes a 0600 key and a certificate with the SANs, verified by openssl;

@@ -176,6 +176,26 @@ TEST_F(CertificateServiceTest, BadRequestsWriteNothing) {
   EXPECT_TRUE(devices().GetDevice("dev-1")->public_key.empty());
 }
 
+// A registry without a CA (the CLI's commands that sign nothing) refuses to sign or to
+// make a CRL, writing nothing, and still serves everything else.
+TEST_F(CertificateServiceTest, WithoutACaNothingIsSigned) {
+  Registry no_ca(*store_, clock_, DefaultPlans());
+  const std::int64_t audit_before = AuditCount();
+  auto signed_cert = no_ca.certificates().SignCsr(
+      {.device_id = "dev-1", .csr_pem = OpensslCsr(), .days = 365}, kActor);
+  EXPECT_EQ(signed_cert.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(no_ca.certificates()
+                .SignCsr({.device_id = "dev-1", .csr_pem = "not a csr"}, kActor)
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(no_ca.certificates().MakeCrl().status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(AuditCount(), audit_before);
+  EXPECT_TRUE(store_->ListCertificatesOfDevice("dev-1")->empty());
+  ASSERT_OK(no_ca.devices().CreateDevice({.id = "dev-2"}, kActor));
+  ASSERT_OK(no_ca.devices().GetDevice("dev-2"));
+}
+
 // Revoking by fingerprint marks it revoked once; a second revoke is refused.
 TEST_F(CertificateServiceTest, RevokeCertificateOnce) {
   auto cert = Sign("dev-1", OpensslCsr());
