@@ -1,15 +1,17 @@
 // HubProcess: the real iot-hub binary started for one test on free loopback ports
-// (port 0, read back from its start-up log line), with its own data dir. Stopped with
+// (port 0, read back from its start-up log line), with its own data dir; a Subprocess
+// (so IOTHUB_* variables of the test's environment are not passed on). Stopped with
 // SIGTERM (then SIGKILL) when the object dies. Thread-compatible.
 #pragma once
-
-#include <sys/types.h>
 
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "support/subprocess.h"
 
 namespace iothub::testing {
 
@@ -37,18 +39,20 @@ class HubProcess {
   std::string grpc_target() const { return "127.0.0.1:" + std::to_string(grpc_port_); }
   // Everything the hub wrote to stderr so far.
   std::string Log() const;
-  // Sends SIGTERM and waits; returns the exit status (-1 on timeout or signal death).
+  // Sends SIGTERM and waits; returns the exit status (128 + signal for a signal death),
+  // or -1 while it still runs after `timeout`.
   int Stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
  private:
   HubOptions options_;
   std::filesystem::path log_path_;
-  pid_t pid_ = -1;
+  std::unique_ptr<Subprocess> process_;
   int grpc_port_ = 0;
   int http_port_ = 0;
 };
 
-// Runs the binary with `args` to completion; returns {exit status, stdout+stderr}.
+// Runs the binary with `args` to completion (killed after 60 s); returns {exit status
+// (-1 when killed), stdout, stderr}.
 struct CommandResult {
   int status = -1;
   std::string out;

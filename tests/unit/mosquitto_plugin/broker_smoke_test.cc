@@ -11,7 +11,7 @@
 
 #include "fake_hub.h"
 #include "mosquitto_plugin/cert_identity.h"
-#include "subprocess.h"
+#include "support/subprocess.h"
 #include "support/temp_dir.h"
 #include "test_certs.h"
 
@@ -19,15 +19,15 @@ namespace iothub::mosquitto_plugin {
 namespace {
 
 using namespace std::chrono_literals;
+using iothub::testing::Subprocess;
 using testing::FakeHub;
-using testing::Subprocess;
 
 class BrokerSmokeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    mosquitto_ = testing::FindProgram("mosquitto");
-    pub_ = testing::FindProgram("mosquitto_pub");
-    sub_ = testing::FindProgram("mosquitto_sub");
+    mosquitto_ = iothub::testing::FindExecutable("mosquitto");
+    pub_ = iothub::testing::FindExecutable("mosquitto_pub");
+    sub_ = iothub::testing::FindExecutable("mosquitto_sub");
     if (mosquitto_.empty() || pub_.empty() || sub_.empty()) {
       GTEST_SKIP() << "mosquitto, mosquitto_pub or mosquitto_sub not installed";
     }
@@ -47,8 +47,8 @@ class BrokerSmokeTest : public ::testing::Test {
 
   // Starts mosquitto with the plugin pointed at `hub_url`; false when it did not listen.
   bool StartBroker(const std::string& hub_url) {
-    plain_port_ = testing::FreePort();
-    tls_port_ = testing::FreePort();
+    plain_port_ = iothub::testing::FreeTcpPort();
+    tls_port_ = iothub::testing::FreeTcpPort();
     std::string conf;
     if (geteuid() == 0) conf += "user root\n";
     conf += "per_listener_settings false\nallow_anonymous false\n";
@@ -67,7 +67,8 @@ class BrokerSmokeTest : public ::testing::Test {
     broker_ = std::make_unique<Subprocess>(
         std::vector<std::string>{mosquitto_, "-c", dir_.File("mosquitto.conf")},
         dir_.File("broker.out"), dir_.File("broker.log"));
-    return testing::WaitForPort(plain_port_, 5s) && testing::WaitForPort(tls_port_, 5s);
+    return iothub::testing::WaitForTcpPort(plain_port_, 5s) &&
+           iothub::testing::WaitForTcpPort(tls_port_, 5s);
   }
 
   std::string BrokerLog() const { return iothub::testing::ReadFile(dir_.File("broker.log")); }
@@ -75,9 +76,11 @@ class BrokerSmokeTest : public ::testing::Test {
   // mosquitto_pub over plain TCP with a password; returns the exit code.
   int PublishWithPassword(const std::string& clientid, const std::string& user,
                           const std::string& topic, const std::string& message) {
-    return testing::Run({pub_, "-h", "127.0.0.1", "-p", std::to_string(plain_port_), "-i", clientid,
-                         "-u", user, "-P", "pw1", "-q", "1", "-t", topic, "-m", message},
-                        dir_.path().string(), 5s, nullptr);
+    return iothub::testing::RunProcess(
+               {pub_, "-h", "127.0.0.1", "-p", std::to_string(plain_port_), "-i", clientid, "-u",
+                user, "-P", "pw1", "-q", "1", "-t", topic, "-m", message},
+               5s)
+        .status;
   }
 
   // A background mosquitto_sub printing "topic payload" lines into `out_file`.
@@ -169,9 +172,9 @@ TEST_F(BrokerSmokeTest, AuthorizesSubscribeAndPublish) {
 
   EXPECT_EQ(PublishWithPassword("pub-1", "good", "denied/x", "no"), 0);
   EXPECT_EQ(PublishWithPassword("pub-2", "good", "ok/x", "yes"), 0);
-  EXPECT_EQ(everything->Wait(8s), 0) << BrokerLog();
+  EXPECT_EQ(everything->WaitExit(8s).value_or(-1), 0) << BrokerLog();
   EXPECT_EQ(iothub::testing::ReadFile(dir_.File("all.out")), "ok/x yes\n");
-  denied->Terminate();
+  denied->Stop();
   EXPECT_EQ(iothub::testing::ReadFile(dir_.File("denied.out")), "");
 
   // Two subscribes and two publishes; deliveries (MOSQ_ACL_READ) are not asked.
@@ -194,7 +197,7 @@ TEST_F(BrokerSmokeTest, RewritesAndDropsPublishes) {
   EXPECT_EQ(PublishWithPassword("pub-1", "good", "drop/x", "m1"), 0);
   EXPECT_EQ(PublishWithPassword("pub-2", "good", "rewrite/in", "orig"), 0);
   EXPECT_EQ(PublishWithPassword("pub-3", "good", "other/t", "free"), 0);
-  EXPECT_EQ(everything->Wait(8s), 0) << BrokerLog();
+  EXPECT_EQ(everything->WaitExit(8s).value_or(-1), 0) << BrokerLog();
   EXPECT_EQ(iothub::testing::ReadFile(dir_.File("all.out")),
             "rewrite/out rewritten\nother/t free\n");
 
@@ -237,7 +240,7 @@ TEST_F(BrokerSmokeTest, CertificateOnlyClientIsAuthenticatedByTheHub) {
                                      "-m",
                                      "hi"};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    return testing::Run(argv, dir_.path().string(), 5s, nullptr);
+    return iothub::testing::RunProcess(argv, 5s).status;
   };
   // No username at all: Mosquitto 2.0 still raises MOSQ_EVT_BASIC_AUTH.
   EXPECT_EQ(tls_pub("device", {"-i", "dev-001"}), 0) << BrokerLog();
@@ -269,7 +272,7 @@ TEST_F(BrokerSmokeTest, CertificateOnlyClientIsAuthenticatedByTheHub) {
 }
 
 TEST_F(BrokerSmokeTest, FailsClosedUntilTheHubAnswers) {
-  const int hub_port = testing::FreePort();
+  const int hub_port = iothub::testing::FreeTcpPort();
   ASSERT_TRUE(StartBroker("127.0.0.1:" + std::to_string(hub_port))) << BrokerLog();
   EXPECT_NE(PublishWithPassword("early", "good", "t/1", "x"), 0) << BrokerLog();
 

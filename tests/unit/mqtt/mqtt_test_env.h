@@ -5,14 +5,7 @@
 // FakeDevice, whose accessors are thread-safe.
 #pragma once
 
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <mosquitto.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -28,9 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include "support/subprocess.h"
 #include "support/temp_dir.h"
-
-extern char** environ;
 
 namespace iothub::mqtt::testing {
 
@@ -46,88 +38,6 @@ inline bool WaitUntil(const std::function<bool()>& done, std::chrono::millisecon
     std::this_thread::sleep_for(10ms);
   }
   return true;
-}
-
-// A child process with stdout and stderr appended to `log_path`; SIGTERM on Stop().
-class Process {
- public:
-  Process(const std::vector<std::string>& argv, const std::string& log_path) {
-    std::vector<char*> args;
-    for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                     0600);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    pid_t pid = -1;
-    if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ) == 0) pid_ = pid;
-    posix_spawn_file_actions_destroy(&actions);
-  }
-  ~Process() { Stop(); }
-  Process(const Process&) = delete;
-  Process& operator=(const Process&) = delete;
-
-  // True while the child has not exited.
-  bool running() {
-    if (pid_ <= 0) return false;
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      pid_ = -1;
-      return false;
-    }
-    return true;
-  }
-
-  // Waits up to `timeout` for the exit; its code, or -1 (the child is then killed).
-  int Wait(std::chrono::milliseconds timeout) {
-    if (!WaitUntil([this] { return !running(); }, timeout)) Stop();
-    return exit_code_;
-  }
-
-  // SIGTERM, SIGKILL after 3 s; reaps the child.
-  void Stop() {
-    if (!running()) return;
-    kill(pid_, SIGTERM);
-    if (!WaitUntil([this] { return !running(); }, 3s)) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-  }
-
- private:
-  pid_t pid_ = -1;
-  int exit_code_ = -1;
-};
-
-// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, then close).
-inline int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  close(fd);
-  return port;
-}
-
-// True once something accepts TCP connections on 127.0.0.1:port.
-inline bool PortOpen(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  close(fd);
-  return ok;
 }
 
 // PEM files of a test CA, the broker's certificate (localhost, 127.0.0.1), the hub's
@@ -162,8 +72,7 @@ inline const Pki& TestPki() {
         "issue hub iot-hub 'extendedKeyUsage=clientAuth' 3\n"
         "issue device device-001 'extendedKeyUsage=clientAuth' 4\n";
     iothub::testing::WriteFile(f("pki.sh"), script);
-    Process run({"/bin/sh", f("pki.sh")}, f("pki.log"));
-    p->ok = run.Wait(30s) == 0;
+    p->ok = iothub::testing::RunProcess({"/bin/sh", f("pki.sh")}, 30s).status == 0;
     p->ca = f("ca.crt");
     p->server_cert = f("server.crt");
     p->server_key = f("server.key");
@@ -186,7 +95,7 @@ class Broker {
   // later starts reuse it. False when it did not come up.
   bool Start() {
     for (int attempt = 0; attempt < 3; ++attempt) {
-      if (port_ == 0 || attempt > 0) port_ = FreePort();
+      if (port_ == 0 || attempt > 0) port_ = iothub::testing::FreeTcpPort();
       if (TryStart()) return true;
     }
     return false;
@@ -213,19 +122,20 @@ class Broker {
     conf += "cafile " + pki.ca + "\ncertfile " + pki.server_cert + "\n";
     conf += "keyfile " + pki.server_key + "\nrequire_certificate true\n";
     iothub::testing::WriteFile(dir_.File("mosquitto.conf"), conf);
-    process_ = std::make_unique<Process>(
+    process_ = std::make_unique<iothub::testing::Subprocess>(
         std::vector<std::string>{kMosquittoPath, "-c", dir_.File("mosquitto.conf")},
-        dir_.File("broker.log"));
+        dir_.File("broker.log"), dir_.File("broker.log"));
     const int port = port_;
-    const bool up = WaitUntil([&] { return PortOpen(port) || !process_->running(); }, 5s);
-    if (up && process_->running()) return true;
+    const bool up = WaitUntil(
+        [&] { return !iothub::testing::TcpPortIsClosed(port) || !process_->Running(); }, 5s);
+    if (up && process_->Running()) return true;
     Stop();
     return false;
   }
 
   const iothub::testing::TempDir& dir_;
   int port_ = 0;
-  std::unique_ptr<Process> process_;
+  std::unique_ptr<iothub::testing::Subprocess> process_;
 };
 
 // A device played by a plain libmosquitto client (MQTT 3.1.1, TLS with the device
