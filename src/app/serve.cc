@@ -131,10 +131,13 @@ int RunServe(const Config& config) {
   auto grpc_server =
       hooks::ExhookServer::Start(MakeExhookOptions(config.server), dispatcher, hook_metrics);
   if (!grpc_server.ok()) return Fail("cannot start the ExHook server", grpc_server.status());
+  std::function<bool()> link_up;  // empty without a link: /api/health leaves it out
+  if (link) link_up = [raw = link.get()] { return raw->connected(); };
   http::HttpServer http_server;
   http::ApiContext api{.registry = registry,
                        .jwt_verifier = jwt->verifier.get(),
                        .command_sender = command_sender.get(),
+                       .broker_link_up = link_up,
                        .clock = clock,
                        .metrics = metrics,
                        .ca_certificate_pem = ca->ca_certificate_pem(),

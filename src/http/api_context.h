@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,9 @@ struct ApiContext {
   const auth::JwtVerifier* jwt_verifier = nullptr;
   // Sends device commands; null: the command endpoints answer 503.
   CommandSender* command_sender = nullptr;
+  // Whether the hub's MQTT link is connected and holds its subscriptions, for
+  // GET /api/health; empty when there is no link ([mqtt] enabled = false).
+  std::function<bool()> broker_link_up;
   const Clock& clock;
   Metrics& metrics;
   // The CA certificate (PEM) served by GET /api/devices/certificates/ca.

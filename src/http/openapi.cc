@@ -101,8 +101,11 @@ json Schemas() {
                                    {"message", kString},
                                    {"id", kString},
                                    {"metadata", metadata}});
-  schemas["Health"] =
-      Object({{"status", kString}, {"store", kString}, {"time", kTime}, {"version", kString}});
+  schemas["Health"] = Object({{"status", kString},
+                              {"store", kString},
+                              {"mqtt", kString},
+                              {"time", kTime},
+                              {"version", kString}});
   return schemas;
 }
 

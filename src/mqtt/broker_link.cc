@@ -37,6 +37,9 @@ absl::Status CheckOptions(const BrokerLinkOptions& o) {
   if (o.reconnect_min.count() <= 0 || o.reconnect_max < o.reconnect_min) {
     return absl::InvalidArgumentError("mqtt.reconnect: need 0 < min <= max");
   }
+  if (o.subscribe_timeout.count() <= 0) {
+    return absl::InvalidArgumentError("mqtt.subscribe_timeout: must be positive");
+  }
   if (o.client_id.size() > 256) {
     return absl::InvalidArgumentError("mqtt.client_id: at most 256 characters");
   }
@@ -69,7 +72,6 @@ struct BrokerLink::Callbacks {
     self.session_.store(true);
     self.attempt_ok_.store(true);
     self.connects_.Increment();
-    self.reset_backoff_.store(true);
     spdlog::info("mqtt: connected to {}:{} as '{}'", self.options_.host, self.options_.port,
                  Printable(self.client_id_));
     int mid = -1;
@@ -77,21 +79,27 @@ struct BrokerLink::Callbacks {
     const int sub = mosquitto_subscribe_v5(mosq, &mid, filter.c_str(), 1, 0, nullptr);
     if (sub != MOSQ_ERR_SUCCESS) {
       spdlog::error("mqtt: cannot subscribe to {}: {}", filter, Reason(sub));
+      self.subscribe_refused_ = true;  // Run() ends this connection and retries
       return;
     }
     self.subscribe_mid_.store(mid);
+    self.subscribe_deadline_ = std::chrono::steady_clock::now() + self.options_.subscribe_timeout;
   }
 
   static void OnSubscribe(mosquitto* /*mosq*/, void* obj, int mid, int count, const int* granted,
                           const mosquitto_property* /*props*/) {
     BrokerLink& self = Self(obj);
     if (mid != self.subscribe_mid_.load()) return;
+    self.subscribe_deadline_.reset();
     if (count < 1 || granted[0] > 2) {
+      // Stays not ready (commands would never see their replies); Run() reconnects.
       spdlog::error("mqtt: broker refused the subscription to {}: {}", kRpcResponseFilter,
                     count < 1 ? "no reason code" : Reason(granted[0]));
-      return;  // stays not ready: commands would never see their replies
+      self.subscribe_refused_ = true;
+      return;
     }
     spdlog::info("mqtt: subscribed to {} (QoS {})", kRpcResponseFilter, granted[0]);
+    self.reset_backoff_.store(true);
     self.SetReady(true);
   }
 
@@ -176,7 +184,11 @@ BrokerLink::BrokerLink(BrokerLinkOptions options, std::string client_id, Metrics
                                       "Accepted connections of the hub's MQTT client that ended.")),
       connect_failures_(metrics.GetCounter(
           "iothub_mqtt_link_connect_failures_total",
-          "Connection attempts of the hub's MQTT client that failed before a session.")) {}
+          "Connection attempts of the hub's MQTT client that failed before a session.")),
+      subscribe_failures_(metrics.GetCounter(
+          "iothub_mqtt_link_subscribe_failures_total",
+          "Subscriptions of the hub's MQTT client the broker refused or did not answer in "
+          "time; each ends the connection and is retried after a backoff.")) {}
 
 BrokerLink::~BrokerLink() {
   Stop();
@@ -208,6 +220,20 @@ void BrokerLink::SetReady(bool ready) {
   link_up_.Set(ready ? 1 : 0);
 }
 
+bool BrokerLink::SubscriptionFailed() {
+  const bool timed_out =
+      subscribe_deadline_.has_value() && std::chrono::steady_clock::now() >= *subscribe_deadline_;
+  if (!subscribe_refused_ && !timed_out) return false;
+  if (timed_out) {
+    spdlog::error("mqtt: no answer to the subscription to {} within {} ms", kRpcResponseFilter,
+                  options_.subscribe_timeout.count());
+  }
+  subscribe_refused_ = false;
+  subscribe_deadline_.reset();
+  subscribe_failures_.Increment();
+  return true;
+}
+
 void BrokerLink::Run() {
   const BrokerLinkOptions& o = options_;
   std::chrono::milliseconds delay = o.reconnect_min;
@@ -215,6 +241,8 @@ void BrokerLink::Run() {
   while (!stop_requested_.load()) {
     // Blocking TCP connect (and DNS); the TLS handshake and CONNECT go on in the loop.
     attempt_ok_.store(false);
+    subscribe_refused_ = false;
+    subscribe_deadline_.reset();
     int rc = mosquitto_connect_bind_v5(mosq_, o.host.c_str(), o.port,
                                        static_cast<int>(o.keepalive.count()), nullptr, nullptr);
     if (rc == MOSQ_ERR_SUCCESS) {
@@ -222,6 +250,11 @@ void BrokerLink::Run() {
         rc = mosquitto_loop(mosq_, kLoopTimeoutMs, 1);
         if (rc != MOSQ_ERR_SUCCESS) break;
         if (reset_backoff_.exchange(false)) delay = o.reconnect_min;
+        if (SubscriptionFailed()) {
+          spdlog::warn("mqtt: reconnecting to {}:{} in {} ms to subscribe again", o.host, o.port,
+                       delay.count());
+          mosquitto_disconnect_v5(mosq_, 0, nullptr);  // the next loop ends the connection
+        }
       }
       if (stop_requested_.load()) break;
     }

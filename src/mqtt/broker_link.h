@@ -4,6 +4,17 @@
 // response topic at QoS 1 on each (re)connect, publishes for CommandService, and hands
 // each incoming message to one callback.
 //
+// Ready (connected() and the gauge iothub_mqtt_link_up) means connected AND subscribed:
+// without the subscription no command could see its reply. A subscription the broker
+// refuses (SUBACK reason >= 0x80, e.g. EMQX before its ExHook provider is loaded, whose
+// no_match = deny then refuses everything) or does not answer within
+// subscribe_timeout ends the connection, and the link reconnects and subscribes again
+// after the same growing backoff as a failed connect. A new connection rather than a
+// second SUBSCRIBE on the same one: EMQX caches the refusal per connection for its
+// authorization.cache.ttl (a minute), so a repeated SUBSCRIBE would meet the cached
+// "deny"; a new connection starts with an empty cache. The backoff is reset only once
+// the subscription is granted.
+//
 // Network thread: one thread of ours drives libmosquitto (mosquitto_loop and
 // mosquitto_connect) and does the reconnecting, rather than mosquitto_loop_start:
 // libmosquitto 2.0's own thread exits for good on some TLS transport errors (errno
@@ -48,13 +59,14 @@ struct BrokerTls {
 struct BrokerLinkOptions {
   std::string host = "127.0.0.1";
   int port = 8883;
-  std::string client_id;                           // empty: "iot-hub-<12 random hex>"
-  std::optional<BrokerTls> tls;                    // nullopt: plain TCP
-  std::string username;                            // e.g. "jwt"; empty: none
-  std::string password;                            // e.g. the token; never logged
-  std::chrono::seconds keepalive{30};              // 5-65535 s
-  std::chrono::milliseconds reconnect_min{1000};   // first delay after a failure
-  std::chrono::milliseconds reconnect_max{30000};  // the delay doubles up to this
+  std::string client_id;                               // empty: "iot-hub-<12 random hex>"
+  std::optional<BrokerTls> tls;                        // nullopt: plain TCP
+  std::string username;                                // e.g. "jwt"; empty: none
+  std::string password;                                // e.g. the token; never logged
+  std::chrono::seconds keepalive{30};                  // 5-65535 s
+  std::chrono::milliseconds reconnect_min{1000};       // first delay after a failure
+  std::chrono::milliseconds reconnect_max{30000};      // the delay doubles up to this
+  std::chrono::milliseconds subscribe_timeout{10000};  // no SUBACK by then: reconnect
 };
 
 // The filter BrokerLink subscribes to on every connect.
@@ -96,6 +108,9 @@ class BrokerLink final : public MessageLink {
   // Sleeps `delay` unless Stop() comes first; false when stopping.
   bool Backoff(std::chrono::milliseconds delay);
   void SetReady(bool ready);
+  // True (and counted) when this connection's subscription was refused or timed out,
+  // i.e. the connection must be ended. Network thread only.
+  bool SubscriptionFailed();
 
   const BrokerLinkOptions options_;
   const std::string client_id_;
@@ -107,7 +122,11 @@ class BrokerLink final : public MessageLink {
   std::atomic<bool> session_{false};     // CONNACK accepted (until the next disconnect)
   std::atomic<bool> attempt_ok_{false};  // this connect attempt got a session
   std::atomic<int> subscribe_mid_{-1};
-  std::atomic<bool> reset_backoff_{false};   // set on CONNACK, read by Run()
+  // Network thread only (callbacks run inside mosquitto_loop, called by Run()):
+  // when the SUBACK must have arrived (unset: none pending), and whether it refused.
+  std::optional<std::chrono::steady_clock::time_point> subscribe_deadline_;
+  bool subscribe_refused_ = false;
+  std::atomic<bool> reset_backoff_{false};   // set on a granted SUBACK, read by Run()
   std::atomic<bool> stop_requested_{false};  // set under stop_mutex_
 
   std::mutex stop_mutex_;  // with stop_cv_, wakes Run() from a backoff sleep
@@ -117,6 +136,7 @@ class BrokerLink final : public MessageLink {
   Counter& connects_;
   Counter& disconnects_;
   Counter& connect_failures_;
+  Counter& subscribe_failures_;
 };
 
 }  // namespace iothub::mqtt

@@ -105,6 +105,10 @@ iothub::testing::ProcessResult World::Cli(std::vector<std::string> args) const {
   broker.cafile = ca_file();
   broker.certfile = dir_.File("broker.crt");
   broker.keyfile = dir_.File("broker.key");
+  const int link_port = iothub::testing::FreeTcpPort();  // see WorldOptions::link_token
+  if (!options_.link_token.empty()) {
+    broker.extra_lines.push_back("listener " + std::to_string(link_port) + " 127.0.0.1");
+  }
   broker_ = std::make_unique<iothub::testing::MosquittoBroker>(broker);
 
   std::ostringstream toml;
@@ -113,7 +117,12 @@ iothub::testing::ProcessResult World::Cli(std::vector<std::string> args) const {
   toml << "[rpc]\ntimeout_ms = " << options_.rpc_timeout_ms << "\n\n";
   toml << "[http]\nadmin_token = \"" << kAdminToken << "\"\n\n";
   toml << "[mqtt]\nenabled = " << (options_.broker_link ? "true" : "false") << "\n";
-  toml << "host = \"127.0.0.1\"\nport = " << broker_->device_port() << "\n\n";
+  if (options_.link_token.empty()) {
+    toml << "host = \"127.0.0.1\"\nport = " << broker_->device_port() << "\n\n";
+  } else {
+    toml << "host = \"127.0.0.1\"\nport = " << link_port << "\ntls = false\n";
+    toml << "username = \"jwt\"\npassword = \"" << options_.link_token << "\"\n\n";
+  }
   toml << options_.extra_toml << "\n";
   WriteFile(dir_.File("hub.toml"), toml.str());
 

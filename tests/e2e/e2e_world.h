@@ -59,6 +59,10 @@ struct WorldOptions {
   bool broker_link = true;       // [mqtt] enabled
   int plugin_timeout_ms = 1000;  // plugin_opt_timeout_ms
   std::string extra_toml;        // appended to the hub's config
+  // Non-empty: the hub's link logs in with username "jwt" and this token, on a plain
+  // loopback listener of its own (no client certificate), so the hub authorizes the
+  // link as the token's user instead of as itself.
+  std::string link_token;
 };
 
 class World {

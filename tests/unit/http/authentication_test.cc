@@ -1,6 +1,8 @@
 // Who the caller is: the admin token, JWTs (user, admin, service, expired, forged,
 // unregistered), OAuth2 Proxy headers from trusted and untrusted addresses, and the
 // /api/auth/* answers.
+#include <atomic>
+
 #include "unit/http/api_fixture.h"
 
 namespace iothub::http::testing {
@@ -31,6 +33,24 @@ TEST_F(AuthenticationTest, PublicEndpoints) {
     }
     EXPECT_EQ(Get(path, {}).status, 401) << path;
   }
+}
+
+// /api/health reports the hub's MQTT link: "degraded" (still 200, the hub serves)
+// while the link is down or lacks its subscriptions, "ok" once it holds them; without a
+// link there is no `mqtt` field.
+TEST_F(AuthenticationTest, HealthReportsTheMqttLink) {
+  EXPECT_FALSE(Get("/api/health", {}).body.contains("mqtt"));
+  std::atomic<bool> up{false};
+  Start({"127.0.0.1"}, [&](ApiContext& c) { c.broker_link_up = [&] { return up.load(); }; });
+  Answer down = Get("/api/health", {});
+  ASSERT_EQ(down.status, 200) << down.text;
+  EXPECT_EQ(down.body["status"], "degraded");
+  EXPECT_EQ(down.body["mqtt"], "unavailable");
+  EXPECT_EQ(down.body["store"], "ok");
+  up = true;
+  Answer healthy = Get("/api/health", {});
+  EXPECT_EQ(healthy.body["status"], "ok");
+  EXPECT_EQ(healthy.body["mqtt"], "ok");
 }
 
 // The admin token is an admin; a wrong or malformed Authorization is 401.

@@ -1,5 +1,6 @@
 // BrokerLink against a real Mosquitto broker with a mutual-TLS listener: connecting,
-// subscribing, publishing, reconnecting, and refusing bad options.
+// subscribing, publishing, reconnecting, and refusing bad options. (A subscription the
+// broker refuses needs the hub behind the broker: tests/e2e/start_order_test.cc.)
 #include "mqtt/broker_link.h"
 
 #include <gtest/gtest.h>
@@ -77,6 +78,8 @@ TEST(BrokerLinkOptionsTest, RefusesBadOptions) {
   EXPECT_TRUE(refused([](auto& o) { o.keepalive = std::chrono::seconds(2); }));
   EXPECT_TRUE(refused([](auto& o) { o.reconnect_min = 0ms; }));
   EXPECT_TRUE(refused([](auto& o) { o.reconnect_max = 500ms; }));
+  EXPECT_TRUE(refused([](auto& o) { o.subscribe_timeout = 0ms; }));
+  EXPECT_TRUE(refused([](auto& o) { o.subscribe_timeout = -1ms; }));
   EXPECT_TRUE(refused([](auto& o) { o.password = "secret"; }));
   EXPECT_TRUE(refused([](auto& o) { o.tls = BrokerTls{"", "", ""}; }));
   EXPECT_TRUE(refused([](auto& o) { o.tls = BrokerTls{"/nonexistent/ca.pem", "", ""}; }));
