@@ -34,6 +34,11 @@
 // or a reply to an already answered request. Static mode cycles the pre-serialized
 // fixture publishes as they are (ids repeat once the pool wraps).
 //
+// --hostile: the load is what unknown or misbehaving clients send, derived from the
+// fixture (HostileFixture in fixture.h): unknown devices and bad tokens authenticating,
+// clientids without a session and denied topics authorizing, invalid RPC payloads. The
+// hub must refuse all of it about as fast as the baseline answers, and log it boundedly.
+//
 //
 // The parts: options.h (command line), fixture.h (who connects; the hostile mix),
 // requests.h (requests as EMQX builds them), worker.h (the closed loop), calls.h (set-up
@@ -75,11 +80,19 @@ int main(int argc, char** argv) {
     std::cerr << "hook-load: " << error << "\n";
     return 2;
   }
+  // The calls of the load: the fixture's, or the hostile mix derived from it.
+  const Fixture load_fixture =
+      o.hostile ? HostileFixture(*fixture, o.tampered_certificates) : *fixture;
   const UsernameOf username_of = UsernamesOf(*fixture);
   std::unique_ptr<RpcTemplates> rpc;
   // auto: rpc mode for a --fixture file with request/response pairs; the synthetic
   // fixture (no sessions behind it) keeps the static pool.
-  if (o.publish_mode == "rpc" || (o.publish_mode == "auto" && !o.fixture.empty())) {
+  if (o.hostile && (o.publish_mode == "rpc" || o.prefill > 0)) {
+    std::cerr << "hook-load: --hostile sends static publishes (no --publish-mode rpc, no "
+                 "--prefill)\n";
+    return 2;
+  }
+  if (!o.hostile && (o.publish_mode == "rpc" || (o.publish_mode == "auto" && !o.fixture.empty()))) {
     rpc = std::make_unique<RpcTemplates>(*fixture, username_of);
     if (rpc->size() == 0) {
       if (o.publish_mode == "rpc" || o.prefill > 0) {
@@ -101,8 +114,8 @@ int main(int argc, char** argv) {
 
   const size_t pool_size = std::min<size_t>(static_cast<size_t>(o.clients), 100000);
   std::vector<std::string> publish_topics;
-  const auto pools =
-      BuildPools(*fixture, *weights, pool_size, o.payload_bytes, rpc == nullptr, &publish_topics);
+  const auto pools = BuildPools(load_fixture, *weights, pool_size, o.payload_bytes, rpc == nullptr,
+                                &publish_topics);
   const std::vector<uint8_t> schedule = BuildSchedule(*weights);
   const std::string prefix = "/emqx.exhook." + o.service + ".HookProvider/";
   std::array<std::string, kHookCount> methods;  // must outlive the calls (held by pointer)
@@ -164,15 +177,15 @@ int main(int argc, char** argv) {
       !provider_hooks["message.publish"].empty()) {
     const auto filters = provider_hooks["message.publish"].get<std::vector<std::string>>();
     size_t outside = 0;
-    for (const Fixture::Publish& p : fixture->publish) {
+    for (const Fixture::Publish& p : load_fixture.publish) {
       if (std::none_of(filters.begin(), filters.end(),
                        [&](const std::string& f) { return TopicMatches(f, p.topic); })) {
         ++outside;
       }
     }
-    if (outside > 0 || fixture->publish.empty()) {
+    if (outside > 0 || load_fixture.publish.empty()) {
       std::cerr << "hook-load: warning: "
-                << (fixture->publish.empty() ? "all" : std::to_string(outside))
+                << (load_fixture.publish.empty() ? "all" : std::to_string(outside))
                 << " publish topics are outside the provider's message.publish filters\n";
     }
   }
@@ -434,6 +447,7 @@ int main(int argc, char** argv) {
                  {"duration_s", o.duration_s},
                  {"warmup_s", o.warmup_s},
                  {"mix", o.mix},
+                 {"hostile", o.hostile},
                  {"fixture", o.fixture.empty() ? json(nullptr) : json(o.fixture)},
                  {"calls", calls},
                  {"calls_per_s", Round(calls / o.duration_s, 1)},

@@ -1,5 +1,6 @@
 #include "hook_load/fixture.h"
 
+#include <array>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -78,6 +79,54 @@ UsernameOf UsernamesOf(const Fixture& fixture) {
   UsernameOf username_of;
   for (const Fixture::Client& c : fixture.clients) username_of[c.clientid] = c.username;
   return username_of;
+}
+
+namespace {
+
+// A well-formed HS256 token ({"sub":"intruder","exp":4102444800}) whose signature no
+// secret verifies.
+constexpr const char* kBadToken =
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJpbnRydWRlciIsImV4cCI6NDEwMjQ0NDgwMH0."
+    "YSBzaWduYXR1cmUgdGhhdCBkb2VzIG5vdCB2ZXJpZnkh";
+
+// A pem-mode username (base64 DER) with one base64 digit of its signature changed: a
+// parsable certificate, but no registered one (EMQX's TLS would refuse it first).
+std::string TamperedCertificate(std::string username) {
+  char& c = username[username.size() - 24];
+  c = c == 'A' ? 'B' : 'A';
+  return username;
+}
+
+// Payloads of RPC requests the hub refuses at once (-32600, -32601, -32602).
+constexpr std::array<const char*, 4> kInvalidRequests = {
+    "not json at all", R"({"id":"h1"})", R"({"id":"h2","method":"noSuchMethod"})",
+    R"({"id":"h3","method":"getDeviceState","params":"not an object"})"};
+
+}  // namespace
+
+Fixture HostileFixture(const Fixture& real, bool tampered_certificates) {
+  Fixture hostile;
+  for (size_t i = 0; i < real.clients.size(); ++i) {
+    const Fixture::Client& c = real.clients[i];
+    const std::string n = std::to_string(i);
+    if (i % 2 == 0) {
+      const bool tamper = tampered_certificates && c.username.size() > 200;
+      hostile.clients.push_back({"intruder-" + n,
+                                 tamper ? TamperedCertificate(c.username) : "intruder-" + n,
+                                 "password", "unknown device"});
+      hostile.authorize.push_back({"ghost-" + n, "", "users/x/devices/" + n + "/telemetry", false});
+    } else {
+      hostile.clients.push_back({"intruder-app-" + n, "jwt", kBadToken, "bad token"});
+      hostile.authorize.push_back(
+          {c.clientid, c.username, "users/not-" + c.clientid + "/devices/#", true});
+    }
+  }
+  size_t k = 0;
+  for (const Fixture::Publish& p : real.publish) {
+    if (!p.topic.ends_with("/rpc/request")) continue;
+    hostile.publish.push_back({p.topic, kInvalidRequests[k++ % kInvalidRequests.size()], p.from});
+  }
+  return hostile;
 }
 
 }  // namespace hook_load

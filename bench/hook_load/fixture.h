@@ -36,6 +36,20 @@ std::string Padded(std::string prefix, const std::string& suffix, int bytes);
 // authorize. --payload-bytes sizes the RPC responses (requests are a fixed small shape).
 Fixture SyntheticFixture(int clients, int payload_bytes);
 
+// The hostile mix (--hostile): what clients the hub does not know, or does not allow,
+// keep sending, derived from `real` so that the baseline gets the same calls:
+//  - authenticate, connected, disconnected: clients the hub never admitted -- every
+//    other one a login with a username and password and no certificate (or, with
+//    `tampered_certificates`, a real device certificate with its signature tampered,
+//    which the hub verifies against its CA to name the reason; EMQX's TLS would refuse
+//    such a certificate before the hub sees it), the rest "jwt" logins whose token's
+//    signature does not verify;
+//  - authorize: every other one a clientid that never connected, the rest the real
+//    clients on topics outside their own tree;
+//  - publish: the real RPC requests with payloads that are no valid JSON-RPC request
+//    (the hub answers them at once with an error).
+Fixture HostileFixture(const Fixture& real, bool tampered_certificates);
+
 // Reads a fixture file (clients, publish, authorize); null with `*error` on failure.
 std::optional<Fixture> LoadFixture(const std::string& path, std::string* error);
 

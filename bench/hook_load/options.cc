@@ -26,6 +26,12 @@ void AddOptions(CLI::App& app, Options& o) {
   app.add_option("--timeout-ms", o.timeout_ms, "per-call deadline (EMQX request_timeout)")
       ->check(CLI::PositiveNumber);
   app.add_flag("--json", o.json_only, "print only the JSON result");
+  app.add_flag("--hostile", o.hostile,
+               "send the hostile mix derived from the fixture (unknown clients, bad tokens, "
+               "denied topics, invalid RPC payloads); --prime still uses the fixture itself");
+  app.add_flag("--tampered-certificates", o.tampered_certificates,
+               "--hostile: unknown devices present tampered real certificates (the hub pays "
+               "a CA verification for each) instead of no certificate");
   app.add_flag("--prime", o.prime,
                "first authenticate every fixture client, then connect the admitted ones");
   app.add_option("--prime-connections", o.prime_connections,

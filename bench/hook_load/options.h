@@ -26,6 +26,8 @@ struct Options {
   int server_pid = 0;
   int timeout_ms = 5000;  // sent as grpc-timeout, like EMQX's request_timeout
   bool json_only = false;
+  bool hostile = false;
+  bool tampered_certificates = false;
   bool prime = false;
   int prime_connections = 1;
   int prefill = 0;
