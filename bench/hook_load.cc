@@ -344,7 +344,11 @@ int main(int argc, char** argv) {
                       .rpc = rpc.get(),
                       .nonce = nonce,
                       .methods = methods,
-                      .timeout = timeout};
+                      .timeout = timeout,
+                      .interval = o.rate > 0
+                                      ? std::chrono::duration_cast<Clock::duration>(
+                                            std::chrono::duration<double>(o.threads / o.rate))
+                                      : Clock::duration::zero()};
   std::vector<std::unique_ptr<Worker>> workers;
   for (int t = 0; t < o.threads; ++t) {
     workers.push_back(std::make_unique<Worker>(t, o.threads, plan));
@@ -448,6 +452,7 @@ int main(int argc, char** argv) {
                  {"warmup_s", o.warmup_s},
                  {"mix", o.mix},
                  {"hostile", o.hostile},
+                 {"rate", o.rate},
                  {"fixture", o.fixture.empty() ? json(nullptr) : json(o.fixture)},
                  {"calls", calls},
                  {"calls_per_s", Round(calls / o.duration_s, 1)},

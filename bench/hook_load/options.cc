@@ -26,6 +26,10 @@ void AddOptions(CLI::App& app, Options& o) {
   app.add_option("--timeout-ms", o.timeout_ms, "per-call deadline (EMQX request_timeout)")
       ->check(CLI::PositiveNumber);
   app.add_flag("--json", o.json_only, "print only the JSON result");
+  app.add_option("--rate", o.rate,
+                 "at most this many calls/s in total (paced per thread); 0: closed loop at "
+                 "full speed")
+      ->check(CLI::NonNegativeNumber);
   app.add_flag("--hostile", o.hostile,
                "send the hostile mix derived from the fixture (unknown clients, bad tokens, "
                "denied topics, invalid RPC payloads); --prime still uses the fixture itself");

@@ -24,6 +24,7 @@ struct Options {
   std::string mix = "authenticate=5,authorize=45,publish=40,connected=5,disconnected=5";
   std::string fixture;
   int server_pid = 0;
+  double rate = 0;        // calls/s in total; 0: as fast as the closed loop goes
   int timeout_ms = 5000;  // sent as grpc-timeout, like EMQX's request_timeout
   bool json_only = false;
   bool hostile = false;

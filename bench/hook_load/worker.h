@@ -11,6 +11,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "hook_load/requests.h"
@@ -51,6 +52,8 @@ struct LoadPlan {
   const std::string& nonce;                        // unique per run: in ids
   const std::array<std::string, kHookCount>& methods;
   std::chrono::milliseconds timeout;
+  // --rate: the time between two calls of one thread; zero: no pacing (closed loop).
+  Clock::duration interval = Clock::duration::zero();
 };
 
 // A client thread: its own completion queue and its share of the outstanding calls.
@@ -84,6 +87,7 @@ class Worker {
       if (call->hook == kPublish && parsed) OnPublishAnswer(*call, valued, in_window);
       if (in_window) Record(*call, now, parsed ? &valued : nullptr);
       if (now < end) {
+        Pace(now);
         Issue(call);
       } else {
         --outstanding;
@@ -99,6 +103,14 @@ class Worker {
   std::deque<std::pair<size_t, std::string>>& unanswered() { return replies_; }
 
  private:
+  // --rate: waits until this thread's next call is due (a late thread catches up).
+  void Pace(Clock::time_point now) {
+    if (plan_.interval == Clock::duration::zero()) return;
+    if (next_due_ == Clock::time_point()) next_due_ = now;
+    next_due_ += plan_.interval;
+    if (next_due_ > now) std::this_thread::sleep_until(next_due_);
+  }
+
   void Issue(Call* call) {
     const int hook = plan_.schedule[position_];
     position_ = position_ + 1 == plan_.schedule.size() ? 0 : position_ + 1;
@@ -186,6 +198,7 @@ class Worker {
 
   const LoadPlan& plan_;
   const int index_;
+  Clock::time_point next_due_;  // --rate
   size_t position_ = 0;
   std::array<size_t, kHookCount> next_{};
   // rpc mode
