@@ -13,9 +13,10 @@
 // Every event is counted at once in iothub_log_events_total{event,reason}; the lines
 // held back are added to iothub_log_lines_suppressed_total{event} when a window ends.
 //
-// Thread-safety: Record() is called from any thread and takes no lock that it waits
-// for: relaxed atomics, plus a try_lock on one of a few offender shards (skipped when
-// busy). Tick() and Flush() run on one background thread (and at shutdown).
+// Thread-safety: Record() is called from any thread and, but for the first event of each
+// reason (which registers it under a mutex), waits for no lock: relaxed atomics, plus a
+// try_lock on one of a few offender shards (skipped when all are busy). Tick() and
+// Flush() run on one background thread (and at shutdown).
 #pragma once
 
 #include <spdlog/common.h>
