@@ -392,56 +392,10 @@ int main(int argc, char** argv) {
   }
 
   // Merge and report.
-  json hooks = json::object();
-  json errors_by_code = json::object();
-  std::vector<int64_t> all;
-  uint64_t calls = 0, errors = 0;
-  for (int h = 0; h < kHookCount; ++h) {
-    if ((*weights)[h] <= 0) continue;
-    std::vector<int64_t> ns;
-    std::array<uint64_t, kStatusNames.size()> status{};
-    std::array<uint64_t, kOutcomeCount> outcomes{};
-    for (auto& worker : workers) {
-      ThreadStats& stats = worker->stats();
-      ns.insert(ns.end(), stats.latency_ns[h].begin(), stats.latency_ns[h].end());
-      for (size_t c = 0; c < status.size(); ++c) status[c] += stats.status[h][c];
-      for (int k = 0; k < kOutcomeCount; ++k) outcomes[k] += stats.outcomes[h][k];
-    }
-    all.insert(all.end(), ns.begin(), ns.end());
-    uint64_t hook_errors = 0;
-    for (size_t c = 1; c < status.size(); ++c) {
-      if (status[c] == 0) continue;
-      hook_errors += status[c];
-      errors_by_code[kStatusNames[c]] = errors_by_code.value(kStatusNames[c], 0) + status[c];
-    }
-    json entry = {{"calls", ns.size()},
-                  {"calls_per_s", Round(ns.size() / o.duration_s, 1)},
-                  {"errors", hook_errors}};
-    entry.update(Percentiles(ns));
-    if (kHooks[h].valued) {
-      json results = json::object();
-      for (int k = 0; k < kOutcomeCount; ++k) {
-        if (outcomes[k] > 0) results[OutcomeName(k)] = outcomes[k];
-      }
-      entry["results"] = results;
-    }
-    if (h == kPublish) {  // what the server did with each kind of publish
-      json answers = json::object();
-      for (int k = 0; k < kPublishKindCount; ++k) {
-        for (int a = 0; a < kPublishAnswerCount; ++a) {
-          uint64_t n = 0;
-          for (auto& worker : workers) n += worker->stats().publish[k][a];
-          if (n > 0) {
-            answers[std::string(kPublishKindNames[k]) + ":" + kPublishAnswerNames[a]] = n;
-          }
-        }
-      }
-      entry["publish_answers"] = answers;
-    }
-    hooks[kHooks[h].name] = entry;
-    calls += ns.size();
-    errors += hook_errors;
-  }
+  std::vector<const ThreadStats*> stats;
+  for (auto& worker : workers) stats.push_back(&worker->stats());
+  const MergedStats merged = MergeStats(stats, *weights, o.duration_s);
+  const uint64_t calls = merged.calls, errors = merged.errors;
 
   json result = {{"target", o.target},
                  {"service", o.service},
@@ -457,9 +411,9 @@ int main(int argc, char** argv) {
                  {"calls", calls},
                  {"calls_per_s", Round(calls / o.duration_s, 1)},
                  {"errors", errors},
-                 {"errors_by_code", errors_by_code},
-                 {"hooks", hooks},
-                 {"all", Percentiles(all)},
+                 {"errors_by_code", merged.errors_by_code},
+                 {"hooks", merged.hooks},
+                 {"all", merged.all},
                  {"provider_hooks", provider_hooks}};
   for (const char* key : {"publish_mode", "rpc_pairs", "prime", "prefill"}) {
     result[key] = result_base[key];

@@ -27,8 +27,8 @@ void AddOptions(CLI::App& app, Options& o) {
       ->check(CLI::PositiveNumber);
   app.add_flag("--json", o.json_only, "print only the JSON result");
   app.add_option("--rate", o.rate,
-                 "at most this many calls/s in total (paced per thread); 0: closed loop at "
-                 "full speed")
+                 "at most this many calls/s in total (paced per thread; latencies then include "
+                 "the pacing waits); 0: closed loop at full speed")
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--hostile", o.hostile,
                "send the hostile mix derived from the fixture (unknown clients, bad tokens, "

@@ -89,4 +89,59 @@ json Percentiles(std::vector<int64_t>& ns) {
   return out;
 }
 
+MergedStats MergeStats(const std::vector<const ThreadStats*>& stats,
+                       const std::array<double, kHookCount>& weights, double duration_s) {
+  MergedStats merged;
+  std::vector<int64_t> all;
+  for (int h = 0; h < kHookCount; ++h) {
+    if (weights[h] <= 0) continue;
+    std::vector<int64_t> ns;
+    std::array<uint64_t, kStatusNames.size()> status{};
+    std::array<uint64_t, kOutcomeCount> outcomes{};
+    for (const ThreadStats* thread : stats) {
+      ns.insert(ns.end(), thread->latency_ns[h].begin(), thread->latency_ns[h].end());
+      for (size_t c = 0; c < status.size(); ++c) status[c] += thread->status[h][c];
+      for (int k = 0; k < kOutcomeCount; ++k) outcomes[k] += thread->outcomes[h][k];
+    }
+    all.insert(all.end(), ns.begin(), ns.end());
+    uint64_t hook_errors = 0;
+    for (size_t c = 1; c < status.size(); ++c) {
+      if (status[c] == 0) continue;
+      hook_errors += status[c];
+      merged.errors_by_code[kStatusNames[c]] =
+          merged.errors_by_code.value(kStatusNames[c], 0) + status[c];
+    }
+    json entry = {{"calls", ns.size()},
+                  {"calls_per_s", Round(ns.size() / duration_s, 1)},
+                  {"errors", hook_errors}};
+    entry.update(Percentiles(ns));
+    if (kHooks[h].valued) {
+      json results = json::object();
+      for (int k = 0; k < kOutcomeCount; ++k) {
+        if (outcomes[k] > 0) results[OutcomeName(k)] = outcomes[k];
+      }
+      entry["results"] = results;
+    }
+    if (h == kPublish) {  // what the server did with each kind of publish
+      json answers = json::object();
+      for (int k = 0; k < kPublishKindCount; ++k) {
+        for (int a = 0; a < kPublishAnswerCount; ++a) {
+          uint64_t n = 0;
+          for (const ThreadStats* thread : stats) n += thread->publish[k][a];
+          if (n > 0) {
+            answers[std::string(kPublishKindNames[k]) + ":" + kPublishAnswerNames[a]] = n;
+          }
+        }
+      }
+      entry["publish_answers"] = answers;
+    }
+    merged.hooks[kHooks[h].name] = entry;
+    merged.calls += ns.size();
+    merged.errors += hook_errors;
+  }
+
+  merged.all = Percentiles(all);
+  return merged;
+}
+
 }  // namespace hook_load

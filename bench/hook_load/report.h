@@ -1,5 +1,5 @@
 // hook-load's measurements and figures: the server's CPU time and memory from /proc, a
-// Prometheus page's metrics, latency percentiles.
+// Prometheus page's metrics, latency percentiles, the client threads' figures merged.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "hook_load/vocabulary.h"
+#include "hook_load/worker.h"
 
 namespace hook_load {
 
@@ -22,5 +23,16 @@ json ScrapeMetrics(const std::string& url, const std::vector<std::string>& names
 double Round(double value, int decimals);
 // p50, p99 and p999 in microseconds of latencies in nanoseconds (sorts `ns`).
 json Percentiles(std::vector<int64_t>& ns);
+
+// The client threads' figures of the measured window merged: per hook (calls, calls/s,
+// errors, percentiles, answers), errors by gRPC status, and percentiles of all calls.
+struct MergedStats {
+  json hooks = json::object();
+  json errors_by_code = json::object();
+  json all;
+  uint64_t calls = 0, errors = 0;
+};
+MergedStats MergeStats(const std::vector<const ThreadStats*>& stats,
+                       const std::array<double, kHookCount>& weights, double duration_s);
 
 }  // namespace hook_load
