@@ -4,11 +4,16 @@
 # Starts bench/baseline-server and `iot-hub serve` on free loopback ports, then runs
 # hook-load against each with the same options, alternating (baseline, hub, baseline,
 # hub, ...) so that noise on the shared machine falls on both alike. Prints a table and
-# writes every run plus the summary to bench/results/<timestamp>.json.
+# writes every run plus the summary to bench/results/<timestamp>.json. Each mix of
+# BENCH_MIXES is measured in turn: "realistic" (the fixture's clients doing what they may)
+# and "hostile" (hook-load --hostile: unknown clients, bad tokens, denied topics, invalid
+# RPC payloads). For each hub run, the lines and bytes the hub logged during it are
+# reported too (per second): under a hostile load they must stay flat.
 #
 # Environment:
 #   BUILD_DIR          build directory (default: build), relative to the repository root
-#   BENCH_ROUNDS       rounds of (baseline, hub) (default 2)
+#   BENCH_MIXES        mixes to measure, in order (default "realistic hostile")
+#   BENCH_ROUNDS       rounds of (baseline, hub) per mix (default 2)
 #   BENCH_DURATION_S   measured seconds per run (default 5)
 #   BENCH_WARMUP_S     warm-up seconds per run (default 1)
 #   BENCH_LOAD_ARGS    extra hook-load options for every run, e.g. "--concurrency 128 --service v3"
@@ -29,6 +34,13 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${BUILD_DIR:-build}"
 [[ "${build}" = /* ]] || build="${root}/${build}"
 rounds="${BENCH_ROUNDS:-2}"
+read -r -a mixes <<<"${BENCH_MIXES:-realistic hostile}"
+for mix in "${mixes[@]}"; do
+  if [[ "${mix}" != realistic && "${mix}" != hostile ]]; then
+    echo "bench: BENCH_MIXES: unknown mix '${mix}' (realistic, hostile)" >&2
+    exit 2
+  fi
+done
 duration="${BENCH_DURATION_S:-5}"
 warmup="${BENCH_WARMUP_S:-1}"
 fixture="${BENCH_FIXTURE:-}"
@@ -124,26 +136,40 @@ fi
 load_args+=(${BENCH_LOAD_ARGS:-})
 
 echo "bench: baseline pid ${baseline_pid} port ${baseline_port}; hub pid ${hub_pid}" \
-  "port ${hub_port}; ${rounds} rounds of ${warmup}+${duration} s each" >&2
+  "port ${hub_port}; mixes ${mixes[*]}; ${rounds} rounds of ${warmup}+${duration} s each" >&2
 runs="${work}/runs.jsonl"
-for round in $(seq "${rounds}"); do
-  for name in baseline hub; do
-    extra=()
-    if [[ "${name}" = baseline ]]; then port="${baseline_port}" pid="${baseline_pid}"
-    else
-      port="${hub_port}" pid="${hub_pid}"
-      [[ -n "${hub_http_port}" ]] &&
-        extra=(--metrics-url "http://127.0.0.1:${hub_http_port}/metrics")
-    fi
-    echo "bench: round ${round}/${rounds}: ${name}" >&2
-    # In the background with `wait`, so that a signal interrupts the run at once.
-    "${hook_load}" --target "127.0.0.1:${port}" --server-pid "${pid}" "${load_args[@]}" \
-      "${extra[@]}" >"${work}/load.json" &
-    load_pid=$!
-    wait "${load_pid}"
-    load_pid=""
-    printf '{"round":%d,"server":"%s","result":%s}\n' "${round}" "${name}" \
-      "$(cat "${work}/load.json")" >>"${runs}"
+for mix in "${mixes[@]}"; do
+  mix_args=()
+  [[ "${mix}" = hostile ]] && mix_args=(--hostile --publish-mode static)
+  for round in $(seq "${rounds}"); do
+    for name in baseline hub; do
+      extra=()
+      if [[ "${name}" = baseline ]]; then port="${baseline_port}" pid="${baseline_pid}"
+      else
+        port="${hub_port}" pid="${hub_pid}"
+        [[ -n "${hub_http_port}" ]] &&
+          extra=(--metrics-url "http://127.0.0.1:${hub_http_port}/metrics")
+      fi
+      echo "bench: ${mix}: round ${round}/${rounds}: ${name}" >&2
+      log_before=($(wc -l -c <"${work}/hub.log"))
+      started_ms="$(date +%s%3N)"
+      # In the background with `wait`, so that a signal interrupts the run at once.
+      "${hook_load}" --target "127.0.0.1:${port}" --server-pid "${pid}" "${load_args[@]}" \
+        "${mix_args[@]}" "${extra[@]}" >"${work}/load.json" &
+      load_pid=$!
+      wait "${load_pid}"
+      load_pid=""
+      hub_log="null"
+      if [[ "${name}" = hub ]]; then
+        sleep 1.2  # the hub flushes its log every second
+        log_after=($(wc -l -c <"${work}/hub.log"))
+        hub_log="$(printf '{"lines":%d,"bytes":%d,"millis":%d}' \
+          $((log_after[0] - log_before[0])) $((log_after[1] - log_before[1])) \
+          $(($(date +%s%3N) - started_ms)))"
+      fi
+      printf '{"mix":"%s","round":%d,"server":"%s","hub_log":%s,"result":%s}\n' "${mix}" \
+        "${round}" "${name}" "${hub_log}" "$(cat "${work}/load.json")" >>"${runs}"
+    done
   done
 done
 

@@ -3,10 +3,12 @@
 
 Usage: summarize.py RUNS.jsonl OUT.json [--meta key=value ...]
 
-RUNS.jsonl has one {"round", "server": "baseline"|"hub", "result": <hook-load JSON>} per
-line. Each figure is the mean over the rounds of one server; the ratios are hub/baseline
-(calls/s: below 1 means the hub is slower; CPU per call: above 1 means it costs more).
-Prints the summary JSON and a table; writes {meta, summary, runs} to OUT.json.
+RUNS.jsonl has one {"mix", "round", "server": "baseline"|"hub", "hub_log", "result":
+<hook-load JSON>} per line; each mix (realistic, hostile) is summarized on its own. Each
+figure is the mean over the rounds of one server; the ratios are hub/baseline (calls/s:
+below 1 means the hub is slower; CPU per call: above 1 means it costs more). hub_log
+gives the lines and bytes the hub logged during a hub run, shown per second.
+Prints the summary JSON and a table per mix; writes {meta, summary, runs} to OUT.json.
 """
 import argparse
 import json
@@ -55,6 +57,14 @@ def summarize(runs):
         if primes:
             summary["servers"][server]["prime_admitted"] = [
                 f"{p['admitted']}/{p['clients']}" for p in primes]
+    logs = [r["hub_log"] for r in runs if r["server"] == "hub" and r.get("hub_log")]
+    if logs:
+        seconds = [max(log["millis"], 1) / 1000 for log in logs]
+        summary["hub_log"] = {
+            "lines_per_s": mean(log["lines"] / s for log, s in zip(logs, seconds)),
+            "bytes_per_s": mean(log["bytes"] / s for log, s in zip(logs, seconds)),
+            "lines_rounds": [log["lines"] for log in logs],
+        }
     base, hub = summary["servers"]["baseline"], summary["servers"]["hub"]
     summary["ratios"] = {
         "calls_per_s": ratio(hub["calls_per_s"], base["calls_per_s"]),
@@ -85,6 +95,10 @@ def table(summary, options):
         f"{fmt(ratio(hub['p99_us'], base['p99_us']))}",
         f"{'errors':24}{fmt(base['errors'])}{fmt(hub['errors'])}",
     ]
+    if summary.get("hub_log"):
+        log = summary["hub_log"]
+        lines.append(f"{'hub log lines/s, B/s':24}{'':10}{fmt(log['lines_per_s'])}"
+                     f"{fmt(log['bytes_per_s'])}")
     if hub.get("prime_admitted"):
         lines.append(f"{'primed (admitted/all)':24}"
                      f"{fmt(','.join(base.get('prime_admitted') or []))}"
@@ -113,20 +127,26 @@ def main():
     with open(args.runs) as f:
         runs = [json.loads(line) for line in f if line.strip()]
     meta = dict(item.split("=", 1) for item in args.meta)
-    summary = summarize(runs)
+    mixes = list(dict.fromkeys(r.get("mix", "realistic") for r in runs))
+    summaries = {
+        mix: summarize([r for r in runs if r.get("mix", "realistic") == mix]) for mix in mixes}
     with open(args.out, "w") as f:
-        json.dump({"meta": meta, "summary": summary, "runs": runs}, f, indent=2)
+        json.dump({"meta": meta, "summary": summaries, "runs": runs}, f, indent=2)
         f.write("\n")
-    compact = {
-        "calls_per_s": {s: summary["servers"][s]["calls_per_s"] for s in SERVERS},
-        "server_cpu_us_per_call":
-            {s: summary["servers"][s]["server_cpu_us_per_call"] for s in SERVERS},
-        "ratios_hub_over_baseline": summary["ratios"],
-        "errors": {s: summary["servers"][s]["errors"] for s in SERVERS},
-        "rounds": summary["rounds"],
-    }
-    print(json.dumps(compact))
-    print(table(summary, meta.get("load_args", "")))
+    for mix, summary in summaries.items():
+        compact = {
+            "mix": mix,
+            "calls_per_s": {s: summary["servers"][s]["calls_per_s"] for s in SERVERS},
+            "server_cpu_us_per_call":
+                {s: summary["servers"][s]["server_cpu_us_per_call"] for s in SERVERS},
+            "ratios_hub_over_baseline": summary["ratios"],
+            "errors": {s: summary["servers"][s]["errors"] for s in SERVERS},
+            "hub_log": summary.get("hub_log"),
+            "rounds": summary["rounds"],
+        }
+        print(json.dumps(compact))
+        print(table(summary, f"[{mix}] " + meta.get("load_args", "")))
+        print()
 
 
 if __name__ == "__main__":

@@ -29,6 +29,10 @@ struct ServerConfig {
 struct LogConfig {
   std::string level = "info";   // trace, debug, info, warn, error, critical, off
   std::string format = "text";  // text or json
+  // Repetitive events (refusals, denials, drops, HTTP 401/403): at most this many lines
+  // per kind and window, then one summary line per window (common/log_throttle.h).
+  std::int64_t throttle_window_s = 60;
+  std::int64_t throttle_lines = 20;
 };
 
 struct HooksConfig {

@@ -28,6 +28,7 @@ void Housekeeper::Stop() {
   wake_.notify_all();
   thread_.join();
   FlushLastSeen();
+  parts_.log_throttle.Flush();
 }
 
 void Housekeeper::Run() {
@@ -36,6 +37,7 @@ void Housekeeper::Run() {
     lock.unlock();
     SweepTimeouts();
     NotifyFleetChanges();
+    parts_.log_throttle.Tick();
     if (std::chrono::steady_clock::now() >= next_flush_) {
       FlushLastSeen();
       next_flush_ = std::chrono::steady_clock::now() + kFlushEvery;

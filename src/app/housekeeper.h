@@ -4,7 +4,8 @@
 //  - every tick: when the fleet snapshot changed, tell the broker at once (kick revoked
 //    devices, clear EMQX's authorization cache) through the BrokerNotifier;
 //  - every 5 s, and at Stop(): last-seen times of devices written to the store in one
-//    batch.
+//    batch;
+//  - every tick, and at Stop(): the log throttle's summaries of windows that ended.
 // Thread-safety: Start/Stop from the owner thread; everything it touches is thread-safe.
 #pragma once
 
@@ -15,6 +16,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "common/log_throttle.h"
 #include "emqx/broker_notifier.h"
 #include "mqtt/command_service.h"
 #include "registry/fleet_view.h"
@@ -31,6 +33,7 @@ struct HousekeeperParts {
   const registry::FleetView& fleet;
   emqx::BrokerNotifier& broker;
   mqtt::CommandService* commands;  // null: no broker link, timeouts are only logged
+  LogThrottle& log_throttle;
   const Clock& clock;
 };
 

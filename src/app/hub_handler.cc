@@ -25,6 +25,16 @@ std::string_view KindName(PrincipalKind kind) {
   return "unknown";
 }
 
+// The line of a dropped or answered publish, through the log throttle.
+void LogPublishRefusal(LogThrottle& throttle, LogEvent event, std::string_view what,
+                       const hooks::MessageView& message, std::string_view reason) {
+  const auto level = throttle.Record(event, reason, message.from);
+  if (spdlog::should_log(level)) {
+    spdlog::log(level, "{}: from={} topic={} reason={}", what, Printable(message.from),
+                Printable(message.topic), reason);
+  }
+}
+
 }  // namespace
 
 std::vector<hooks::HookSpec> HubHandler::OnProviderLoaded(const hooks::BrokerView&) {
@@ -39,8 +49,12 @@ hooks::Decision HubHandler::Authenticate(const hooks::ClientView& client) {
           ? parts_.tokens.Authenticate(client.clientid, client.password, *fleet, now)
           : parts_.devices.Authenticate(client.clientid, client.username, *fleet, now);
   if (!result.admitted()) {
-    spdlog::info("authenticate refused: clientid={} peer={} reason={}", Printable(client.clientid),
-                 Printable(client.peerhost), result.reason);
+    const auto level =
+        parts_.log_throttle.Record(LogEvent::kAuthenticateRefused, result.reason, client.peerhost);
+    if (spdlog::should_log(level)) {
+      spdlog::log(level, "authenticate refused: clientid={} peer={} reason={}",
+                  Printable(client.clientid), Printable(client.peerhost), result.reason);
+    }
     return {false, result.reason};
   }
   spdlog::debug("authenticate admitted: clientid={} {}={}", Printable(client.clientid),
@@ -53,8 +67,12 @@ hooks::Decision HubHandler::Authorize(const hooks::ClientView& client,
                                       hooks::AuthorizeAction action, std::string_view topic) {
   const auto principal = parts_.sessions.Find(client.clientid);
   if (principal == nullptr) {
-    spdlog::info("authorize denied: clientid={} topic={} reason=unknown client",
-                 Printable(client.clientid), Printable(topic));
+    const auto level =
+        parts_.log_throttle.Record(LogEvent::kAuthorizeDenied, "unknown client", client.clientid);
+    if (spdlog::should_log(level)) {
+      spdlog::log(level, "authorize denied: clientid={} topic={} reason=unknown client",
+                  Printable(client.clientid), Printable(topic));
+    }
     return {false, "unknown client"};
   }
   const auto fleet = parts_.fleet.snapshot();
@@ -62,9 +80,14 @@ hooks::Decision HubHandler::Authorize(const hooks::ClientView& client,
       action == hooks::AuthorizeAction::kPublish ? acl::Action::kPublish : acl::Action::kSubscribe;
   const acl::Decision decision = parts_.acl.Check(*principal, acl_action, topic, *fleet);
   if (!decision.allow) {
-    spdlog::info("authorize denied: clientid={} {} topic={} reason={}", Printable(client.clientid),
-                 action == hooks::AuthorizeAction::kPublish ? "publish" : "subscribe",
-                 Printable(topic), acl::ToString(decision.reason));
+    const auto level = parts_.log_throttle.Record(LogEvent::kAuthorizeDenied,
+                                                  acl::ToString(decision.reason), client.clientid);
+    if (spdlog::should_log(level)) {
+      spdlog::log(level, "authorize denied: clientid={} {} topic={} reason={}",
+                  Printable(client.clientid),
+                  action == hooks::AuthorizeAction::kPublish ? "publish" : "subscribe",
+                  Printable(topic), acl::ToString(decision.reason));
+    }
   }
   return {decision.allow, acl::ToString(decision.reason)};
 }
@@ -99,15 +122,15 @@ hooks::PublishOutcome HubHandler::Publish(const hooks::MessageView& message) {
       break;
     case rpc::PublishDecision::Kind::kDrop:
       outcome.kind = hooks::PublishOutcome::Kind::kDrop;
-      spdlog::info("publish dropped: from={} topic={} reason={}", Printable(message.from),
-                   Printable(message.topic), outcome.reason);
+      LogPublishRefusal(parts_.log_throttle, LogEvent::kPublishDropped, "publish dropped", message,
+                        outcome.reason);
       break;
     case rpc::PublishDecision::Kind::kRewrite:
       outcome.kind = hooks::PublishOutcome::Kind::kRewrite;
       outcome.topic = std::move(decision.new_topic);
       outcome.payload = std::move(decision.new_payload);
-      spdlog::info("publish answered by the hub: from={} topic={} reason={}",
-                   Printable(message.from), Printable(message.topic), outcome.reason);
+      LogPublishRefusal(parts_.log_throttle, LogEvent::kPublishAnswered,
+                        "publish answered by the hub", message, outcome.reason);
       break;
   }
   return outcome;

@@ -18,6 +18,7 @@
 #include "auth/session_table.h"
 #include "auth/token_authenticator.h"
 #include "common/clock.h"
+#include "common/log_throttle.h"
 #include "hooks/hook_handler.h"
 #include "model/fleet_snapshot.h"
 #include "registry/fleet_view.h"
@@ -36,6 +37,7 @@ struct HubParts {
   auth::SessionTable& sessions;
   rpc::RpcPipeline& rpc;
   rpc::Presence& presence;
+  LogThrottle& log_throttle;  // refusal lines of untrusted clients go through it
   const Clock& clock;
 };
 

@@ -56,6 +56,7 @@ int RunServe(const Config& config) {
   SystemClock clock;
   Metrics metrics;
   metrics.GetGauge("iothub_build_info", "Build information", {{"version", kVersion}}).Set(1);
+  LogThrottle log_throttle(MakeLogThrottleOptions(config.log), clock, metrics);
   const std::filesystem::path data_dir = config.server.data_dir;
 
   // Persistence, identity and the hot-path snapshot.
@@ -97,6 +98,7 @@ int RunServe(const Config& config) {
                       .sessions = sessions,
                       .rpc = rpc,
                       .presence = presence,
+                      .log_throttle = log_throttle,
                       .clock = clock});
   hooks::ExhookDispatcher dispatcher(handler);
   hooks::HookMetrics hook_metrics(metrics);
@@ -124,6 +126,7 @@ int RunServe(const Config& config) {
                            .fleet = fleet,
                            .broker = **broker_admin,
                            .commands = commands.get(),
+                           .log_throttle = log_throttle,
                            .clock = clock});
   housekeeper.Start();
 
@@ -140,6 +143,7 @@ int RunServe(const Config& config) {
                        .broker_link_up = link_up,
                        .clock = clock,
                        .metrics = metrics,
+                       .log_throttle = &log_throttle,
                        .ca_certificate_pem = ca->ca_certificate_pem(),
                        .options = MakeApiOptions(config.http)};
   http::RegisterApi(http_server.routes(), api);

@@ -11,6 +11,11 @@ crypto::KeyType CaKeyType(const CaConfig& config) {
   return registry::ParseKeyType(config.key_type).value_or(crypto::KeyType::kEcP256);
 }
 
+LogThrottleOptions MakeLogThrottleOptions(const LogConfig& config) {
+  return {.window = std::chrono::seconds(config.throttle_window_s),
+          .lines_per_window = static_cast<std::uint32_t>(config.throttle_lines)};
+}
+
 std::vector<hooks::HookSpec> HookSpecs(const HooksConfig& config) {
   std::vector<hooks::HookSpec> specs;
   for (const std::string& name : config.enabled) {

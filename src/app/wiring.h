@@ -13,6 +13,7 @@
 #include "app/hub_identity.h"
 #include "auth/jwks_source.h"
 #include "auth/jwt_verifier.h"
+#include "common/log_throttle.h"
 #include "crypto/keys.h"
 #include "emqx/broker_admin_options.h"
 #include "hooks/exhook_server.h"
@@ -31,6 +32,7 @@ struct JwtSetup {
 };
 
 crypto::KeyType CaKeyType(const CaConfig& config);
+LogThrottleOptions MakeLogThrottleOptions(const LogConfig& config);
 std::vector<hooks::HookSpec> HookSpecs(const HooksConfig& config);
 absl::StatusOr<JwtSetup> MakeJwtVerifier(const JwtConfigSection& config, const Clock& clock);
 absl::StatusOr<std::vector<acl::AclRule>> MakeAclRules(const AclConfig& config);

@@ -2,7 +2,8 @@
 // query, status, duration, caller's audit actor, remote address) and the request
 // metrics iothub_http_requests_total{method,route,status} and
 // iothub_http_request_duration_seconds{route}. Never logs headers, the query string or
-// bodies, so tokens and secrets cannot reach the log.
+// bodies, so tokens and secrets cannot reach the log. Lines of 401 and 403 answers go
+// through the log throttle when one is given (common/log_throttle.h).
 //
 // Per-request state lives in a thread_local: httplib runs one request on one worker
 // thread from the pre-routing handler to the logger, so BeginRequest, NoteRoute,
@@ -14,6 +15,7 @@
 #include <string_view>
 
 #include "common/clock.h"
+#include "common/log_throttle.h"
 #include "common/metrics.h"
 
 namespace iothub::http {
@@ -23,8 +25,9 @@ void BeginRequest(const Clock& clock);
 // Records the matched route template and the caller's actor for this request.
 void NoteRoute(std::string_view route);
 void NoteCaller(std::string_view actor);
-// Writes the line and updates the metrics; resets this thread's state.
+// Writes the line and updates the metrics; resets this thread's state. `throttle` may be
+// null (every line at info).
 void LogRequest(const httplib::Request& request, const httplib::Response& response,
-                const Clock& clock, Metrics& metrics);
+                const Clock& clock, Metrics& metrics, LogThrottle* throttle);
 
 }  // namespace iothub::http

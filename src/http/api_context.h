@@ -13,6 +13,7 @@
 
 #include "auth/jwt_verifier.h"
 #include "common/clock.h"
+#include "common/log_throttle.h"
 #include "common/metrics.h"
 #include "http/command_sender.h"
 #include "registry/registry.h"
@@ -44,6 +45,8 @@ struct ApiContext {
   std::function<bool()> broker_link_up;
   const Clock& clock;
   Metrics& metrics;
+  // Bounds the access log's 401/403 lines; null: every request is logged.
+  LogThrottle* log_throttle = nullptr;
   // The CA certificate (PEM) served by GET /api/devices/certificates/ca.
   std::string ca_certificate_pem;
   ApiOptions options;

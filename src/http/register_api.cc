@@ -170,7 +170,7 @@ void RegisterApi(httplib::Server& server, ApiContext& context) {
         response.set_content(ErrorToJson(Internal()).dump(), "application/json");
       });
   server.set_logger([&context](const httplib::Request& request, const httplib::Response& response) {
-    LogRequest(request, response, context.clock, context.metrics);
+    LogRequest(request, response, context.clock, context.metrics, context.log_throttle);
   });
 }
 
