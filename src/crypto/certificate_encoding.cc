@@ -7,6 +7,7 @@
 #include "crypto/base64.h"
 #include "crypto/openssl_error.h"
 #include "crypto/openssl_handles.h"
+#include "crypto/x509_util.h"
 
 namespace iothub::crypto {
 namespace {
@@ -80,6 +81,22 @@ absl::StatusOr<std::string> DecodePemModeUsername(std::string_view username) {
     return absl::InvalidArgumentError(absl::StrCat("pem-mode username: ", der.status().message()));
   }
   return der;
+}
+
+absl::StatusOr<CertificateSubject> SubjectOfDer(std::string_view der) {
+  const auto* cursor = reinterpret_cast<const unsigned char*>(der.data());
+  if (der.empty() || der.size() > kMaxPemModeUsernameSize) {
+    return absl::InvalidArgumentError("not a certificate");
+  }
+  X509Ptr certificate(d2i_X509(nullptr, &cursor, static_cast<long>(der.size())));
+  if (certificate == nullptr ||
+      cursor != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
+    ClearOpenSslErrors();
+    return absl::InvalidArgumentError("not a certificate");
+  }
+  const X509_NAME* subject = X509_get_subject_name(certificate.get());
+  if (subject == nullptr) return absl::InvalidArgumentError("certificate without a subject");
+  return CertificateSubject{.cn = CommonNameOf(subject), .dn = NameToRfc4514(subject)};
 }
 
 }  // namespace iothub::crypto
