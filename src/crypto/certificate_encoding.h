@@ -39,8 +39,10 @@ struct CertificateSubject {
   std::string dn;
 };
 
-// The subject of the certificate `der` (exactly one certificate, nothing after it);
-// InvalidArgument otherwise.
+// The subject of the certificate `der` (one DER SEQUENCE, nothing after it), read from
+// its TBSCertificate without decoding or checking the rest (signature, key): callers
+// pass certificates they already trust by fingerprint. InvalidArgument when the
+// structure up to the subject is not a certificate's.
 absl::StatusOr<CertificateSubject> SubjectOfDer(std::string_view der);
 
 }  // namespace iothub::crypto
