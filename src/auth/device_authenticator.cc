@@ -21,10 +21,11 @@ AuthResult DeviceAuthenticator::Authenticate(const CertificateLogin& login,
                                              const FleetSnapshot& fleet, UnixMillis now) const {
   const std::string_view clientid = login.clientid;
   if (login.username.empty()) return AuthResult::Refuse("no client certificate");
-  // Without a verified peer certificate the broker sends no cn/dn: a certificate in the
-  // username is then only a copy of public data.
-  if (login.cn.empty() || login.dn.empty()) {
-    return AuthResult::Refuse("no verified TLS client certificate (cn/dn empty)");
+  // Without a verified peer certificate the broker sends no dn: a certificate in the
+  // username is then only a copy of public data. (A certificate without a CN has a dn
+  // but no cn; CheckProof refuses it, after an unregistered one got its precise reason.)
+  if (login.dn.empty()) {
+    return AuthResult::Refuse("no verified TLS client certificate (dn empty)");
   }
   if (!options_.certificate_ports.empty() &&
       std::find(options_.certificate_ports.begin(), options_.certificate_ports.end(),

@@ -8,8 +8,11 @@
 // verified, and a listener without a client certificate leaves them empty. So a
 // certificate login is admitted only when cn and dn are present and equal the CN and
 // DN of the certificate in the username. The same holds for the hub's own certificate.
-// `certificate_ports` can further restrict certificate logins to the listeners that
-// require client certificates (ClientInfo.sockport).
+// The proof covers the subject, which all certificates of one device share: on a
+// listener that verifies client certificates but does not put them in the username, a
+// device's older (revoked) certificate could vouch for its current one. So
+// `certificate_ports` can restrict certificate logins to the pem-mode listeners
+// (ClientInfo.sockport), where the username is the verified certificate itself.
 //
 // The hot path is a strict base64 decode, one SHA-256 and hash lookups in the fleet
 // snapshot: no SQLite, no signature check. That is sound because a fingerprint enters the

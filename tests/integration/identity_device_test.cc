@@ -256,9 +256,8 @@ TEST_P(IdentityDeviceTest, CertificateAsUsernameNeedsTheBrokersProof) {
   const DeviceCert d1 = flow_.CreateDevice("dev-1");
   const DeviceCert d2 = flow_.CreateDevice("dev-2");
   ASSERT_TRUE(flow_.Start());
-  ExpectRefused("dev-2", d2.username, "no verified TLS client certificate (cn/dn empty)", "", "");
-  ExpectRefused("dev-2", d2.username, "no verified TLS client certificate (cn/dn empty)", d2.cn,
-                "");
+  ExpectRefused("dev-2", d2.username, "no verified TLS client certificate (dn empty)", "", "");
+  ExpectRefused("dev-2", d2.username, "no verified TLS client certificate (dn empty)", d2.cn, "");
   ExpectRefused("dev-2", d2.username, "certificate is not the client's TLS certificate", d1.cn,
                 d1.dn);
   ExpectRefused("dev-2", d2.username, "certificate is not the client's TLS certificate", d2.cn,

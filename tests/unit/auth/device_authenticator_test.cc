@@ -71,11 +71,11 @@ TEST_F(DeviceAuthenticatorTest, AdmitsRegisteredCertificate) {
 TEST_F(DeviceAuthenticatorTest, RequiresTheBrokersProofOfPossession) {
   const std::string username = Username(cert_);
   EXPECT_EQ(Auth("d1", username, kNow, {}, "", "").reason,
-            "no verified TLS client certificate (cn/dn empty)");
+            "no verified TLS client certificate (dn empty)");
   EXPECT_EQ(Auth("d1", username, kNow, {}, "device-d1", "").reason,
-            "no verified TLS client certificate (cn/dn empty)");
+            "no verified TLS client certificate (dn empty)");
   EXPECT_EQ(Auth("d1", username, kNow, {}, "", "CN=device-d1").reason,
-            "no verified TLS client certificate (cn/dn empty)");
+            "certificate is not the client's TLS certificate");
   // Another device's TLS certificate, this one's in the username.
   EXPECT_EQ(Auth("d1", username, kNow, {}, "device-d2", "CN=device-d2").reason,
             "certificate is not the client's TLS certificate");
@@ -94,7 +94,7 @@ TEST_F(DeviceAuthenticatorTest, HubCertificateRequiresProof) {
   options.hub_fingerprint = hub->certificate.fingerprint;
   const std::string username = Username(hub->certificate);
   EXPECT_EQ(Auth("hub", username, kNow, options, "", "").reason,
-            "no verified TLS client certificate (cn/dn empty)");
+            "no verified TLS client certificate (dn empty)");
   EXPECT_EQ(Auth("hub", username, kNow, options, "device-d1", "CN=device-d1").reason,
             "certificate is not the client's TLS certificate");
   const AuthResult admitted = Auth("hub", username, kNow, options, "iot-hub", "CN=iot-hub");
