@@ -172,6 +172,7 @@ std::optional<std::array<double, kHookCount>> ParseMix(const std::string& text,
 struct Fixture {
   struct Client {
     std::string clientid, username, password, kind;
+    std::string cn, dn;  // devices: their certificate's subject, as EMQX sends it
   };
   struct Publish {
     std::string topic, payload, from;
@@ -201,7 +202,7 @@ Fixture SyntheticFixture(int clients, int payload_bytes) {
     const std::string n = std::to_string(i);
     const std::string device = "bench-client-" + n;
     const std::string base = "users/u" + n + "/devices/d" + n;
-    fixture.clients.push_back({device, device, "bench-password-" + n, "device"});
+    fixture.clients.push_back({device, device, "bench-password-" + n, "device", "", ""});
     fixture.publish.push_back({base + "/rpc/request",
                                R"({"id":"b)" + n + R"(","method":"getDeviceState"})",
                                "bench-user-" + n});
@@ -234,7 +235,8 @@ std::optional<Fixture> LoadFixture(const std::string& path, std::string* error) 
     Fixture fixture;
     for (const json& c : doc.value("clients", json::array())) {
       fixture.clients.push_back({c.at("clientid").get<std::string>(), c.value("username", ""),
-                                 c.value("password", ""), c.value("kind", "device")});
+                                 c.value("password", ""), c.value("kind", "device"),
+                                 c.value("cn", ""), c.value("dn", "")});
     }
     for (const json& p : doc.value("publish", json::array())) {
       fixture.publish.push_back(
@@ -271,8 +273,10 @@ std::string PeerHost(size_t i) {
 }
 
 void FillClientInfo(const std::string& clientid, const std::string& username, size_t i,
-                    pb::ClientInfo* info) {
+                    pb::ClientInfo* info, const std::string& cn = "", const std::string& dn = "") {
   info->set_node("emqx@127.0.0.1");
+  info->set_cn(cn);
+  info->set_dn(dn);
   info->set_clientid(clientid);
   info->set_username(username);
   info->set_peerhost(PeerHost(i));
@@ -367,7 +371,8 @@ std::array<std::vector<grpc::Slice>, kHookCount> BuildPools(
       switch (hook) {
         case kAuthenticate: {
           pb::ClientAuthenticateRequest request;
-          FillClientInfo(client.clientid, client.username, e, request.mutable_clientinfo());
+          FillClientInfo(client.clientid, client.username, e, request.mutable_clientinfo(),
+                         client.cn, client.dn);
           request.mutable_clientinfo()->set_password(client.password);
           request.set_result(false);  // no built-in authenticator ran (see the reference)
           FillMeta(request.mutable_meta());
@@ -1121,7 +1126,7 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < fixture->clients.size(); ++i) {
       const Fixture::Client& c = fixture->clients[i];
       pb::ClientAuthenticateRequest request;
-      FillClientInfo(c.clientid, c.username, i, request.mutable_clientinfo());
+      FillClientInfo(c.clientid, c.username, i, request.mutable_clientinfo(), c.cn, c.dn);
       request.mutable_clientinfo()->set_password(c.password);
       request.set_result(false);
       FillMeta(request.mutable_meta());
