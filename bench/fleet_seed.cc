@@ -450,8 +450,13 @@ int main(int argc, char** argv) {
                              o.jwt_secret);
   }
   for (const Signed& d : signed_devices) {
-    clients.push_back(
-        {{"clientid", d.device_id}, {"username", d.username}, {"password", ""}, {"kind", "device"}});
+    // cn/dn: the broker's proof of the key (the hub's CA issues CN=device-<id> only).
+    clients.push_back({{"clientid", d.device_id},
+                       {"username", d.username},
+                       {"password", ""},
+                       {"kind", "device"},
+                       {"cn", "device-" + d.device_id},
+                       {"dn", "CN=device-" + d.device_id}});
   }
   for (size_t k = 0; k < fixture_users.size(); ++k) {
     clients.push_back({{"clientid", app_clientid(fixture_users[k])},

@@ -212,7 +212,7 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < fixture->clients.size(); ++i) {
       const Fixture::Client& c = fixture->clients[i];
       pb::ClientAuthenticateRequest request;
-      FillClientInfo(c.clientid, c.username, i, request.mutable_clientinfo());
+      FillClientInfo(c.clientid, c.username, i, request.mutable_clientinfo(), c.cn, c.dn);
       request.mutable_clientinfo()->set_password(c.password);
       request.set_result(false);
       FillMeta(request.mutable_meta());

@@ -53,7 +53,8 @@ std::optional<Fixture> LoadFixture(const std::string& path, std::string* error) 
     Fixture fixture;
     for (const json& c : doc.value("clients", json::array())) {
       fixture.clients.push_back({c.at("clientid").get<std::string>(), c.value("username", ""),
-                                 c.value("password", ""), c.value("kind", "device")});
+                                 c.value("password", ""), c.value("kind", "device"),
+                                 c.value("cn", ""), c.value("dn", "")});
     }
     for (const json& p : doc.value("publish", json::array())) {
       fixture.publish.push_back(

@@ -14,6 +14,7 @@ namespace hook_load {
 struct Fixture {
   struct Client {
     std::string clientid, username, password, kind;
+    std::string cn, dn;  // devices: their certificate's subject, as EMQX sends it
   };
   struct Publish {
     std::string topic, payload, from;

@@ -18,8 +18,10 @@ std::string PeerHost(size_t i) {
 }
 
 void FillClientInfo(const std::string& clientid, const std::string& username, size_t i,
-                    pb::ClientInfo* info) {
+                    pb::ClientInfo* info, const std::string& cn, const std::string& dn) {
   info->set_node("emqx@127.0.0.1");
+  info->set_cn(cn);
+  info->set_dn(dn);
   info->set_clientid(clientid);
   info->set_username(username);
   info->set_peerhost(PeerHost(i));
@@ -94,7 +96,8 @@ std::array<std::vector<grpc::Slice>, kHookCount> BuildPools(
       switch (hook) {
         case kAuthenticate: {
           pb::ClientAuthenticateRequest request;
-          FillClientInfo(client.clientid, client.username, e, request.mutable_clientinfo());
+          FillClientInfo(client.clientid, client.username, e, request.mutable_clientinfo(),
+                         client.cn, client.dn);
           request.mutable_clientinfo()->set_password(client.password);
           request.set_result(false);  // no built-in authenticator ran (see the reference)
           FillMeta(request.mutable_meta());

@@ -21,7 +21,7 @@ namespace hook_load {
 void FillMeta(pb::RequestMeta* meta);
 std::string PeerHost(size_t i);
 void FillClientInfo(const std::string& clientid, const std::string& username, size_t i,
-                    pb::ClientInfo* info);
+                    pb::ClientInfo* info, const std::string& cn = "", const std::string& dn = "");
 
 // A hex GUID like EMQX's message ids, distinct per pool entry.
 std::string MessageId(uint64_t high, uint64_t counter);

@@ -61,14 +61,10 @@ Decision CheckDevice(const Principal& principal, const DeviceRecord& self, Actio
   if (!parts.under_users) return Deny(Reason::kOutsideUsersTree);
   if (!parts.device_topic) return Deny(Reason::kNotDeviceTopic);
   if (parts.device != principal.id) return Deny(Reason::kNotOwnDevice);
+  // Unbound: no user's tree, not even a status topic (it would land, retained, in the
+  // tree of whoever the device names).
   const bool bound = self.status == DeviceStatus::kBound && IsValidId(self.owner_id);
-  if (!bound) {
-    // Unbound: its status (last will) only, under any well-formed user id.
-    if (action == Action::kPublish && parts.rest == "status" && IsValidId(parts.user)) {
-      return Allow(Reason::kUnboundDeviceStatus);
-    }
-    return Deny(Reason::kDeviceNotBound);
-  }
+  if (!bound) return Deny(Reason::kDeviceNotBound);
   if (action == Action::kPublish) {
     if (parts.user != self.owner_id) return Deny(Reason::kOtherUserPrefix);
     return IsDevicePublishTopic(parts.rest) ? Allow(Reason::kDeviceOwnTopic)
@@ -81,6 +77,20 @@ Decision CheckDevice(const Principal& principal, const DeviceRecord& self, Actio
                                      : Deny(Reason::kTopicNotPermitted);
 }
 
+// The device level of a user's topic or filter ("users/{self}/devices/{level}..."): the
+// wildcards '+' and '#' stay inside the user's own tree, which the broker fills only
+// with their devices' topics; an explicit device id must name a device bound to them.
+Decision CheckUserDeviceLevel(const Principal& principal, std::string_view level,
+                              const FleetSnapshot& fleet) {
+  if (level == "+" || level == "#") return Allow(Reason::kUserOwnTree);
+  const DeviceRecord* target = fleet.FindDevice(level);
+  if (target == nullptr) return Deny(Reason::kTargetDeviceUnknown);
+  if (target->status != DeviceStatus::kBound || target->owner_id != principal.id) {
+    return Deny(Reason::kTargetDeviceNotOwned);
+  }
+  return Allow(Reason::kUserOwnTree);
+}
+
 Decision CheckUser(const Principal& principal, Action action, std::string_view topic,
                    const FleetSnapshot& fleet) {
   const TopicParts parts = Split(topic);
@@ -89,18 +99,17 @@ Decision CheckUser(const Principal& principal, Action action, std::string_view t
   if (parts.user != principal.id) return Deny(Reason::kOtherUserPrefix);
   if (action == Action::kSubscribe) {
     // "devices/" guarantees a fourth level; wildcards may only appear from there on.
-    return parts.has_after_user && parts.after_user.starts_with("devices/")
-               ? Allow(Reason::kUserOwnTree)
-               : Deny(Reason::kNotDeviceTopic);
+    constexpr std::string_view kDevices = "devices/";
+    if (!parts.has_after_user || !parts.after_user.starts_with(kDevices)) {
+      return Deny(Reason::kNotDeviceTopic);
+    }
+    const std::string_view devices = parts.after_user.substr(kDevices.size());
+    return CheckUserDeviceLevel(principal, devices.substr(0, devices.find('/')), fleet);
   }
   if (!parts.device_topic) return Deny(Reason::kNotDeviceTopic);
   if (parts.rest != "rpc/request") return Deny(Reason::kTopicNotPermitted);
-  const DeviceRecord* target = fleet.FindDevice(parts.device);
-  if (target == nullptr) return Deny(Reason::kTargetDeviceUnknown);
-  if (target->status != DeviceStatus::kBound || target->owner_id != principal.id) {
-    return Deny(Reason::kTargetDeviceNotOwned);
-  }
-  return Allow(Reason::kUserOwnedDeviceRpc);
+  const Decision device = CheckUserDeviceLevel(principal, parts.device, fleet);
+  return device.allow ? Allow(Reason::kUserOwnedDeviceRpc) : device;
 }
 
 }  // namespace

@@ -22,13 +22,13 @@ namespace iothub::acl {
 // - device d, bound to u (status bound, per `self`, not the principal's cached owner):
 //   SUBSCRIBE exactly users/u/devices/d/rpc/request or users/+/devices/d/rpc/request;
 //   PUBLISH users/u/devices/d/{rpc/response,telemetry,attributes,status}.
-// - device d, unbound: only PUBLISH users/{any valid id}/devices/d/status. A device can
-//   then set its retained status / last will before it is bound; since it does not know
-//   its future owner, any syntactically valid user level is accepted, and only the
-//   status topic, which carries nothing but the device's own state.
+// - device d, unbound: nothing. An unbound device has no owner, so no user's tree is
+//   its own (a status it could publish under any user id would sit, retained, in that
+//   user's tree).
 // - user u: PUBLISH users/u/devices/{d}/rpc/request when d is bound to u in `fleet`;
 //   SUBSCRIBE any filter whose first three levels are literally users, u, devices and
-//   that has at least one more level (wildcards only there).
+//   that has at least one more level, whose fourth level is '+', '#' or a device bound
+//   to u (wildcards only from the fourth level on).
 // - admin: users/# both ways and SUBSCRIBE $SYS/#. service: users/# both ways.
 Decision CheckBuiltinPolicy(const Principal& principal, const DeviceRecord* self, Action action,
                             std::string_view topic, const FleetSnapshot& fleet);

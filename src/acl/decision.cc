@@ -8,8 +8,6 @@ std::string_view ToString(Reason reason) {
       return "rule_allow";
     case Reason::kDeviceOwnTopic:
       return "device_own_topic";
-    case Reason::kUnboundDeviceStatus:
-      return "unbound_device_status";
     case Reason::kUserOwnTree:
       return "user_own_tree";
     case Reason::kUserOwnedDeviceRpc:

@@ -11,14 +11,13 @@ namespace iothub::acl {
 // refusal can be explained from the logs alone.
 enum class Reason : std::uint8_t {
   // Allowed.
-  kRuleAllow,            // a configured allow rule matched first
-  kDeviceOwnTopic,       // a bound device on its own topics
-  kUnboundDeviceStatus,  // an unbound device publishing its status (last will)
-  kUserOwnTree,          // a user subscribing inside users/{self}/devices/...
-  kUserOwnedDeviceRpc,   // a user sending an RPC request to a device bound to them
-  kAdminUsersTree,       // an admin on users/#
-  kAdminSysSubscribe,    // an admin subscribing $SYS/#
-  kServiceUsersTree,     // a backend service on users/#
+  kRuleAllow,           // a configured allow rule matched first
+  kDeviceOwnTopic,      // a bound device on its own topics
+  kUserOwnTree,         // a user subscribing inside users/{self}/devices/{+,#,own}...
+  kUserOwnedDeviceRpc,  // a user sending an RPC request to a device bound to them
+  kAdminUsersTree,      // an admin on users/#
+  kAdminSysSubscribe,   // an admin subscribing $SYS/#
+  kServiceUsersTree,    // a backend service on users/#
 
   // Denied: the request itself.
   kInvalidTopic,       // publish topic is not a valid MQTT topic name
@@ -37,10 +36,10 @@ enum class Reason : std::uint8_t {
   kOtherUserPrefix,       // users/{someone else}/... (or a wildcard in the user level)
   kNotDeviceTopic,        // under users/{u}/ but not users/{u}/devices/{d}/...
   kNotOwnDevice,          // a device on another device's topics
-  kDeviceNotBound,        // an unbound device on anything but its status topic
+  kDeviceNotBound,        // an unbound device (no user's tree is its own)
   kTopicNotPermitted,     // the right device subtree, but not a topic this side may use
-  kTargetDeviceUnknown,   // a user sending an RPC to a device the fleet does not know
-  kTargetDeviceNotOwned,  // ... to a device that is not bound to that user
+  kTargetDeviceUnknown,   // a user naming a device the fleet does not know
+  kTargetDeviceNotOwned,  // ... a device that is not bound to that user
   kNoMatchingRule,        // default deny
 };
 

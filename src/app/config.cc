@@ -61,6 +61,26 @@ Setter StringListKey(Section Config::*section, std::vector<std::string> Section:
   };
 }
 
+// An array of TCP ports (1-65535).
+template <typename Section>
+Setter PortListKey(Section Config::*section, std::vector<std::uint32_t> Section::*field,
+                   std::string key) {
+  return [=](const toml::node& node, Config& config) -> absl::Status {
+    const toml::array* array = node.as_array();
+    if (array == nullptr) return TypeError(key, "an array of ports");
+    std::vector<std::uint32_t> values;
+    for (const toml::node& item : *array) {
+      const std::optional<std::int64_t> port = item.value<std::int64_t>();
+      if (!item.is_integer() || *port < 1 || *port > 65535) {
+        return TypeError(key, "an array of ports (1-65535)");
+      }
+      values.push_back(static_cast<std::uint32_t>(*port));
+    }
+    config.*section.*field = std::move(values);
+    return absl::OkStatus();
+  };
+}
+
 template <typename Section>
 Setter BoolKey(Section Config::*section, bool Section::*field, std::string key) {
   return [=](const toml::node& node, Config& config) -> absl::Status {
@@ -181,6 +201,8 @@ const std::map<std::string, Setter>& Keys() {
       {"ca.default_days", IntKey(&Config::ca, &CaConfig::default_days, "ca.default_days", 1, 3650)},
       {"auth.require_clientid_match",
        BoolKey(&Config::auth, &AuthConfig::require_clientid_match, "auth.require_clientid_match")},
+      {"auth.certificate_ports",
+       PortListKey(&Config::auth, &AuthConfig::certificate_ports, "auth.certificate_ports")},
       // JWT ([acl] rules are handled by ApplyAclRules).
       {"jwt.hs256_secret",
        StringKey(&Config::jwt, &JwtConfigSection::hs256_secret, "jwt.hs256_secret")},

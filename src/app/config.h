@@ -54,6 +54,9 @@ struct CaConfig {
 struct AuthConfig {
   // A device's MQTT clientid must equal its device id.
   bool require_clientid_match = true;
+  // Listener ports (ClientInfo.sockport) where a certificate login is accepted; empty:
+  // any. The broker's cn/dn proof of the certificate is required on every port.
+  std::vector<std::uint32_t> certificate_ports;
 };
 
 // --- end of registry settings ---

@@ -71,6 +71,11 @@ void Housekeeper::NotifyFleetChanges() {
     spdlog::info("device {} revoked: disconnecting its live session", device);
     parts_.broker.KickClient(device);
   }
+  for (const std::string& device : changes.certificate_changed) {
+    spdlog::info("device {} certificate revoked or replaced: disconnecting its live session",
+                 device);
+    parts_.broker.KickClient(device);
+  }
   if (changes.access_changed) parts_.broker.ClearAuthzCache();
 }
 

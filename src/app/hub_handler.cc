@@ -44,10 +44,20 @@ std::vector<hooks::HookSpec> HubHandler::OnProviderLoaded(const hooks::BrokerVie
 hooks::Decision HubHandler::Authenticate(const hooks::ClientView& client) {
   const auto fleet = parts_.fleet.snapshot();
   const UnixMillis now = parts_.clock.NowUnixMillis();
-  const auth::AuthResult result =
+  auth::AuthResult result =
       client.username == kTokenUsername
           ? parts_.tokens.Authenticate(client.clientid, client.password, *fleet, now)
-          : parts_.devices.Authenticate(client.clientid, client.username, *fleet, now);
+          : parts_.devices.Authenticate({.clientid = client.clientid,
+                                         .username = client.username,
+                                         .cn = client.cn,
+                                         .dn = client.dn,
+                                         .sockport = client.sockport},
+                                        *fleet, now);
+  // A live clientid stays with its principal: EMQX would hand the session over.
+  if (result.admitted() && parts_.sessions.Admit(client.clientid, result.principal, now) ==
+                               auth::SessionTable::AdmitOutcome::kHeldByAnother) {
+    result = auth::AuthResult::Refuse("clientid in use by another principal");
+  }
   if (!result.admitted()) {
     const auto level =
         parts_.log_throttle.Record(LogEvent::kAuthenticateRefused, result.reason, client.peerhost);
@@ -59,7 +69,6 @@ hooks::Decision HubHandler::Authenticate(const hooks::ClientView& client) {
   }
   spdlog::debug("authenticate admitted: clientid={} {}={}", Printable(client.clientid),
                 KindName(result.principal->kind), result.principal->id);
-  parts_.sessions.Admit(client.clientid, result.principal);
   return {true, result.reason};
 }
 
@@ -145,11 +154,12 @@ void HubHandler::Connected(const hooks::ClientView& client) {
 }
 
 void HubHandler::Disconnected(const hooks::ClientView& client, std::string_view reason) {
+  const UnixMillis now = parts_.clock.NowUnixMillis();
   const auto principal = parts_.sessions.Find(client.clientid);
   if (principal != nullptr && principal->kind == PrincipalKind::kDevice) {
-    parts_.presence.OnDisconnected(principal->id, parts_.clock.NowUnixMillis());
+    parts_.presence.OnDisconnected(principal->id, now);
   }
-  parts_.sessions.Disconnected(client.clientid);
+  parts_.sessions.Disconnected(client.clientid, now);
   spdlog::debug("disconnected: clientid={} reason={}", Printable(client.clientid),
                 Printable(reason));
 }

@@ -1,7 +1,8 @@
 // HubHandler: the hub's hook logic, composed from the domain modules:
 //   client.authenticate  devices by certificate fingerprint (auth/device_authenticator),
 //                        users and services by JWT (auth/token_authenticator); the
-//                        admitted principal is remembered per clientid (SessionTable);
+//                        admitted principal is remembered per clientid (SessionTable),
+//                        which refuses a live clientid to any other principal;
 //   client.authorize     the remembered principal against the ACL (acl/acl_policy);
 //   message.publish      device RPC checks and correlation (rpc/rpc_pipeline);
 //   client.connected / client.disconnected   sessions and device presence.

@@ -76,6 +76,7 @@ int RunServe(const Config& config) {
   if (!acl_rules.ok()) return Fail("invalid [acl] rules", acl_rules.status());
   auth::DeviceAuthOptions device_options;
   device_options.require_clientid_match = config.auth.require_clientid_match;
+  device_options.certificate_ports = config.auth.certificate_ports;
   std::optional<HubIdentity> identity;
   if (config.mqtt.enabled && config.mqtt.cert_file.empty()) {
     auto made = EnsureHubIdentity(data_dir, *ca, clock.NowUnixMillis());

@@ -1,18 +1,43 @@
 #include "auth/device_authenticator.h"
 
+#include <algorithm>
+
 #include "crypto/certificate_encoding.h"
 #include "crypto/fingerprint.h"
 
 namespace iothub::auth {
 
-AuthResult DeviceAuthenticator::Authenticate(std::string_view clientid, std::string_view username,
+std::optional<std::string_view> DeviceAuthenticator::CheckProof(const CertificateLogin& login,
+                                                                std::string_view der) {
+  const auto subject = crypto::SubjectOfDer(der);
+  if (!subject.ok()) return "not a certificate";
+  if (subject->cn != login.cn || subject->dn != login.dn) {
+    return "certificate is not the client's TLS certificate";
+  }
+  return std::nullopt;
+}
+
+AuthResult DeviceAuthenticator::Authenticate(const CertificateLogin& login,
                                              const FleetSnapshot& fleet, UnixMillis now) const {
-  if (username.empty()) return AuthResult::Refuse("no client certificate");
-  const auto der = crypto::DecodePemModeUsername(username);
+  const std::string_view clientid = login.clientid;
+  if (login.username.empty()) return AuthResult::Refuse("no client certificate");
+  // Without a verified peer certificate the broker sends no dn: a certificate in the
+  // username is then only a copy of public data. (A certificate without a CN has a dn
+  // but no cn; CheckProof refuses it, after an unregistered one got its precise reason.)
+  if (login.dn.empty()) {
+    return AuthResult::Refuse("no verified TLS client certificate (dn empty)");
+  }
+  if (!options_.certificate_ports.empty() &&
+      std::find(options_.certificate_ports.begin(), options_.certificate_ports.end(),
+                login.sockport) == options_.certificate_ports.end()) {
+    return AuthResult::Refuse("certificate login on a listener not in auth.certificate_ports");
+  }
+  const auto der = crypto::DecodePemModeUsername(login.username);
   if (!der.ok()) return AuthResult::Refuse("username is not a base64 DER certificate");
 
   const Fingerprint fingerprint = crypto::Sha256Fingerprint(*der);
   if (options_.hub_fingerprint == fingerprint) {
+    if (auto refused = CheckProof(login, *der)) return AuthResult::Refuse(*refused);
     auto hub = std::make_shared<Principal>();
     hub->kind = PrincipalKind::kService;
     hub->id = options_.hub_principal_id;
@@ -35,6 +60,7 @@ AuthResult DeviceAuthenticator::Authenticate(std::string_view clientid, std::str
   if (options_.require_clientid_match && clientid != device->id) {
     return AuthResult::Refuse("clientid does not match the certificate's device");
   }
+  if (auto refused = CheckProof(login, *der)) return AuthResult::Refuse(*refused);
   auto principal = std::make_shared<Principal>();
   principal->kind = PrincipalKind::kDevice;
   principal->id = device->id;

@@ -7,6 +7,7 @@
 #include "crypto/base64.h"
 #include "crypto/openssl_error.h"
 #include "crypto/openssl_handles.h"
+#include "crypto/x509_util.h"
 
 namespace iothub::crypto {
 namespace {
@@ -80,6 +81,65 @@ absl::StatusOr<std::string> DecodePemModeUsername(std::string_view username) {
     return absl::InvalidArgumentError(absl::StrCat("pem-mode username: ", der.status().message()));
   }
   return der;
+}
+
+absl::StatusOr<CertificateSubject> SubjectOfDer(std::string_view der) {
+  const absl::Status not_a_certificate = absl::InvalidArgumentError("not a certificate");
+  if (der.empty() || der.size() > kMaxPemModeUsernameSize) return not_a_certificate;
+  const auto* const begin = reinterpret_cast<const unsigned char*>(der.data());
+  const unsigned char* const end = begin + der.size();
+  const unsigned char* cursor = begin;
+  // Reads one TLV header at `cursor`; `*content_end` is where its content ends.
+  const auto header = [&](int* tag, int* tag_class, const unsigned char** content_end) {
+    long length = 0;
+    const int flags =
+        ASN1_get_object(&cursor, &length, tag, tag_class, static_cast<long>(end - cursor));
+    if ((flags & 0x80) != 0 || length > end - cursor) return false;
+    *content_end = cursor + length;
+    return true;
+  };
+  int tag = 0, tag_class = 0;
+  const unsigned char* certificate_end = nullptr;
+  const unsigned char* tbs_end = nullptr;
+  // Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL, serial,
+  // signature, issuer, validity, subject, ... }, ... }
+  if (!header(&tag, &tag_class, &certificate_end) || tag != V_ASN1_SEQUENCE ||
+      certificate_end != end) {
+    ClearOpenSslErrors();
+    return not_a_certificate;
+  }
+  if (!header(&tag, &tag_class, &tbs_end) || tag != V_ASN1_SEQUENCE) {
+    ClearOpenSslErrors();
+    return not_a_certificate;
+  }
+  const unsigned char* subject_begin = nullptr;
+  for (int field = 0; field < 6; ++field) {
+    const unsigned char* field_begin = cursor;
+    const unsigned char* field_end = nullptr;
+    if (!header(&tag, &tag_class, &field_end) || field_end > tbs_end) {
+      ClearOpenSslErrors();
+      return not_a_certificate;
+    }
+    const bool version = field == 0 && tag_class == V_ASN1_CONTEXT_SPECIFIC && tag == 0;
+    if (field == 0 && !version) ++field;  // v1: no version field
+    if (field == 5) {
+      subject_begin = field_begin;
+      cursor = field_end;
+      break;
+    }
+    cursor = field_end;
+  }
+  if (subject_begin == nullptr || tag != V_ASN1_SEQUENCE) return not_a_certificate;
+  // Only the Name is decoded: d2i_X509 would also decode the public key, which costs
+  // OpenSSL 3 about 100 times more.
+  const unsigned char* name_cursor = subject_begin;
+  X509NamePtr subject(
+      d2i_X509_NAME(nullptr, &name_cursor, static_cast<long>(cursor - subject_begin)));
+  if (subject == nullptr || name_cursor != cursor) {
+    ClearOpenSslErrors();
+    return not_a_certificate;
+  }
+  return CertificateSubject{.cn = CommonNameOf(subject.get()), .dn = NameToRfc4514(subject.get())};
 }
 
 }  // namespace iothub::crypto

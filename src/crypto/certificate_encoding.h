@@ -32,4 +32,17 @@ std::string CertificateDerToPem(std::string_view der);
 // CertificateAuthority::VerifyClientCertificate or Sha256Fingerprint.
 absl::StatusOr<std::string> DecodePemModeUsername(std::string_view username);
 
+// The subject of a certificate as EMQX describes a verified peer certificate in
+// ClientInfo: the first CN (UTF-8) and the DN in RFC 4514 form (see NameToRfc4514).
+struct CertificateSubject {
+  std::string cn;
+  std::string dn;
+};
+
+// The subject of the certificate `der` (one DER SEQUENCE, nothing after it), read from
+// its TBSCertificate without decoding or checking the rest (signature, key): callers
+// pass certificates they already trust by fingerprint. InvalidArgument when the
+// structure up to the subject is not a certificate's.
+absl::StatusOr<CertificateSubject> SubjectOfDer(std::string_view der);
+
 }  // namespace iothub::crypto

@@ -119,6 +119,17 @@ std::string CommonNameOf(const X509_NAME* name) {
   return out;
 }
 
+std::string NameToRfc4514(const X509_NAME* name) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio) return "";
+  // RFC 2253 order and escaping, but UTF-8 bytes printed as they are (EMQX keeps them).
+  const unsigned long flags = XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB;
+  if (X509_NAME_print_ex(bio.get(), name, 0, flags) < 0) return "";
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, size > 0 ? static_cast<std::size_t>(size) : 0);
+}
+
 absl::StatusOr<std::string> CertificateToDer(X509* certificate) {
   ClearOpenSslErrors();
   unsigned char* der = nullptr;

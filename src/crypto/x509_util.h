@@ -41,6 +41,11 @@ absl::StatusOr<X509NamePtr> CommonNameOnly(std::string_view common_name);
 // The first CN of `name` as UTF-8; empty when there is none.
 std::string CommonNameOf(const X509_NAME* name);
 
+// The RFC 4514 string of a name, as EMQX reports a peer certificate's DN: the last RDN
+// first, "," between RDNs (no spaces), "+" inside one, special characters escaped with
+// a backslash, UTF-8 kept as UTF-8. Empty on failure.
+std::string NameToRfc4514(const X509_NAME* name);
+
 // DER encoding of a certificate.
 absl::StatusOr<std::string> CertificateToDer(X509* certificate);
 

@@ -20,6 +20,8 @@ struct Certificate {
   UnixMillis created_at = 0;
   std::optional<UnixMillis> revoked_at;
   std::optional<std::string> revocation_reason;
+  // The user the device was bound to when this was signed; unset when it was unbound.
+  std::optional<std::string> owner_at_issue;
 };
 
 }  // namespace iothub

@@ -9,6 +9,9 @@ FleetChanges DiffFleets(const FleetSnapshot& before, const FleetSnapshot& after)
     if (was == nullptr) return;  // a new device has no session and no cached decision yet
     if (now.status == DeviceStatus::kRevoked && was->status != DeviceStatus::kRevoked) {
       changes.revoked_devices.push_back(now.id);
+    } else if (was->has_certificate &&
+               (!now.has_certificate || now.current_fingerprint != was->current_fingerprint)) {
+      changes.certificate_changed.push_back(now.id);
     }
     if (now.status != was->status || now.owner_id != was->owner_id) changes.access_changed = true;
   });

@@ -1,5 +1,7 @@
 // FleetChanges: what changed between two fleet snapshots that a live broker must hear
-// about at once: devices newly revoked (their sessions are kicked) and whether any
+// about at once: devices newly revoked and devices whose current certificate was
+// revoked or replaced (their sessions are kicked: a live session may run on that
+// certificate, e.g. a previous owner's after an unbind), and whether any
 // access decision may differ (bindings, device states, user roles or plans), in which
 // case the broker's authorization cache is cleared. Pure function; thread-safe.
 #pragma once
@@ -13,6 +15,7 @@ namespace iothub {
 
 struct FleetChanges {
   std::vector<std::string> revoked_devices;
+  std::vector<std::string> certificate_changed;  // not revoked; certificate gone or new
   bool access_changed = false;
 };
 

@@ -95,6 +95,7 @@ absl::StatusOr<Certificate> CertificateService::SignCsr(const CsrRequest& reques
     certificate.valid_from = issued->valid_from;
     certificate.valid_to = issued->valid_to;
     certificate.created_at = now;
+    if (device->status == DeviceStatus::kBound) certificate.owner_at_issue = device->owner_id;
     if (absl::Status s = tx.InsertCertificate(certificate); !s.ok()) return s;
     device->public_key = issued->public_key_pem;
     if (request.firmware_version) device->firmware_version = request.firmware_version;

@@ -52,10 +52,11 @@ class CertificateService {
 
   // Signs `request.csr_pem` for the device (which must exist and not be revoked) with the
   // CA, stores the certificate -- the store supersedes the device's previous one -- and
-  // sets the device's public key (and firmware version when given). Returns the stored
-  // certificate. InvalidArgument for a refused CSR (bad signature, weak key, ...) or
-  // `days` out of range; NotFound for an unknown device; FailedPrecondition for a
-  // revoked one, or when the registry has no CA.
+  // sets the device's public key (and firmware version when given). A certificate signed
+  // while the device is bound records its owner (owner_at_issue): unbinding revokes it.
+  // Returns the stored certificate. InvalidArgument for a refused CSR (bad signature, weak
+  // key, ...) or `days` out of range; NotFound for an unknown device; FailedPrecondition
+  // for a revoked one, or when the registry has no CA.
   absl::StatusOr<Certificate> SignCsr(const CsrRequest& request, std::string_view actor);
 
   // The certificate with `fingerprint` (any format); NotFound when unknown.

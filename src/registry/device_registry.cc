@@ -139,8 +139,14 @@ absl::StatusOr<Device> DeviceRegistry::UnbindDevice(std::string_view device_id,
     const std::string previous_owner = device.owner_id.value_or("");
     device.owner_id.reset();
     device.status = DeviceStatus::kUnbound;
+    // Whoever held a certificate from the owner's tenure (the owner may have obtained
+    // it) must not keep acting as the device for its next owner.
+    absl::StatusOr<std::int64_t> revoked =
+        tx.RevokeCertificatesIssuedToOwner(device.id, previous_owner, kOwnershipEndedReason, now);
+    if (!revoked.ok()) return revoked.status();
     return tx.AppendAudit(
-        MakeAudit(now, actor, kUnbindAction, device.id, json{{"previousOwnerId", previous_owner}}));
+        MakeAudit(now, actor, kUnbindAction, device.id,
+                  json{{"previousOwnerId", previous_owner}, {"certificatesRevoked", *revoked}}));
   });
 }
 

@@ -46,6 +46,8 @@ class DeviceRegistry {
   static constexpr std::string_view kRevokeAction = "device.revoke";
   // Revocation reason given to the certificates of a revoked device.
   static constexpr std::string_view kDeviceRevokedReason = "device revoked";
+  // ... and to the certificates signed during an owner's tenure, when it ends.
+  static constexpr std::string_view kOwnershipEndedReason = "ownership ended";
 
   explicit DeviceRegistry(const RegistryContext& context) : context_(context) {}
 
@@ -65,7 +67,10 @@ class DeviceRegistry {
   absl::StatusOr<Device> BindDevice(std::string_view device_id, std::string_view user_id,
                                     std::string_view actor);
 
-  // bound -> unbound.
+  // bound -> unbound. Revokes, with reason "ownership ended", the device's certificates
+  // signed while it was bound to this owner (a user signs CSRs only for devices bound to
+  // them, so every certificate a user obtained is among them); those signed while it was
+  // unbound (provisioning) stay. The audit row counts them (certificatesRevoked).
   absl::StatusOr<Device> UnbindDevice(std::string_view device_id, std::string_view actor);
 
   // unbound or bound -> revoked (terminal). Clears the owner (the device no longer

@@ -19,10 +19,10 @@ namespace {
   "id, model, public_key, owner_id, status, firmware_version, last_seen_at, created_at"
 // certificates: 0 id, 1 device_id, 2 client_cert_pem, 3 ca_cert_pem, 4 fingerprint,
 //               5 serial_number, 6 valid_from, 7 valid_to, 8 created_at, 9 revoked_at,
-//               10 revocation_reason
+//               10 revocation_reason, 11 owner_at_issue
 #define CERTIFICATE_COLUMNS                                                               \
   "id, device_id, client_cert_pem, ca_cert_pem, fingerprint, serial_number, valid_from, " \
-  "valid_to, created_at, revoked_at, revocation_reason"
+  "valid_to, created_at, revoked_at, revocation_reason, owner_at_issue"
 // users: 0 id, 1 subject, 2 email, 3 name, 4 avatar, 5 role, 6 balance_cents, 7 plan,
 //        8 plan_expires_at, 9 metadata_json, 10 created_at, 11 updated_at
 #define USER_COLUMNS                                                               \
@@ -57,6 +57,7 @@ Certificate ReadCertificate(const Statement& s) {
   c.created_at = s.ColumnInt64(8);
   c.revoked_at = s.ColumnOptionalInt64(9);
   c.revocation_reason = s.ColumnOptionalText(10);
+  c.owner_at_issue = s.ColumnOptionalText(11);
   return c;
 }
 
@@ -243,9 +244,10 @@ absl::Status ConnectionStore::InsertCertificate(const Certificate& certificate) 
   ASSIGN_OR_RETURN(std::string fingerprint, CanonicalFingerprint(certificate.fingerprint));
   return Atomically([&]() -> absl::Status {
     {
-      ASSIGN_OR_RETURN(Statement s, db_.GetCachedStatement(
-                                        "INSERT INTO certificates (" CERTIFICATE_COLUMNS
-                                        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
+      ASSIGN_OR_RETURN(
+          Statement s,
+          db_.GetCachedStatement("INSERT INTO certificates (" CERTIFICATE_COLUMNS
+                                 ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"));
       s.BindText(1, certificate.id);
       s.BindText(2, certificate.device_id);
       s.BindText(3, certificate.client_cert_pem);
@@ -257,6 +259,7 @@ absl::Status ConnectionStore::InsertCertificate(const Certificate& certificate) 
       s.BindInt64(9, certificate.created_at);
       s.BindOptionalInt64(10, certificate.revoked_at);
       s.BindOptionalText(11, certificate.revocation_reason);
+      s.BindOptionalText(12, certificate.owner_at_issue);
       RETURN_IF_ERROR(s.Run());
     }
     if (certificate.revoked_at) return absl::OkStatus();  // not current: replaces nothing
@@ -344,6 +347,21 @@ absl::StatusOr<std::int64_t> ConnectionStore::RevokeCertificatesOfDevice(std::st
   s.BindText(1, device_id);
   s.BindInt64(2, at);
   s.BindText(3, reason);
+  RETURN_IF_ERROR(s.Run());
+  return db_.Changes();
+}
+
+absl::StatusOr<std::int64_t> ConnectionStore::RevokeCertificatesIssuedToOwner(
+    std::string_view device_id, std::string_view owner_id, std::string_view reason, UnixMillis at) {
+  ASSIGN_OR_RETURN(Statement s,
+                   db_.GetCachedStatement("UPDATE certificates SET revoked_at = ?3,"
+                                          " revocation_reason = ?4"
+                                          " WHERE device_id = ?1 AND owner_at_issue = ?2"
+                                          " AND revoked_at IS NULL"));
+  s.BindText(1, device_id);
+  s.BindText(2, owner_id);
+  s.BindInt64(3, at);
+  s.BindText(4, reason);
   RETURN_IF_ERROR(s.Run());
   return db_.Changes();
 }

@@ -38,6 +38,10 @@ class ConnectionStore final : public Store {
   absl::StatusOr<std::int64_t> RevokeCertificatesOfDevice(std::string_view device_id,
                                                           std::string_view reason,
                                                           UnixMillis at) override;
+  absl::StatusOr<std::int64_t> RevokeCertificatesIssuedToOwner(std::string_view device_id,
+                                                               std::string_view owner_id,
+                                                               std::string_view reason,
+                                                               UnixMillis at) override;
   absl::StatusOr<std::vector<RevokedCertificate>> ListRevokedCertificates() override;
   absl::Status CreateUser(const User& user) override;
   absl::StatusOr<User> GetUser(std::string_view id) override;

@@ -70,8 +70,18 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 )sql";
 
+// Version 2: certificates.owner_at_issue, the user the device was bound to when the
+// certificate was signed (NULL: signed while unbound, e.g. at the factory). Unbinding
+// revokes the certificates of the owner's tenure, so a previous owner who obtained one
+// cannot keep acting as the device (DeviceRegistry::UnbindDevice). Existing rows stay
+// NULL: their history is unknown.
+constexpr std::string_view kV2 = R"sql(
+ALTER TABLE certificates ADD COLUMN owner_at_issue TEXT;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "users, devices, certificates, audit_log", kV1},
+    {2, "certificates.owner_at_issue", kV2},
 };
 
 }  // namespace

@@ -150,6 +150,12 @@ absl::StatusOr<std::int64_t> SqliteStore::RevokeCertificatesOfDevice(std::string
   return Write(
       [&](ConnectionStore& ops) { return ops.RevokeCertificatesOfDevice(device_id, reason, at); });
 }
+absl::StatusOr<std::int64_t> SqliteStore::RevokeCertificatesIssuedToOwner(
+    std::string_view device_id, std::string_view owner_id, std::string_view reason, UnixMillis at) {
+  return Write([&](ConnectionStore& ops) {
+    return ops.RevokeCertificatesIssuedToOwner(device_id, owner_id, reason, at);
+  });
+}
 absl::StatusOr<std::vector<RevokedCertificate>> SqliteStore::ListRevokedCertificates() {
   return Read([&](ConnectionStore& ops) { return ops.ListRevokedCertificates(); });
 }

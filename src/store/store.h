@@ -114,6 +114,12 @@ class Store {
   virtual absl::StatusOr<std::int64_t> RevokeCertificatesOfDevice(std::string_view device_id,
                                                                   std::string_view reason,
                                                                   UnixMillis at) = 0;
+  // Revokes the device's unrevoked certificates signed while it was bound to
+  // `owner_id` (owner_at_issue); returns how many.
+  virtual absl::StatusOr<std::int64_t> RevokeCertificatesIssuedToOwner(std::string_view device_id,
+                                                                       std::string_view owner_id,
+                                                                       std::string_view reason,
+                                                                       UnixMillis at) = 0;
   // Every revoked certificate, ordered by revoked_at, for the CRL.
   virtual absl::StatusOr<std::vector<RevokedCertificate>> ListRevokedCertificates() = 0;
 

@@ -4,10 +4,15 @@
 //  - a registered device connects and reaches its own topics only;
 //  - expired, foreign and missing certificates fail the TLS handshake (no CONNACK);
 //  - a certificate of the hub's CA that the registry does not know, a revoked one, and a
-//    good one with another clientid get a refusing CONNACK from the hub.
+//    good one with another clientid get a refusing CONNACK from the hub;
+//  - a device's certificate typed as the username on the listener without client
+//    certificates is refused (no TLS proof of the key);
+//  - a device reconnecting while its old connection is open (Mosquitto's takeover) keeps
+//    its session and stays online.
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <sstream>
 
 #include "e2e_fixture.h"
 #include "support/temp_dir.h"
@@ -105,6 +110,47 @@ TEST_F(DeviceIdentityTest, UnregisteredCertificateOfTheHubCaIsRefusedAtConnack) 
   EXPECT_EQ(v311.stage, ConnectStage::kRefused) << v311;
   EXPECT_EQ(v311.connack_code, 5) << v311;  // 3.1.1: not authorized
   EXPECT_TRUE(world_->WaitHubLog("reason=certificate not registered")) << world_->HubLog();
+}
+
+// A device's certificate is public: sent as the username (base64 DER, what pem mode
+// would pass) from the users' listener, without the device's key, it is refused.
+TEST_F(DeviceIdentityTest, CertificateAsUsernameWithoutTheKeyIsRefused) {
+  std::string base64;
+  std::istringstream pem(dev_a_.cert_pem);
+  for (std::string line; std::getline(pem, line);) {
+    if (!line.empty() && !line.starts_with("-----")) base64 += line;
+  }
+  ASSERT_FALSE(base64.empty());
+  MqttClientOptions options = world_->UserOptions("dev-a", "");
+  options.username = base64;
+  options.password = "";
+  MqttTestClient thief(options);
+  const ConnectOutcome outcome = thief.Connect();
+  EXPECT_EQ(outcome.stage, ConnectStage::kRefused) << outcome;
+  EXPECT_TRUE(world_->WaitHubLog("reason=no verified TLS client certificate (dn empty)"))
+      << world_->HubLog();
+}
+
+// Mosquitto's takeover order (the new connection authenticates and connects, then the
+// old one is disconnected): the device keeps its session and stays online, so a user's
+// request still reaches it.
+TEST_F(DeviceIdentityTest, ReconnectWhileTheOldConnectionIsOpenKeepsTheDeviceOnline) {
+  auto old_connection = world_->ConnectDevice(dev_a_);
+  ASSERT_NE(old_connection, nullptr);
+  auto device = world_->ConnectDevice(dev_a_);
+  ASSERT_NE(device, nullptr);
+  EXPECT_TRUE(old_connection->WaitConnectionLost(5s));
+  EXPECT_EQ(device->Subscribe(Topic(alice_, "dev-a", "rpc/request")), 1);
+  EXPECT_EQ(device->Publish(Topic(alice_, "dev-a", "telemetry"), R"({"t":1})"), 0);
+
+  auto user = world_->ConnectUser("alice-app", World::Token("alice"));
+  ASSERT_NE(user, nullptr);
+  ASSERT_EQ(user->Subscribe(Topic(alice_, "dev-a", "rpc/response")), 1);
+  ASSERT_EQ(user->Publish(Topic(alice_, "dev-a", "rpc/request"), Request("tk-1", "getDeviceState")),
+            0);
+  const auto request = device->WaitMessageOn(Topic(alice_, "dev-a", "rpc/request"), 5s);
+  ASSERT_TRUE(request.has_value()) << "the hub answered for the device: it counts it offline";
+  EXPECT_EQ(Json(request->payload)["id"], "tk-1");
 }
 
 TEST_F(DeviceIdentityTest, DeviceWithAnotherClientIdIsRefusedAtConnack) {

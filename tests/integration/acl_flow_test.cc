@@ -33,7 +33,7 @@ struct AclCase {
 };
 
 // The built-in policy per principal kind, as admitted: a bound device on its own topics
-// only, an unbound device on its status topic only, a user on their own tree and RPC
+// only, an unbound device on nothing, a user on their own devices' tree and RPC
 // requests to their own bound devices, admins on users/# and $SYS/#, services on users/#.
 TEST_P(AclFlowTest, PolicyPerPrincipalKind) {
   const std::string u = flow_.CreateUser("u@example.com", "User U", "sub-u");
@@ -74,9 +74,9 @@ TEST_P(AclFlowTest, PolicyPerPrincipalKind) {
       {"dev-d", kSub, "users/#", false},
       {"dev-d", kSub, "#", false},
       {"dev-d", kPub, "$SYS/brokers", false},
-      // Device f, unbound: its status topic (under any well-formed user id) only.
-      {"dev-f", kPub, "users/" + u + "/devices/dev-f/status", true},
-      {"dev-f", kPub, "users/anyone/devices/dev-f/status", true},
+      // Device f, unbound: no user's tree at all, not even a status topic.
+      {"dev-f", kPub, "users/" + u + "/devices/dev-f/status", false},
+      {"dev-f", kPub, "users/anyone/devices/dev-f/status", false},
       {"dev-f", kPub, "users/" + u + "/devices/dev-f/telemetry", false},
       {"dev-f", kPub, "users/" + u + "/devices/dev-f/rpc/response", false},
       {"dev-f", kSub, "users/+/devices/dev-f/rpc/request", false},
@@ -94,6 +94,10 @@ TEST_P(AclFlowTest, PolicyPerPrincipalKind) {
       {"app-u", kSub, "users/" + u + "/devices/#", true},
       {"app-u", kSub, "users/" + u + "/devices/+/rpc/response", true},
       {"app-u", kSub, ud + "telemetry", true},
+      // A device spelled out under u's own prefix must be u's (issue #14 item 5).
+      {"app-u", kSub, "users/" + u + "/devices/dev-e/#", false},         // o's device
+      {"app-u", kSub, "users/" + u + "/devices/dev-f/status", false},    // unbound
+      {"app-u", kSub, "users/" + u + "/devices/nope/telemetry", false},  // unknown
       {"app-u", kSub, "$share/g/users/" + u + "/devices/#", true},
       {"app-u", kSub, "users/" + o + "/#", false},
       {"app-u", kSub, "users/" + o + "/devices/#", false},
@@ -196,7 +200,7 @@ TEST_P(AclFlowTest, HostileClientidsAreRefusedOrDeniedSafely) {
     EXPECT_TRUE(IsDeny(flow.Authorize(v(), clientid, kSub, "#")));
     EXPECT_TRUE(IsDeny(flow.Authorize(v(), clientid, kPub, "clients/" + clientid + "/data")));
     // A device certificate under that clientid: refused.
-    EXPECT_TRUE(IsDeny(flow.Authenticate(v(), clientid, d.username)));
+    EXPECT_TRUE(IsDeny(flow.AuthenticateDevice(v(), clientid, d)));
     EXPECT_TRUE(IsDeny(flow.Authorize(v(), clientid, kPub, "users/x/devices/dev-d/status")));
     // A user token under that clientid: the user, no more.
     ASSERT_TRUE(IsAllow(flow.ConnectWithToken(v(), clientid, token)));
@@ -217,7 +221,7 @@ TEST_P(AclFlowTest, HostileClientidsAreRefusedOrDeniedSafely) {
     EXPECT_TRUE(IsDeny(flow.Authorize(v(), clientid, kSub, "users/" + u + "/devices/#")));
   }
   // Still up and answering; the huge clientid was never logged whole.
-  EXPECT_TRUE(IsAllow(flow.Authenticate(v(), "dev-d", d.username)));
+  EXPECT_TRUE(IsAllow(flow.AuthenticateDevice(v(), "dev-d", d)));
   const std::string log = flow.Log();
   EXPECT_EQ(log.find(std::string(200, 'q')), std::string::npos);
   EXPECT_NE(log.find("...(65000 bytes)"), std::string::npos);
@@ -271,7 +275,7 @@ TEST_P(AclFlowTest, BindUnbindRevokeApplyToTheNextAuthorize) {
   EXPECT_TRUE(timed([&] { return static_cast<bool>(IsDeny(device_may_send())); }));
   EXPECT_TRUE(IsDeny(device_may_listen()));
   EXPECT_TRUE(IsDeny(user_may_send()));
-  // Even the status topic an unbound device may use is closed to a revoked one.
+  // The status topic a bound device may use is closed to a revoked one.
   EXPECT_TRUE(IsDeny(flow_.Authorize(v(), "dev-d", kPub, "users/" + u + "/devices/dev-d/status")));
   EXPECT_TRUE(flow_.WaitForLog("reason=device_revoked")) << flow_.Log();
 }

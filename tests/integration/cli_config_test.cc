@@ -21,7 +21,8 @@ TEST(CliConfigTest, AcceptsRegistrySettings) {
                                  "[ca]\nkey_type = \"rsa-3072\"\ndefault_days = 90\n"
                                  "[plans.free]\nmax_devices = 2\n"
                                  "[plans.gold]\nmax_devices = 500\nrpc_per_minute = 5000\n"
-                                 "[auth]\nrequire_clientid_match = false\n");
+                                 "[auth]\nrequire_clientid_match = false\n"
+                                 "certificate_ports = [8883, 1]\n");
   EXPECT_EQ(ok.status, 0) << ok.err;
 }
 
@@ -38,6 +39,11 @@ TEST(CliConfigTest, RefusesBadRegistrySettings) {
       {"[plans.Gold]\nmax_devices = 5\nrpc_per_minute = 1\n", "plan names are"},
       {"[plans]\nfree = 5\n", "must be a [plans.<name>] table"},
       {"[auth]\nrequire_clientid_match = \"yes\"\n", "auth.require_clientid_match: expected"},
+      {"[auth]\ncertificate_ports = 8883\n", "auth.certificate_ports: expected an array of ports"},
+      {"[auth]\ncertificate_ports = [0]\n", "auth.certificate_ports: expected an array of ports"},
+      {"[auth]\ncertificate_ports = [65536]\n", "auth.certificate_ports: expected an array"},
+      {"[auth]\ncertificate_ports = [\"8883\"]\n", "auth.certificate_ports: expected an array"},
+      {"[auth]\ncertificate_ports = [8883.5]\n", "auth.certificate_ports: expected an array"},
   };
   for (const auto& [toml, expected] : cases) {
     SCOPED_TRACE(toml);
@@ -58,6 +64,8 @@ TEST(CliConfigTest, EnvironmentOverridesPlans) {
   EXPECT_EQ(unknown.status, 2);
   EXPECT_NE(unknown.err.find("unknown plan 'gold'"), std::string::npos) << unknown.err;
   EXPECT_EQ(Check(dir, "", {{"IOTHUB_AUTH__REQUIRE_CLIENTID_MATCH", "false"}}).status, 0);
+  EXPECT_EQ(Check(dir, "", {{"IOTHUB_AUTH__CERTIFICATE_PORTS", "[8883]"}}).status, 0);
+  EXPECT_EQ(Check(dir, "", {{"IOTHUB_AUTH__CERTIFICATE_PORTS", "[-1]"}}).status, 2);
 }
 
 // The plan limit from the environment applies to the CLI too.

@@ -19,12 +19,15 @@ class IdentityDeviceTest : public ::testing::TestWithParam<ServiceVersion> {
  protected:
   ServiceVersion v() const { return GetParam(); }
 
-  // Authenticates and expects a refusal whose reason the hub logs.
+  // Authenticates and expects a refusal whose reason the hub logs. `cn`/`dn`: the
+  // verified TLS certificate the broker reports (by default dev-1's, on the mTLS
+  // listener).
   void ExpectRefused(const std::string& clientid, const std::string& username,
-                     const std::string& reason) {
+                     const std::string& reason, const std::string& cn = "device-dev-1",
+                     const std::string& dn = "CN=device-dev-1") {
     SCOPED_TRACE("expected reason: " + reason);
     const std::size_t log_before = flow_.Log().size();
-    EXPECT_TRUE(IsDeny(flow_.Authenticate(v(), clientid, username)));
+    EXPECT_TRUE(IsDeny(flow_.Authenticate(v(), clientid, username, "", cn, dn)));
     EXPECT_TRUE(Eventually([&] {
       const std::string log = flow_.Log();
       return log.size() > log_before &&
@@ -100,20 +103,26 @@ authorityKeyIdentifier = keyid
 
 // A registered device presenting its current certificate (EC P-256 or RSA 2048 key) with
 // clientid = device id is admitted, and the session it opens is the device's: it may then
-// publish its status topic (it is unbound), and nothing of another device.
+// publish its (bound) status topic, and nothing of another device.
 TEST_P(IdentityDeviceTest, RegisteredDeviceWithCurrentCertificateIsAdmitted) {
   const DeviceCert ec = flow_.CreateDevice("dev-ec", KeyKind::kEcP256);
   const DeviceCert rsa = flow_.CreateDevice("dev-rsa", KeyKind::kRsa2048);
+  const std::string u1 = flow_.CreateUser("u1@example.com", "U1", "sub-u1");
+  flow_.Bind("dev-ec", u1);
+  flow_.Bind("dev-rsa", u1);
   ASSERT_FALSE(ec.username.empty());
   ASSERT_FALSE(rsa.username.empty());
+  EXPECT_EQ(ec.cn, "device-dev-ec");
+  EXPECT_EQ(ec.dn, "CN=device-dev-ec");
   ASSERT_TRUE(flow_.Start());
   EXPECT_GT(rsa.username.size(), ec.username.size());  // about 1.2 KB for RSA 2048
 
+  const std::string tree = "users/" + u1 + "/devices/";
   EXPECT_TRUE(IsAllow(flow_.ConnectDevice(v(), ec)));
   EXPECT_TRUE(IsAllow(flow_.ConnectDevice(v(), rsa)));
-  EXPECT_TRUE(IsAllow(flow_.Authorize(v(), "dev-ec", false, "users/u1/devices/dev-ec/status")));
-  EXPECT_TRUE(IsDeny(flow_.Authorize(v(), "dev-ec", false, "users/u1/devices/dev-rsa/status")));
-  EXPECT_TRUE(IsAllow(flow_.Authorize(v(), "dev-rsa", false, "users/u1/devices/dev-rsa/status")));
+  EXPECT_TRUE(IsAllow(flow_.Authorize(v(), "dev-ec", false, tree + "dev-ec/status")));
+  EXPECT_TRUE(IsDeny(flow_.Authorize(v(), "dev-ec", false, tree + "dev-rsa/status")));
+  EXPECT_TRUE(IsAllow(flow_.Authorize(v(), "dev-rsa", false, tree + "dev-rsa/status")));
   // The certificate itself (a credential-like blob) is not logged.
   EXPECT_FALSE(flow_.LogContains(ec.username.substr(0, 64)));
 }
@@ -136,7 +145,7 @@ TEST_P(IdentityDeviceTest, MalformedUsernamesAreRefused) {
   ExpectRefused("dev-1", Base64Std(der_plus_one), "not a certificate");
   ExpectRefused("dev-1", std::string(64 * 1024, 'A'), "username is not a base64 DER certificate");
   // The hub is still up and the real certificate still works.
-  EXPECT_TRUE(IsAllow(flow_.Authenticate(v(), "dev-1", cert.username)));
+  EXPECT_TRUE(IsAllow(flow_.AuthenticateDevice(v(), "dev-1", cert)));
 }
 
 // Certificates the hub's CA did not sign are refused though they name a registered
@@ -219,14 +228,14 @@ TEST_P(IdentityDeviceTest, CaSignedButUnregisteredCertificatesAreRefused) {
 TEST_P(IdentityDeviceTest, RegisteredCertificateOutsideItsValidityIsRefused) {
   const DeviceCert cert = flow_.CreateDevice("dev-1");
   ASSERT_TRUE(flow_.Start());
-  ASSERT_TRUE(IsAllow(flow_.Authenticate(v(), "dev-1", cert.username)));
+  ASSERT_TRUE(IsAllow(flow_.AuthenticateDevice(v(), "dev-1", cert)));
   const std::string db = (flow_.data_dir() / "hub.db").string();
 
   ShellOutput update = RunShell("sqlite3 -cmd '.timeout 5000' '" + db +
                                 "' \"UPDATE certificates SET valid_to = valid_from + 1000"
                                 " WHERE device_id = 'dev-1'\"");
   ASSERT_EQ(update.exit_code, 0) << update.output;
-  EXPECT_TRUE(Eventually([&] { return IsDeny(flow_.Authenticate(v(), "dev-1", cert.username)); }));
+  EXPECT_TRUE(Eventually([&] { return IsDeny(flow_.AuthenticateDevice(v(), "dev-1", cert)); }));
   EXPECT_TRUE(flow_.WaitForLog("reason=certificate expired"));
 
   update = RunShell("sqlite3 -cmd '.timeout 5000' '" + db +
@@ -234,9 +243,51 @@ TEST_P(IdentityDeviceTest, RegisteredCertificateOutsideItsValidityIsRefused) {
                     " valid_to = 4133980800000 WHERE device_id = 'dev-1'\"");
   ASSERT_EQ(update.exit_code, 0) << update.output;
   EXPECT_TRUE(Eventually([&] {
-    return IsDeny(flow_.Authenticate(v(), "dev-1", cert.username)) &&
+    return IsDeny(flow_.AuthenticateDevice(v(), "dev-1", cert)) &&
            flow_.LogContains("reason=certificate not yet valid");
   })) << flow_.Log();
+}
+
+// A device's certificate is public: as a username without the broker's proof that the
+// client holds its key (cn/dn of the listener's verified TLS certificate, empty on a
+// listener without client certificates) it is refused, and so with another device's
+// TLS certificate; on the mTLS listener the device is admitted.
+TEST_P(IdentityDeviceTest, CertificateAsUsernameNeedsTheBrokersProof) {
+  const DeviceCert d1 = flow_.CreateDevice("dev-1");
+  const DeviceCert d2 = flow_.CreateDevice("dev-2");
+  ASSERT_TRUE(flow_.Start());
+  ExpectRefused("dev-2", d2.username, "no verified TLS client certificate (dn empty)", "", "");
+  ExpectRefused("dev-2", d2.username, "no verified TLS client certificate (dn empty)", d2.cn, "");
+  ExpectRefused("dev-2", d2.username, "certificate is not the client's TLS certificate", d1.cn,
+                d1.dn);
+  ExpectRefused("dev-2", d2.username, "certificate is not the client's TLS certificate", d2.cn,
+                d1.dn);
+  EXPECT_TRUE(IsDeny(flow_.Authorize(v(), "dev-2", true, "users/+/devices/dev-2/rpc/request")));
+  EXPECT_TRUE(IsAllow(flow_.AuthenticateDevice(v(), "dev-2", d2)));
+}
+
+// The hub's own client certificate (data/hub-client/client.crt) is admitted as the hub's
+// link only with the same proof; without it, it is refused like any copied certificate.
+TEST_P(IdentityDeviceTest, HubCertificateNeedsTheBrokersProof) {
+  // The broker link is enabled (so the hub issues its certificate) but finds no broker.
+  HubFlow flow(
+      {.extra_toml = "[mqtt]\nenabled = true\nhost = \"127.0.0.1\"\nport = 1\n", .env = {}});
+  const DeviceCert device = flow.CreateDevice("dev-1");
+  ASSERT_TRUE(flow.Start());
+  const std::string pem = ReadFile(flow.data_dir() / "hub-client" / "client.crt");
+  ASSERT_FALSE(pem.empty());
+  const DeviceCert hub = flow.CertFromPem("iot-hub", pem);
+  EXPECT_EQ(hub.cn, "iot-hub");
+  EXPECT_TRUE(IsDeny(flow.Authenticate(v(), "intruder", hub.username)));
+  EXPECT_TRUE(IsDeny(flow.Authenticate(v(), "intruder", hub.username, "", device.cn, device.dn)));
+  EXPECT_TRUE(
+      flow.WaitForLog("clientid=intruder peer=127.0.0.1 reason=certificate is not the "
+                      "client's TLS certificate"))
+      << flow.Log();
+  EXPECT_TRUE(IsDeny(flow.Authorize(v(), "intruder", true, "users/#")));
+  // With the proof: the hub's link, which may read users/#.
+  ASSERT_TRUE(IsAllow(flow.ConnectDevice(v(), hub, "hub-link")));
+  EXPECT_TRUE(IsAllow(flow.Authorize(v(), "hub-link", true, "users/#")));
 }
 
 // A certificate properly issued for device A, presented with device B's clientid, is
@@ -252,9 +303,8 @@ TEST_P(IdentityDeviceTest, AnotherDevicesCertificateIsRefused) {
   // The refused attempts opened no session: dev-b is not dev-a.
   EXPECT_TRUE(IsDeny(flow_.Authorize(v(), "dev-b", false, "users/u1/devices/dev-a/status")));
   EXPECT_TRUE(IsDeny(flow_.Authorize(v(), "dev-b", false, "users/u1/devices/dev-b/status")));
-  EXPECT_TRUE(IsAllow(flow_.Authenticate(v(), "dev-a", a.username)));
-  EXPECT_TRUE(IsAllow(flow_.Authenticate(v(), "dev-b", b.username)));
-  EXPECT_TRUE(IsAllow(flow_.Authorize(v(), "dev-b", false, "users/u1/devices/dev-b/status")));
+  EXPECT_TRUE(IsAllow(flow_.AuthenticateDevice(v(), "dev-a", a)));
+  EXPECT_TRUE(IsAllow(flow_.AuthenticateDevice(v(), "dev-b", b)));
   EXPECT_TRUE(IsDeny(flow_.Authorize(v(), "dev-b", false, "users/u1/devices/dev-a/status")));
 }
 
@@ -268,7 +318,7 @@ TEST_P(IdentityDeviceTest, RevokeThroughCliRefusesTheNextAuthenticate) {
 
   flow_.Revoke("dev-1");
   const auto revoked_at = steady_clock::now();
-  EXPECT_TRUE(Eventually([&] { return IsDeny(flow_.Authenticate(v(), "dev-1", cert.username)); }));
+  EXPECT_TRUE(Eventually([&] { return IsDeny(flow_.AuthenticateDevice(v(), "dev-1", cert)); }));
   const auto took = std::chrono::duration_cast<milliseconds>(steady_clock::now() - revoked_at);
   // About 1 s by design (250 ms polling); the margin absorbs a loaded machine.
   EXPECT_LT(took.count(), 2000) << "revocation took " << took.count() << " ms to apply";
@@ -276,8 +326,8 @@ TEST_P(IdentityDeviceTest, RevokeThroughCliRefusesTheNextAuthenticate) {
   EXPECT_TRUE(flow_.WaitForLog("clientid=dev-1 peer=127.0.0.1 reason=certificate revoked"))
       << flow_.Log();
   // Refused for good, and only that device.
-  EXPECT_TRUE(IsDeny(flow_.Authenticate(v(), "dev-1", cert.username)));
-  EXPECT_TRUE(IsAllow(flow_.Authenticate(v(), "dev-2", other.username)));
+  EXPECT_TRUE(IsDeny(flow_.AuthenticateDevice(v(), "dev-1", cert)));
+  EXPECT_TRUE(IsAllow(flow_.AuthenticateDevice(v(), "dev-2", other)));
 }
 
 // A newly signed CSR supersedes the device's old certificate: the old one is refused,
@@ -285,16 +335,16 @@ TEST_P(IdentityDeviceTest, RevokeThroughCliRefusesTheNextAuthenticate) {
 TEST_P(IdentityDeviceTest, NewCertificateSupersedesTheOldOne) {
   const DeviceCert old_cert = flow_.CreateDevice("dev-1", KeyKind::kEcP256);
   ASSERT_TRUE(flow_.Start());
-  ASSERT_TRUE(IsAllow(flow_.Authenticate(v(), "dev-1", old_cert.username)));
+  ASSERT_TRUE(IsAllow(flow_.AuthenticateDevice(v(), "dev-1", old_cert)));
 
   const DeviceCert new_cert = flow_.SignNewCertificate("dev-1", KeyKind::kRsa2048);
   ASSERT_NE(new_cert.fingerprint, old_cert.fingerprint);
   EXPECT_TRUE(
-      Eventually([&] { return IsAllow(flow_.Authenticate(v(), "dev-1", new_cert.username)); }));
+      Eventually([&] { return IsAllow(flow_.AuthenticateDevice(v(), "dev-1", new_cert)); }));
   // Signing the new certificate revoked the old one (reason "superseded", so it is listed
   // in the CRL too).
   ExpectRefused("dev-1", old_cert.username, "certificate revoked");
-  EXPECT_TRUE(IsAllow(flow_.Authenticate(v(), "dev-1", new_cert.username)));
+  EXPECT_TRUE(IsAllow(flow_.AuthenticateDevice(v(), "dev-1", new_cert)));
 }
 
 INSTANTIATE_TEST_SUITE_P(BothServiceNames, IdentityDeviceTest, ::testing::ValuesIn(kBothVersions),

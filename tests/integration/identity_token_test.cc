@@ -164,6 +164,32 @@ TEST_P(IdentityTokenTest, AdminTokensAreAdmittedAsAdmin) {
   EXPECT_TRUE(IsDeny(flow_.Authorize(v(), "app-alice", true, "users/#")));
 }
 
+// A live clientid belongs to the principal holding it: another principal's valid token
+// under it is refused (EMQX would hand the session over), the holder may reconnect, and
+// once the holder is gone the clientid is free.
+TEST_P(IdentityTokenTest, LiveClientidCannotBeTakenOverByAnotherPrincipal) {
+  const std::string tree = "users/" + alice_ + "/devices/#";
+  ASSERT_TRUE(IsAllow(flow_.ConnectWithToken(v(), "alice-app", HubFlow::Token("sub-alice"))));
+  EXPECT_TRUE(IsDeny(flow_.Authenticate(v(), "alice-app", "jwt", HubFlow::Token("sub-root"))));
+  EXPECT_TRUE(IsDeny(
+      flow_.Authenticate(v(), "alice-app", "jwt",
+                         HubFlow::Token("backend", {{"realm_access", {{"roles", {"service"}}}}}))));
+  EXPECT_TRUE(flow_.WaitForLog(
+      "clientid=alice-app peer=127.0.0.1 reason=clientid in use by another principal"))
+      << flow_.Log();
+  // Still alice's session: her tree, not the admin's users/#.
+  EXPECT_TRUE(IsAllow(flow_.Authorize(v(), "alice-app", true, tree)));
+  EXPECT_TRUE(IsDeny(flow_.Authorize(v(), "alice-app", true, "users/#")));
+  // Alice reconnecting (takeover by the same principal) is fine.
+  ASSERT_TRUE(IsAllow(flow_.ConnectWithToken(v(), "alice-app", HubFlow::Token("sub-alice"))));
+  flow_.Disconnected(v(), "alice-app", "jwt");
+  EXPECT_TRUE(IsAllow(flow_.Authorize(v(), "alice-app", true, tree)));
+  flow_.Disconnected(v(), "alice-app", "jwt");
+  // Free again.
+  EXPECT_TRUE(IsAllow(flow_.ConnectWithToken(v(), "alice-app", HubFlow::Token("sub-root"))));
+  EXPECT_TRUE(IsAllow(flow_.Authorize(v(), "alice-app", true, "users/#")));
+}
+
 // A token presented under a registered device's clientid is refused: admitted, it would
 // take the device's session over (EMQX disconnects the device) and leave the hub counting
 // the device as online for good. The device's own session is untouched.

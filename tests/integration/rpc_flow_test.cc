@@ -46,7 +46,7 @@ class RpcFlowTest : public ::testing::TestWithParam<ServiceVersion> {
       ASSERT_TRUE(IsAllow(flow_.ConnectDevice(v(), certs_[id])));
     }
     // Admitted, but no client.connected: not online.
-    ASSERT_TRUE(IsAllow(flow_.Authenticate(v(), "dev-g", certs_["dev-g"].username)));
+    ASSERT_TRUE(IsAllow(flow_.AuthenticateDevice(v(), "dev-g", certs_["dev-g"])));
   }
 
   ServiceVersion v() const { return GetParam(); }
@@ -294,6 +294,33 @@ TEST_P(RpcFlowTest, OfflineDeviceIsAnsweredAtOnceWithDeviceUnavailable) {
   const auto request = HubFlow::PublishRequest("app-u", Topic(u_, "dev-d", "request"),
                                                R"({"id":"on-1","method":"getDeviceState"})");
   EXPECT_TRUE(IsPass(request, Send(request)));
+}
+
+// A device reconnecting while its old connection is still open, in EMQX 5.3's order
+// (authenticate new, disconnected old, connected new) and in Mosquitto's (authenticate
+// and connected new, disconnected old): the stale disconnect ends neither the session
+// nor the presence, so the device keeps its topics and requests still reach it.
+TEST_P(RpcFlowTest, StaleDisconnectOfAReconnectingDeviceKeepsItsSession) {
+  const std::string telemetry = "users/" + u_ + "/devices/dev-d/telemetry";
+  const DeviceCert& d = certs_["dev-d"];
+  ASSERT_TRUE(IsAllow(flow_.AuthenticateDevice(v(), "dev-d", d)));  // EMQX order
+  flow_.Disconnected(v(), "dev-d", d.username);
+  flow_.Connected(v(), "dev-d", d.username);
+  EXPECT_TRUE(IsAllow(flow_.Authorize(v(), "dev-d", false, telemetry)));
+  const auto first = HubFlow::PublishRequest("app-u", Topic(u_, "dev-d", "request"),
+                                             R"({"id":"re-1","method":"getDeviceState"})");
+  EXPECT_TRUE(IsPass(first, Send(first)));
+
+  ASSERT_TRUE(IsAllow(flow_.ConnectDevice(v(), d)));  // Mosquitto order
+  flow_.Disconnected(v(), "dev-d", d.username);
+  EXPECT_TRUE(IsAllow(flow_.Authorize(v(), "dev-d", false, telemetry)));
+  const auto second = HubFlow::PublishRequest("app-u", Topic(u_, "dev-d", "request"),
+                                              R"({"id":"re-2","method":"getDeviceState"})");
+  EXPECT_TRUE(IsPass(second, Send(second)));
+
+  // The last connection's disconnect ends it.
+  flow_.Disconnected(v(), "dev-d", d.username);
+  EXPECT_TRUE(IsDeny(flow_.Authorize(v(), "dev-d", false, telemetry)));
 }
 
 // Requests nobody may send: to another user's device, to an unbound path, from another

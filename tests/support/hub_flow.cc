@@ -245,16 +245,37 @@ DeviceCert HubFlow::SignNewCertificate(const std::string& id, KeyKind kind) cons
   const std::string name = id + "-" + std::to_string(++serial);
   const std::string csr = MakeCsr(name, kind);
   const nlohmann::json cert = CliJson({"device", "sign-csr", id, csr});
-  DeviceCert out;
-  out.device_id = id;
-  out.key_path = dir_.File(name + ".key");
   if (!cert.is_object() || !cert.contains("clientCert")) {
     ADD_FAILURE() << "sign-csr " << id << ": " << cert.dump();
-    return out;
+    DeviceCert none;
+    none.device_id = id;
+    return none;
   }
-  out.pem = cert["clientCert"].get<std::string>();
+  DeviceCert out = CertFromPem(id, cert["clientCert"].get<std::string>());
+  out.key_path = dir_.File(name + ".key");
   out.fingerprint = cert.value("fingerprint", "");
-  out.username = PemModeUsername(out.pem);
+  return out;
+}
+
+DeviceCert HubFlow::CertFromPem(const std::string& device_id, const std::string& pem) const {
+  static std::atomic<int> serial{0};
+  DeviceCert out;
+  out.device_id = device_id;
+  out.pem = pem;
+  out.username = PemModeUsername(pem);
+  // The subject as the openssl CLI prints it in RFC 2253 (= RFC 4514) form.
+  const std::string pem_file = dir_.File(device_id + "-" + std::to_string(++serial) + ".crt");
+  WriteFile(pem_file, pem);
+  const ShellOutput subject =
+      RunShell("openssl x509 -noout -subject -nameopt RFC2253 -in " + Quote(pem_file));
+  EXPECT_EQ(subject.exit_code, 0) << subject.output;
+  constexpr std::string_view kPrefix = "subject=";
+  std::string dn = subject.output;
+  while (!dn.empty() && (dn.back() == '\n' || dn.back() == '\r')) dn.pop_back();
+  if (dn.starts_with(kPrefix)) dn.erase(0, kPrefix.size());
+  out.dn = dn;
+  out.cn = dn.starts_with("CN=") && dn.find(',') == std::string::npos ? dn.substr(3) : "";
+  EXPECT_FALSE(out.cn.empty()) << "unexpected subject: " << dn;
   return out;
 }
 
@@ -304,10 +325,13 @@ pb::ClientInfo HubFlow::Client(const std::string& clientid, const std::string& u
 }
 
 pb::ValuedResponse HubFlow::Authenticate(ServiceVersion v, const std::string& clientid,
-                                         const std::string& username, const std::string& password) {
+                                         const std::string& username, const std::string& password,
+                                         const std::string& cn, const std::string& dn) {
   pb::ClientAuthenticateRequest request;
   *request.mutable_clientinfo() = Client(clientid, username);
   request.mutable_clientinfo()->set_password(password);
+  request.mutable_clientinfo()->set_cn(cn);
+  request.mutable_clientinfo()->set_dn(dn);
   request.set_result(false);
   request.mutable_meta()->set_node("emqx@127.0.0.1");
   pb::ValuedResponse response;
@@ -319,9 +343,14 @@ pb::ValuedResponse HubFlow::Authenticate(ServiceVersion v, const std::string& cl
 pb::ValuedResponse HubFlow::ConnectDevice(ServiceVersion v, const DeviceCert& cert,
                                           const std::string& clientid) {
   const std::string id = clientid.empty() ? cert.device_id : clientid;
-  pb::ValuedResponse response = Authenticate(v, id, cert.username);
+  pb::ValuedResponse response = AuthenticateDevice(v, id, cert);
   if (response.bool_result()) Connected(v, id, cert.username);
   return response;
+}
+
+pb::ValuedResponse HubFlow::AuthenticateDevice(ServiceVersion v, const std::string& clientid,
+                                               const DeviceCert& cert) {
+  return Authenticate(v, clientid, cert.username, "", cert.cn, cert.dn);
 }
 
 pb::ValuedResponse HubFlow::ConnectWithToken(ServiceVersion v, const std::string& clientid,

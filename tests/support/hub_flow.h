@@ -80,6 +80,8 @@ struct DeviceCert {
   std::string pem;          // the certificate
   std::string username;     // what EMQX sends as ClientInfo.username (pem mode)
   std::string fingerprint;  // as the CLI prints it
+  std::string cn;           // ClientInfo.cn/dn as EMQX fills them from the verified
+  std::string dn;           // TLS certificate (subject CN; RFC 4514 DN)
   std::string key_path;     // the device's private key
 };
 
@@ -126,6 +128,9 @@ class HubFlow {
   DeviceCert CreateDevice(const std::string& id, KeyKind kind = KeyKind::kEcP256) const;
   // A new key and CSR for an existing device, signed by `device sign-csr`.
   DeviceCert SignNewCertificate(const std::string& id, KeyKind kind = KeyKind::kEcP256) const;
+  // A certificate PEM as a device presents it: username, cn and dn filled (the CN must be
+  // the whole subject, as the hub's CA issues it).
+  DeviceCert CertFromPem(const std::string& device_id, const std::string& pem) const;
   // `device bind`, `device unbind`, `device revoke`: EXPECT success.
   void Bind(const std::string& device_id, const std::string& user_id) const;
   void Unbind(const std::string& device_id) const;
@@ -145,8 +150,13 @@ class HubFlow {
     return version == ServiceVersion::kV2 ? *v2_ : *v3_;
   }
   static pb::ClientInfo Client(const std::string& clientid, const std::string& username = "");
+  // `cn`/`dn`: what the listener's verified TLS certificate gives (empty: none).
   pb::ValuedResponse Authenticate(ServiceVersion v, const std::string& clientid,
-                                  const std::string& username, const std::string& password = "");
+                                  const std::string& username, const std::string& password = "",
+                                  const std::string& cn = "", const std::string& dn = "");
+  // A device's authenticate on the mTLS listener: username, cn and dn from `cert`.
+  pb::ValuedResponse AuthenticateDevice(ServiceVersion v, const std::string& clientid,
+                                        const DeviceCert& cert);
   // A device's whole connect: authenticate with its certificate, then client.connected
   // when admitted. Returns the authenticate answer.
   pb::ValuedResponse ConnectDevice(ServiceVersion v, const DeviceCert& cert,

@@ -137,14 +137,13 @@ TEST_F(BuiltinPolicyTest, FleetChangesApplyAtOnce) {
             Reason::kUnknownDevice);
 }
 
-// An unbound device may publish only its status, under any valid user id level.
-TEST_F(BuiltinPolicyTest, UnboundDevicePublishesOnlyStatus) {
-  EXPECT_ALLOW(Pub(Device("d3"), "users/u1/devices/d3/status"), kUnboundDeviceStatus);
-  EXPECT_ALLOW(Pub(Device("d3"), "users/pending/devices/d3/status"), kUnboundDeviceStatus);
-  EXPECT_DENY(Pub(Device("d3"), "users//devices/d3/status"), kDeviceNotBound);
-  EXPECT_DENY(Pub(Device("d3"), "users/a b/devices/d3/status"), kDeviceNotBound);
-  EXPECT_DENY(Pub(Device("d3"), "users/u1/devices/d3/telemetry"), kDeviceNotBound);
-  EXPECT_DENY(Pub(Device("d3"), "users/u1/devices/d3/rpc/response"), kDeviceNotBound);
+// An unbound device reaches no user's tree: not even its status topic, under any user.
+TEST_F(BuiltinPolicyTest, UnboundDeviceReachesNoUsersTree) {
+  for (const char* topic : {"users/u1/devices/d3/status", "users/u2/devices/d3/status",
+                            "users/pending/devices/d3/status", "users/u1/devices/d3/telemetry",
+                            "users/u1/devices/d3/attributes", "users/u1/devices/d3/rpc/response"}) {
+    EXPECT_DENY(Pub(Device("d3"), topic), kDeviceNotBound);
+  }
   EXPECT_DENY(Pub(Device("d3"), "users/u1/devices/d1/status"), kNotOwnDevice);
   EXPECT_DENY(Sub(Device("d3"), "users/+/devices/d3/rpc/request"), kDeviceNotBound);
   EXPECT_DENY(Sub(Device("d3"), "users/u1/devices/d3/rpc/request"), kDeviceNotBound);
@@ -205,9 +204,27 @@ TEST_F(BuiltinPolicyTest, UserPublishesOnlyRequests) {
 TEST_F(BuiltinPolicyTest, UserSubscribesOwnDeviceTree) {
   for (const char* filter :
        {"users/u1/devices/+/telemetry", "users/u1/devices/#", "users/u1/devices/d1/rpc/response",
-        "users/u1/devices/+/+", "users/u1/devices/d2/status", "users/u1/devices/+/rpc/#"}) {
+        "users/u1/devices/+/+", "users/u1/devices/d1/status", "users/u1/devices/+/rpc/#",
+        "users/u1/devices/d1/#"}) {
     EXPECT_ALLOW(Sub(User("u1"), filter), kUserOwnTree);
   }
+}
+
+// A device id spelled out under a user's own prefix must be bound to that user, for
+// subscribe as for publish: another user's, an unbound, a revoked or an unknown device
+// is refused.
+TEST_F(BuiltinPolicyTest, UserDeviceLevelNamesOwnDevice) {
+  EXPECT_DENY(Sub(User("u1"), "users/u1/devices/d2/status"), kTargetDeviceNotOwned);
+  EXPECT_DENY(Sub(User("u1"), "users/u1/devices/d2/#"), kTargetDeviceNotOwned);
+  EXPECT_DENY(Sub(User("u1"), "users/u1/devices/d3/telemetry"), kTargetDeviceNotOwned);
+  EXPECT_DENY(Sub(User("u1"), "users/u1/devices/d4/telemetry"), kTargetDeviceNotOwned);
+  EXPECT_DENY(Sub(User("u1"), "users/u1/devices/ghost/telemetry"), kTargetDeviceUnknown);
+  EXPECT_DENY(Sub(User("u1"), "users/u1/devices//telemetry"), kTargetDeviceUnknown);
+  EXPECT_DENY(Pub(User("u1"), "users/u1/devices/d2/rpc/request"), kTargetDeviceNotOwned);
+  EXPECT_DENY(Pub(User("u1"), "users/u1/devices/d3/rpc/request"), kTargetDeviceNotOwned);
+  EXPECT_DENY(Pub(User("u1"), "users/u1/devices/ghost/rpc/request"), kTargetDeviceUnknown);
+  EXPECT_ALLOW(Sub(User("u2"), "users/u2/devices/d2/status"), kUserOwnTree);
+  EXPECT_ALLOW(Pub(User("u1"), "users/u1/devices/d1/rpc/request"), kUserOwnedDeviceRpc);
 }
 
 // A user's filter may not reach other users or leave users/{self}/devices/.

@@ -36,9 +36,14 @@ class DeviceAuthenticatorTest : public ::testing::Test {
                                              .revoked = revoked});
   }
 
+  // As EMQX sends it on the devices listener: cn/dn of d1's verified TLS certificate.
   AuthResult Auth(std::string_view clientid, std::string_view username, UnixMillis now = kNow,
-                  DeviceAuthOptions options = {}) {
-    return DeviceAuthenticator(*ca_, options).Authenticate(clientid, username, fleet_, now);
+                  DeviceAuthOptions options = {}, std::string_view cn = "device-d1",
+                  std::string_view dn = "CN=device-d1", std::uint32_t sockport = 8883) {
+    return DeviceAuthenticator(*ca_, options)
+        .Authenticate(
+            {.clientid = clientid, .username = username, .cn = cn, .dn = dn, .sockport = sockport},
+            fleet_, now);
   }
 
   std::string Username(const crypto::IssuedCertificate& cert) {
@@ -59,6 +64,53 @@ TEST_F(DeviceAuthenticatorTest, AdmitsRegisteredCertificate) {
   EXPECT_EQ(result.principal->id, "d1");
   EXPECT_EQ(result.principal->owner_id, "u1");
   EXPECT_EQ(result.principal->clientid, "d1");
+}
+
+// A certificate in the username is admitted only with the broker's proof that the client
+// holds its key: cn/dn of the verified TLS certificate, equal to the username's.
+TEST_F(DeviceAuthenticatorTest, RequiresTheBrokersProofOfPossession) {
+  const std::string username = Username(cert_);
+  EXPECT_EQ(Auth("d1", username, kNow, {}, "", "").reason,
+            "no verified TLS client certificate (dn empty)");
+  EXPECT_EQ(Auth("d1", username, kNow, {}, "device-d1", "").reason,
+            "no verified TLS client certificate (dn empty)");
+  EXPECT_EQ(Auth("d1", username, kNow, {}, "", "CN=device-d1").reason,
+            "certificate is not the client's TLS certificate");
+  // Another device's TLS certificate, this one's in the username.
+  EXPECT_EQ(Auth("d1", username, kNow, {}, "device-d2", "CN=device-d2").reason,
+            "certificate is not the client's TLS certificate");
+  EXPECT_EQ(Auth("d1", username, kNow, {}, "device-d1", "CN=device-d1,O=Other").reason,
+            "certificate is not the client's TLS certificate");
+  EXPECT_EQ(Auth("d1", username, kNow, {}, "device-d1 ", "CN=device-d1").reason,
+            "certificate is not the client's TLS certificate");
+  EXPECT_TRUE(Auth("d1", username).admitted());
+}
+
+// The hub's own certificate needs the same proof.
+TEST_F(DeviceAuthenticatorTest, HubCertificateRequiresProof) {
+  auto hub = ca_->IssueClientCertificate("iot-hub", kDays, kNow);
+  ASSERT_TRUE(hub.ok());
+  DeviceAuthOptions options;
+  options.hub_fingerprint = hub->certificate.fingerprint;
+  const std::string username = Username(hub->certificate);
+  EXPECT_EQ(Auth("hub", username, kNow, options, "", "").reason,
+            "no verified TLS client certificate (dn empty)");
+  EXPECT_EQ(Auth("hub", username, kNow, options, "device-d1", "CN=device-d1").reason,
+            "certificate is not the client's TLS certificate");
+  const AuthResult admitted = Auth("hub", username, kNow, options, "iot-hub", "CN=iot-hub");
+  ASSERT_TRUE(admitted.admitted()) << admitted.reason;
+  EXPECT_TRUE(admitted.principal->hub_link);
+}
+
+// With certificate_ports set, a certificate login elsewhere is refused.
+TEST_F(DeviceAuthenticatorTest, CertificatePortsRestrictListeners) {
+  DeviceAuthOptions options;
+  options.certificate_ports = {8883};
+  const std::string username = Username(cert_);
+  EXPECT_TRUE(Auth("d1", username, kNow, options).admitted());
+  EXPECT_EQ(Auth("d1", username, kNow, options, "device-d1", "CN=device-d1", 8884).reason,
+            "certificate login on a listener not in auth.certificate_ports");
+  EXPECT_TRUE(Auth("d1", username, kNow, {}, "device-d1", "CN=device-d1", 8884).admitted());
 }
 
 // Each way a certificate can be wrong is refused with its own reason.
@@ -127,7 +179,8 @@ TEST_F(DeviceAuthenticatorTest, HubCertificateIsTheServicePrincipal) {
   auto hub = ca_->IssueClientCertificate("iot-hub", kDays, kNow);
   ASSERT_TRUE(hub.ok());
   const DeviceAuthOptions options{.hub_fingerprint = hub->certificate.fingerprint};
-  const AuthResult result = Auth("iot-hub-link", Username(hub->certificate), kNow, options);
+  const AuthResult result =
+      Auth("iot-hub-link", Username(hub->certificate), kNow, options, "iot-hub", "CN=iot-hub");
   ASSERT_TRUE(result.admitted()) << result.reason;
   EXPECT_EQ(result.principal->kind, PrincipalKind::kService);
   EXPECT_EQ(result.principal->id, "iot-hub");
@@ -145,7 +198,8 @@ TEST_F(DeviceAuthenticatorTest, OnlyTheHubCertificateIsTheHubLink) {
   auto hub = ca_->IssueClientCertificate("iot-hub", kDays, kNow);
   ASSERT_TRUE(hub.ok());
   const DeviceAuthOptions options{.hub_fingerprint = hub->certificate.fingerprint};
-  EXPECT_TRUE(Auth("link", Username(hub->certificate), kNow, options).principal->hub_link);
+  EXPECT_TRUE(Auth("link", Username(hub->certificate), kNow, options, "iot-hub", "CN=iot-hub")
+                  .principal->hub_link);
   EXPECT_FALSE(Auth("d1", Username(cert_), kNow, options).principal->hub_link);
 }
 

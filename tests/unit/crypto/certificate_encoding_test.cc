@@ -83,5 +83,45 @@ TEST_F(CertificateEncodingTest, RefusesBadPemModeUsernames) {
   EXPECT_TRUE(DecodePemModeUsername(std::string(kMaxPemModeUsernameSize, 'A')).ok());
 }
 
+// The subject comes out as EMQX 5.3 reports a peer certificate's cn/dn: the DN in
+// RFC 4514 order (last RDN first, no spaces), UTF-8 kept, specials escaped; bad DER is
+// refused.
+TEST_F(CertificateEncodingTest, SubjectOfDerAsEmqxReportsIt) {
+  absl::StatusOr<CertificateSubject> own = SubjectOfDer(certificate_.der);
+  ASSERT_TRUE(own.ok()) << own.status();
+  EXPECT_EQ(own->cn, "c");
+  EXPECT_EQ(own->dn, "CN=c");
+
+  const std::string key = (dir_.path() / "s.key").string(), crt = (dir_.path() / "s.crt").string();
+  const test::CommandResult made = RunCommand(
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -utf8 -subj "
+      "'/C=US/O=ExhookTest/OU=Devices/CN=device-001' -keyout " +
+      Q(key) + " -out " + Q(crt));
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  absl::StatusOr<std::string> der = CertificatePemToDer(::iothub::testing::ReadFile(crt));
+  ASSERT_TRUE(der.ok());
+  absl::StatusOr<CertificateSubject> subject = SubjectOfDer(*der);
+  ASSERT_TRUE(subject.ok()) << subject.status();
+  EXPECT_EQ(subject->cn, "device-001");
+  EXPECT_EQ(subject->dn, "CN=device-001,OU=Devices,O=ExhookTest,C=US");
+
+  const test::CommandResult special = RunCommand(
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -utf8 -subj "
+      "'/O=A\\,B/CN=Gr\xc3\xbcn' -keyout " +
+      Q(key) + " -out " + Q(crt));
+  ASSERT_EQ(special.exit_code, 0) << special.output;
+  der = CertificatePemToDer(::iothub::testing::ReadFile(crt));
+  ASSERT_TRUE(der.ok());
+  subject = SubjectOfDer(*der);
+  ASSERT_TRUE(subject.ok());
+  EXPECT_EQ(subject->cn, "Gr\xc3\xbcn");
+  EXPECT_EQ(subject->dn, "CN=Gr\xc3\xbcn,O=A\\,B");
+
+  EXPECT_FALSE(SubjectOfDer("").ok());
+  EXPECT_FALSE(SubjectOfDer("not a certificate").ok());
+  EXPECT_FALSE(SubjectOfDer(certificate_.der + "x").ok());
+  EXPECT_FALSE(SubjectOfDer(certificate_.der.substr(0, certificate_.der.size() - 1)).ok());
+}
+
 }  // namespace
 }  // namespace iothub::crypto

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 namespace iothub {
 namespace {
 
@@ -62,6 +64,46 @@ TEST(FleetChangesTest, ReportsRevocationsAndAccessChanges) {
   const FleetChanges binding = DiffFleets(before, bound);
   EXPECT_TRUE(binding.revoked_devices.empty());
   EXPECT_TRUE(binding.access_changed);
+}
+
+// A device whose current certificate is revoked or replaced is reported (its live
+// session may run on that certificate); a first certificate or a revoked device is not.
+TEST(FleetChangesTest, ReportsDevicesWhoseCertificateChanged) {
+  Fingerprint a{}, b{};
+  a[0] = 1;
+  b[0] = 2;
+  const auto fleet = [](std::optional<Fingerprint> d1, std::optional<Fingerprint> d2,
+                        DeviceStatus d3_status) {
+    FleetSnapshot f;
+    f.AddDevice({.id = "d1",
+                 .owner_id = "",
+                 .status = DeviceStatus::kUnbound,
+                 .current_fingerprint = d1.value_or(Fingerprint{}),
+                 .has_certificate = d1.has_value()});
+    f.AddDevice({.id = "d2",
+                 .owner_id = "",
+                 .status = DeviceStatus::kUnbound,
+                 .current_fingerprint = d2.value_or(Fingerprint{}),
+                 .has_certificate = d2.has_value()});
+    f.AddDevice({.id = "d3",
+                 .owner_id = "",
+                 .status = d3_status,
+                 .current_fingerprint = {},
+                 .has_certificate = d3_status != DeviceStatus::kRevoked});
+    return f;
+  };
+  const FleetSnapshot before = fleet(a, std::nullopt, DeviceStatus::kUnbound);
+  EXPECT_TRUE(DiffFleets(before, before).certificate_changed.empty());
+  // d1 loses its certificate (e.g. unbind revoked it), d2 gets its first one.
+  EXPECT_EQ(DiffFleets(before, fleet(std::nullopt, a, DeviceStatus::kUnbound)).certificate_changed,
+            std::vector<std::string>{"d1"});
+  // d1's certificate is replaced.
+  EXPECT_EQ(DiffFleets(before, fleet(b, std::nullopt, DeviceStatus::kUnbound)).certificate_changed,
+            std::vector<std::string>{"d1"});
+  // d3 revoked: reported as revoked only.
+  const FleetChanges revoked = DiffFleets(before, fleet(a, std::nullopt, DeviceStatus::kRevoked));
+  EXPECT_TRUE(revoked.certificate_changed.empty());
+  EXPECT_EQ(revoked.revoked_devices, std::vector<std::string>{"d3"});
 }
 
 }  // namespace

@@ -53,6 +53,49 @@ TEST_F(DeviceRegistryTest, LifecycleWithAudit) {
   EXPECT_EQ((*audit)[4].action, "device.create");
 }
 
+// Unbinding revokes the certificates signed during the owner's tenure (what a user can
+// obtain), keeps those signed while the device was unbound, and counts them in the audit.
+TEST_F(DeviceRegistryTest, UnbindRevokesCertificatesOfTheOwnersTenure) {
+  const User alice = MakeUser("alice@example.com");
+  const User bob = MakeUser("bob@example.com");
+  ASSERT_OK(devices().CreateDevice({.id = "dev-1"}, kActor));
+  auto factory = certificates().SignCsr({.device_id = "dev-1", .csr_pem = OpensslCsr()}, kActor);
+  ASSERT_OK(factory);
+  EXPECT_FALSE(factory->owner_at_issue.has_value());
+
+  ASSERT_OK(devices().BindDevice("dev-1", alice.id, kActor));
+  auto alices =
+      certificates().SignCsr({.device_id = "dev-1", .csr_pem = OpensslCsr()}, "user:" + alice.id);
+  ASSERT_OK(alices);
+  EXPECT_EQ(alices->owner_at_issue, alice.id);
+  EXPECT_EQ(store_->GetCertificateByFingerprint(alices->fingerprint)->owner_at_issue, alice.id);
+
+  ASSERT_OK(devices().UnbindDevice("dev-1", "user:" + alice.id));
+  auto after = store_->GetCertificateByFingerprint(alices->fingerprint);
+  ASSERT_OK(after);
+  ASSERT_TRUE(after->revoked_at.has_value());
+  EXPECT_EQ(after->revocation_reason, DeviceRegistry::kOwnershipEndedReason);
+  EXPECT_TRUE(absl::IsNotFound(store_->GetCurrentCertificate("dev-1").status()));
+  auto audit = store_->ListAudit(1);
+  ASSERT_OK(audit);
+  EXPECT_EQ((*audit)[0].action, "device.unbind");
+  EXPECT_NE((*audit)[0].details_json.find("\"certificatesRevoked\":1"), std::string::npos)
+      << (*audit)[0].details_json;
+
+  // The next owner's certificates are theirs; a provisioning certificate signed while
+  // unbound survives an unbind.
+  ASSERT_OK(devices().BindDevice("dev-1", bob.id, kActor));
+  ASSERT_OK(devices().UnbindDevice("dev-1", kActor));
+  auto provisioning =
+      certificates().SignCsr({.device_id = "dev-1", .csr_pem = OpensslCsr()}, kActor);
+  ASSERT_OK(provisioning);
+  ASSERT_OK(devices().BindDevice("dev-1", bob.id, kActor));
+  ASSERT_OK(devices().UnbindDevice("dev-1", kActor));
+  auto current = store_->GetCurrentCertificate("dev-1");
+  ASSERT_OK(current);
+  EXPECT_EQ(current->fingerprint, provisioning->fingerprint);
+}
+
 // Transitions the state does not allow fail with FailedPrecondition naming the state,
 // and write nothing.
 TEST_F(DeviceRegistryTest, IllegalTransitionsNameTheState) {
