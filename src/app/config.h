@@ -14,7 +14,6 @@
 
 #include "absl/status/statusor.h"
 #include "model/plan.h"
-#include "registry/plans.h"
 
 namespace iothub::app {
 
@@ -121,7 +120,7 @@ struct Config {
   // Registry settings.
   CaConfig ca;
   // [plans.<name>] tables, merged by name over the built-in free and pro plans.
-  std::vector<Plan> plans = registry::DefaultPlans();
+  std::vector<Plan> plans = DefaultPlans();
   AuthConfig auth;
   JwtConfigSection jwt;
   AclConfig acl;
