@@ -216,6 +216,9 @@ const std::map<std::string, Setter>& Keys() {
       {"jwt.audience", StringKey(&Config::jwt, &JwtConfigSection::audience, "jwt.audience")},
       {"jwt.leeway_s", IntKey(&Config::jwt, &JwtConfigSection::leeway_s, "jwt.leeway_s", 0, 3600)},
       {"jwt.client_id", StringKey(&Config::jwt, &JwtConfigSection::client_id, "jwt.client_id")},
+      {"jwt.require_exp", BoolKey(&Config::jwt, &JwtConfigSection::require_exp, "jwt.require_exp")},
+      {"jwt.max_lifetime_s", IntKey(&Config::jwt, &JwtConfigSection::max_lifetime_s,
+                                    "jwt.max_lifetime_s", 0, 315'360'000)},
       // Device RPC.
       {"rpc.timeout_ms",
        IntKey(&Config::rpc, &RpcSection::timeout_ms, "rpc.timeout_ms", 100, 30000)},

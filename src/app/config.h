@@ -14,7 +14,6 @@
 
 #include "absl/status/statusor.h"
 #include "model/plan.h"
-#include "registry/plans.h"
 
 namespace iothub::app {
 
@@ -64,8 +63,8 @@ struct AuthConfig {
 // --- Identity, authorization, RPC and the broker ---
 
 struct JwtConfigSection {
-  std::string hs256_secret;             // one HMAC secret (HS256/384/512)
-  std::vector<std::string> hs_secrets;  // several, for rotation
+  std::string hs256_secret;             // one HMAC secret; verifies HS256 only
+  std::vector<std::string> hs_secrets;  // more HS256 secrets, for rotation
   std::string jwks_file;                // RS/PS/ES keys from a JWKS file, or
   std::string jwks_url;                 // from a JWKS URL (http or https)
   std::int64_t jwks_refresh_s = 30;     // unknown-kid refreshes at most this often
@@ -73,6 +72,8 @@ struct JwtConfigSection {
   std::string audience;                 // required `aud` when set
   std::int64_t leeway_s = 30;           // clock skew allowed on exp/nbf/iat
   std::string client_id;                // resource_access[client_id].roles
+  bool require_exp = true;              // refuse tokens without exp
+  std::int64_t max_lifetime_s = 0;      // > 0: refuse exp - iat over this (iat needed)
 };
 
 // One extra ACL rule ([[acl.rules]]), tried in order before the built-in policy.
@@ -128,7 +129,7 @@ struct Config {
   // Registry settings.
   CaConfig ca;
   // [plans.<name>] tables, merged by name over the built-in free and pro plans.
-  std::vector<Plan> plans = registry::DefaultPlans();
+  std::vector<Plan> plans = DefaultPlans();
   AuthConfig auth;
   JwtConfigSection jwt;
   AclConfig acl;

@@ -32,7 +32,9 @@ absl::StatusOr<JwtSetup> MakeJwtVerifier(const JwtConfigSection& config, const C
                       .issuer = config.issuer,
                       .audience = config.audience,
                       .leeway_s = config.leeway_s,
-                      .client_id = config.client_id};
+                      .client_id = config.client_id,
+                      .require_exp = config.require_exp,
+                      .max_lifetime_s = config.max_lifetime_s};
   if (!config.hs256_secret.empty()) jwt.hs_secrets.push_back(config.hs256_secret);
   const bool jwks = !config.jwks_file.empty() || !config.jwks_url.empty();
   if (jwt.hs_secrets.empty() && !jwks) return setup;  // no JWT configured

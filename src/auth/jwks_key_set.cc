@@ -52,10 +52,11 @@ absl::StatusOr<std::shared_ptr<const JwtKey>> ParseJwk(const nlohmann::json& jwk
 
 }  // namespace
 
-absl::StatusOr<KeySet> KeySet::FromHmacSecrets(const std::vector<std::string>& secrets) {
+absl::StatusOr<KeySet> KeySet::FromHmacSecrets(const std::vector<std::string>& secrets,
+                                               JwtAlgorithm alg) {
   KeySet set;
   for (const auto& secret : secrets) {
-    auto key = JwtKey::Hmac(secret);
+    auto key = JwtKey::Hmac(secret, alg);
     if (!key.ok()) return key.status();
     set.keys_.push_back(*std::move(key));
   }

@@ -18,8 +18,10 @@ class KeySet {
  public:
   KeySet() = default;
 
-  // Keys from HMAC secrets (no kid). Error when a secret is empty.
-  static absl::StatusOr<KeySet> FromHmacSecrets(const std::vector<std::string>& secrets);
+  // Keys from HMAC secrets (no kid), each verifying `alg` only. Error when a secret is
+  // empty or `alg` is not an HMAC algorithm.
+  static absl::StatusOr<KeySet> FromHmacSecrets(const std::vector<std::string>& secrets,
+                                                JwtAlgorithm alg);
 
   // Parses a JWKS {"keys": [...]}. Takes RSA (n, e) and EC (crv P-256/P-384, x, y) keys.
   // Skips, noting why in skipped(): keys whose "use" is not "sig", whose "alg" is not a

@@ -16,6 +16,8 @@ std::string_view ToString(JwtFailure failure) {
       return "unsupported_alg";
     case JwtFailure::kAlgKeyMismatch:
       return "alg_key_mismatch";
+    case JwtFailure::kAlgNotAllowed:
+      return "alg_not_allowed";
     case JwtFailure::kUnknownKey:
       return "unknown_key";
     case JwtFailure::kBadSignature:
@@ -32,6 +34,12 @@ std::string_view ToString(JwtFailure failure) {
       return "bad_audience";
     case JwtFailure::kMissingSubject:
       return "missing_subject";
+    case JwtFailure::kMissingExp:
+      return "missing_exp";
+    case JwtFailure::kMissingIat:
+      return "missing_iat";
+    case JwtFailure::kLifetimeTooLong:
+      return "lifetime_too_long";
   }
   return "unknown";
 }

@@ -65,21 +65,24 @@ JwtKey::~JwtKey() {
   for (EVP_MAC_CTX* ctx : hmac_) EVP_MAC_CTX_free(ctx);
 }
 
-absl::StatusOr<std::shared_ptr<const JwtKey>> JwtKey::Hmac(std::string_view secret) {
+absl::StatusOr<std::shared_ptr<const JwtKey>> JwtKey::Hmac(std::string_view secret,
+                                                           JwtAlgorithm alg) {
   if (secret.empty()) return absl::InvalidArgumentError("empty HMAC secret");
-  if (HmacMac() == nullptr) return OpenSslError("HMAC unavailable");
-  std::shared_ptr<JwtKey> key(new JwtKey("", KeyType::kHmac, std::nullopt));
-  const char* digests[3] = {"SHA256", "SHA384", "SHA512"};
-  for (int i = 0; i < 3; ++i) {
-    MacCtxPtr ctx(EVP_MAC_CTX_new(HmacMac()));
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digests[i]), 0),
-        OSSL_PARAM_construct_end()};
-    if (ctx == nullptr || EVP_MAC_init(ctx.get(), Bytes(secret), secret.size(), params) != 1) {
-      return OpenSslError("cannot key HMAC");
-    }
-    key->hmac_[i] = ctx.release();
+  if (KeyTypeOf(alg) != KeyType::kHmac) {
+    return absl::InvalidArgumentError("alg is not an HMAC algorithm");
   }
+  if (HmacMac() == nullptr) return OpenSslError("HMAC unavailable");
+  std::shared_ptr<JwtKey> key(new JwtKey("", KeyType::kHmac, alg));
+  const char* digests[3] = {"SHA256", "SHA384", "SHA512"};
+  const int slot = HmacSlot(alg);
+  MacCtxPtr ctx(EVP_MAC_CTX_new(HmacMac()));
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digests[slot]), 0),
+      OSSL_PARAM_construct_end()};
+  if (ctx == nullptr || EVP_MAC_init(ctx.get(), Bytes(secret), secret.size(), params) != 1) {
+    return OpenSslError("cannot key HMAC");
+  }
+  key->hmac_[slot] = ctx.release();
   return key;
 }
 

@@ -17,8 +17,10 @@ namespace iothub::auth {
 
 class JwtKey {
  public:
-  // An HMAC secret (HS256/384/512), without kid. Error when empty.
-  static absl::StatusOr<std::shared_ptr<const JwtKey>> Hmac(std::string_view secret);
+  // An HMAC secret, without kid, that verifies `alg` (HS256, HS384 or HS512) and no
+  // other algorithm. Error when empty or when `alg` is not an HMAC algorithm.
+  static absl::StatusOr<std::shared_ptr<const JwtKey>> Hmac(std::string_view secret,
+                                                            JwtAlgorithm alg);
   // An RSA public key from big-endian modulus and exponent bytes; refuses moduli under
   // 2048 bits. `alg`, when set, is the only algorithm the key may verify (JWK "alg").
   static absl::StatusOr<std::shared_ptr<const JwtKey>> Rsa(std::string kid, std::string_view n,
@@ -36,8 +38,9 @@ class JwtKey {
 
   const std::string& kid() const { return kid_; }
   KeyType type() const { return type_; }
-  // Whether this key may verify `alg`: the type matches, the JWK alg (if any) is `alg`,
-  // and for EC the curve is the one `alg` names (ES256 P-256, ES384 P-384).
+  // Whether this key may verify `alg`: the type matches, the pinned alg (an HMAC
+  // secret's, or the JWK's when it has one) is `alg`, and for EC the curve is the one
+  // `alg` names (ES256 P-256, ES384 P-384). An RSA JWK without alg allows every RSA alg.
   bool Allows(JwtAlgorithm alg) const;
 
   // True when `signature` (raw bytes, decoded from the token) is a valid `alg` signature
@@ -52,10 +55,10 @@ class JwtKey {
 
   std::string kid_;
   KeyType type_;
-  std::optional<JwtAlgorithm> alg_;     // JWK alg restriction
+  std::optional<JwtAlgorithm> alg_;     // the only alg allowed (HMAC always, JWK alg)
   std::optional<JwtAlgorithm> ec_alg_;  // ES256 / ES384 by curve
   EVP_PKEY* pkey_ = nullptr;            // RSA and EC
-  EVP_MAC_CTX* hmac_[3] = {};           // HMAC keyed for SHA-256/384/512; dup'ed per call
+  EVP_MAC_CTX* hmac_[3] = {};           // HMAC keyed for alg_'s SHA-256/384/512; dup'ed per call
 };
 
 }  // namespace iothub::auth

@@ -69,9 +69,10 @@ struct Scratch {
 
 absl::StatusOr<std::unique_ptr<JwtVerifier>> JwtVerifier::Create(
     JwtConfig config, std::shared_ptr<const JwtKeyProvider> provider) {
-  auto secrets = KeySet::FromHmacSecrets(config.hs_secrets);
+  auto secrets = KeySet::FromHmacSecrets(config.hs_secrets, config.hs_alg);
   if (!secrets.ok()) return secrets.status();
   if (config.leeway_s < 0) return absl::InvalidArgumentError("negative JWT leeway");
+  if (config.max_lifetime_s < 0) return absl::InvalidArgumentError("negative JWT max lifetime");
   return std::unique_ptr<JwtVerifier>(
       new JwtVerifier(std::move(config), *std::move(secrets), std::move(provider)));
 }
@@ -112,29 +113,46 @@ JwtResult JwtVerifier::Verify(std::string_view token, UnixMillis now) const {
   const std::string* kid = StringOrNull(header, "kid");
   if (kid == nullptr && header.contains("kid")) return Fail(JwtFailure::kMalformed, "kid");
 
-  // --- Key choice and signature.
+  // --- Key choice and signature. Each key verifies only the algorithm it is pinned to
+  // (JwtKey::Allows); a key of the right type pinned to another alg is kAlgNotAllowed.
   static const auto* const kNoKeys = new std::shared_ptr<const KeySet>(new KeySet());
   const std::shared_ptr<const KeySet> keys = provider_ != nullptr ? provider_->Current() : *kNoKeys;
   const KeyType type = KeyTypeOf(*alg);
-  const auto try_keys = [&](const KeySet& set, bool by_kid, bool* any_allowed) {
+  struct Tried {
+    bool of_type = false;  // some key of alg's key type was looked at
+    bool allowed = false;  // some key may verify alg
+    bool verified = false;
+  };
+  const auto try_keys = [&](const KeySet& set, bool by_kid) {
+    Tried tried;
     for (const auto& key : set.keys()) {
       if (by_kid && key->kid() != *kid) continue;
+      if (key->type() != type) continue;
+      tried.of_type = true;
       if (!key->Allows(*alg)) continue;
-      *any_allowed = true;
-      if (key->Verify(*alg, signing_input, scratch.signature)) return true;
+      tried.allowed = true;
+      if (key->Verify(*alg, signing_input, scratch.signature)) {
+        tried.verified = true;
+        break;
+      }
     }
-    return false;
+    return tried;
   };
-  bool any_allowed = false;
-  bool verified = false;
+  const auto not_allowed = [&](std::string_view which) {
+    return Fail(JwtFailure::kAlgNotAllowed,
+                std::string(which) + " not configured for " + *alg_name);
+  };
+  Tried tried;
   if (kid != nullptr && keys->HasKid(*kid)) {
-    verified = try_keys(*keys, /*by_kid=*/true, &any_allowed);
-    if (!any_allowed) {
+    tried = try_keys(*keys, /*by_kid=*/true);
+    if (!tried.allowed) {
+      if (tried.of_type) return not_allowed("key '" + *kid + "'");
       return Fail(JwtFailure::kAlgKeyMismatch, "key '" + *kid + "' cannot verify " + *alg_name);
     }
   } else if (type == KeyType::kHmac) {
-    verified = try_keys(secrets_, /*by_kid=*/false, &any_allowed);
-    if (!any_allowed) {
+    tried = try_keys(secrets_, /*by_kid=*/false);
+    if (!tried.allowed) {
+      if (tried.of_type) return not_allowed("HMAC secrets");
       return keys->empty() ? Fail(JwtFailure::kUnknownKey, "no keys")
                            : Fail(JwtFailure::kAlgKeyMismatch, "no HMAC secret for " + *alg_name);
     }
@@ -142,14 +160,15 @@ JwtResult JwtVerifier::Verify(std::string_view token, UnixMillis now) const {
     if (provider_ != nullptr) provider_->OnUnknownKid(*kid);
     return Fail(JwtFailure::kUnknownKey, "kid '" + *kid + "'");
   } else {
-    verified = try_keys(*keys, /*by_kid=*/false, &any_allowed);
-    if (!any_allowed) {
+    tried = try_keys(*keys, /*by_kid=*/false);
+    if (!tried.allowed) {
+      if (tried.of_type) return not_allowed("keys");
       return keys->empty() && secrets_.empty()
                  ? Fail(JwtFailure::kUnknownKey, "no keys")
                  : Fail(JwtFailure::kAlgKeyMismatch, "no key can verify " + *alg_name);
     }
   }
-  if (!verified) return Fail(JwtFailure::kBadSignature, *alg_name);
+  if (!tried.verified) return Fail(JwtFailure::kBadSignature, *alg_name);
 
   // --- Payload claims (parsed only once the signature holds).
   JwtClaims claims;
@@ -169,6 +188,18 @@ JwtResult JwtVerifier::Verify(std::string_view token, UnixMillis now) const {
   }
   if (claims.iat && Millis(*claims.iat, -leeway) > now) {
     return Fail(JwtFailure::kIssuedInFuture, "iat " + std::to_string(*claims.iat));
+  }
+  // Lifetime policy: without exp a token never expires; with max_lifetime_s its
+  // lifetime must be provable, so iat is needed too (no leeway: both come from the issuer).
+  if (!claims.exp && (config_.require_exp || config_.max_lifetime_s > 0)) {
+    return Fail(JwtFailure::kMissingExp, "no exp");
+  }
+  if (config_.max_lifetime_s > 0) {
+    if (!claims.iat) return Fail(JwtFailure::kMissingIat, "no iat");
+    if (static_cast<__int128>(*claims.exp) - *claims.iat > config_.max_lifetime_s) {
+      return Fail(JwtFailure::kLifetimeTooLong,
+                  "exp - iat over " + std::to_string(config_.max_lifetime_s) + " s");
+    }
   }
 
   if (const std::string* iss = StringOrNull(payload, "iss")) claims.issuer = *iss;

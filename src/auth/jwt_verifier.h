@@ -7,6 +7,12 @@
 // Key choice: with a kid, the provider's keys of that kid (HS tokens whose kid is not a
 // provider key use the configured secrets); without a kid, every key of the
 // algorithm's type is tried in turn (a handful at most in practice).
+// Pinning: a key verifies only its own algorithm: the secrets JwtConfig::hs_alg only; a
+// JWK its "alg" when it has one, else any of its type (RSA: RS256/384/512 and PS256;
+// EC: the curve's ES256 or ES384). A token whose alg no key of its type allows is
+// refused as kAlgNotAllowed, before any signature check.
+// Policy: exp is required unless JwtConfig::require_exp is false; max_lifetime_s > 0
+// also requires iat and bounds exp - iat.
 //
 // Thread-safe; Verify never locks or blocks: the key set is an immutable snapshot and an
 // unknown kid is only reported to the provider (which may refresh in the background).

@@ -39,6 +39,28 @@ grpc::Status Notified(Outcome* outcome) {
   return grpc::Status::OK;
 }
 
+// The handler threw (allocation failure is the only expected cause); call only inside a
+// catch block. Debug only: a client may be able to provoke it repeatedly; the outcome
+// "error" counts it.
+void NoteException(std::string_view hook, Outcome* outcome) {
+  *outcome = Outcome::kError;
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    spdlog::debug("{}: handler failed ({}); failing closed", hook, e.what());
+  } catch (...) {
+    spdlog::debug("{}: handler failed; failing closed", hook);
+  }
+}
+
+// authenticate / authorize when the handler failed: deny.
+grpc::Status Refuse(std::string_view hook, pb::ValuedResponse* response, Outcome* outcome) {
+  response->set_type(pb::ValuedResponse::STOP_AND_RETURN);
+  response->set_bool_result(false);
+  NoteException(hook, outcome);
+  return grpc::Status::OK;
+}
+
 }  // namespace
 
 grpc::Status ExhookDispatcher::Handle(const pb::ProviderLoadedRequest& request,
@@ -65,7 +87,11 @@ grpc::Status ExhookDispatcher::Handle(const pb::ProviderUnloadedRequest& request
 grpc::Status ExhookDispatcher::Handle(const pb::ClientAuthenticateRequest& request,
                                       pb::ValuedResponse* response, Outcome* outcome) {
   // A request without clientinfo has no identity: the handler sees empty fields and denies.
-  return Answer(handler_.Authenticate(ToView(request.clientinfo())), response, outcome);
+  try {
+    return Answer(handler_.Authenticate(ToView(request.clientinfo())), response, outcome);
+  } catch (...) {
+    return Refuse("client.authenticate", response, outcome);
+  }
 }
 
 grpc::Status ExhookDispatcher::Handle(const pb::ClientAuthorizeRequest& request,
@@ -73,8 +99,12 @@ grpc::Status ExhookDispatcher::Handle(const pb::ClientAuthorizeRequest& request,
   const auto action = request.type() == pb::ClientAuthorizeRequest::SUBSCRIBE
                           ? AuthorizeAction::kSubscribe
                           : AuthorizeAction::kPublish;
-  return Answer(handler_.Authorize(ToView(request.clientinfo()), action, request.topic()), response,
-                outcome);
+  try {
+    return Answer(handler_.Authorize(ToView(request.clientinfo()), action, request.topic()),
+                  response, outcome);
+  } catch (...) {
+    return Refuse("client.authorize", response, outcome);
+  }
 }
 
 grpc::Status ExhookDispatcher::Handle(const pb::MessagePublishRequest& request,
@@ -83,7 +113,15 @@ grpc::Status ExhookDispatcher::Handle(const pb::MessagePublishRequest& request,
     *outcome = Outcome::kError;
     return {grpc::StatusCode::INVALID_ARGUMENT, "MessagePublishRequest.message is missing"};
   }
-  PublishOutcome result = handler_.Publish(ToView(request.message()));
+  PublishOutcome result;
+  bool failed = false;
+  try {
+    result = handler_.Publish(ToView(request.message()));
+  } catch (...) {
+    NoteException("message.publish", outcome);
+    result = {.kind = PublishOutcome::Kind::kDrop, .reason = {}, .topic = {}, .payload = {}};
+    failed = true;
+  }
   if (result.kind == PublishOutcome::Kind::kPass) {
     // IGNORE leaves the message exactly as it is, without copying it back and forth.
     response->set_type(pb::ValuedResponse::IGNORE);
@@ -101,20 +139,30 @@ grpc::Status ExhookDispatcher::Handle(const pb::MessagePublishRequest& request,
   } else {
     response->set_type(pb::ValuedResponse::STOP_AND_RETURN);
     (*message->mutable_headers())["allow_publish"] = "false";
-    *outcome = Outcome::kDrop;
+    *outcome = failed ? Outcome::kError : Outcome::kDrop;
   }
   return grpc::Status::OK;
 }
 
 grpc::Status ExhookDispatcher::Handle(const pb::ClientConnectedRequest& request, pb::EmptySuccess*,
                                       Outcome* outcome) {
-  handler_.Connected(ToView(request.clientinfo()));
+  try {
+    handler_.Connected(ToView(request.clientinfo()));
+  } catch (...) {
+    NoteException("client.connected", outcome);
+    return grpc::Status::OK;
+  }
   return Notified(outcome);
 }
 
 grpc::Status ExhookDispatcher::Handle(const pb::ClientDisconnectedRequest& request,
                                       pb::EmptySuccess*, Outcome* outcome) {
-  handler_.Disconnected(ToView(request.clientinfo()), request.reason());
+  try {
+    handler_.Disconnected(ToView(request.clientinfo()), request.reason());
+  } catch (...) {
+    NoteException("client.disconnected", outcome);
+    return grpc::Status::OK;
+  }
   return Notified(outcome);
 }
 

@@ -9,7 +9,9 @@
 //     allow_publish = "false" for a drop;
 //   notification hooks -> EmptySuccess.
 // Requests that cannot be answered safely (missing message on publish) get a gRPC error,
-// which EMQX treats by its failed_action.
+// which EMQX treats by its failed_action. A handler that throws fails closed: the client
+// is denied, the message dropped (a notification is acknowledged), and the call is
+// counted with outcome "error".
 //
 // Thread-safety: stateless besides the handler, which must be thread-safe.
 #pragma once

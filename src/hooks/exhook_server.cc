@@ -44,7 +44,16 @@ class UnaryCall final : public Call {
     metrics_->in_flight().Add(1);
     const auto start = std::chrono::steady_clock::now();
     Outcome outcome = Outcome::kError;
-    const grpc::Status status = handler_->Handle(request_, &response_, &outcome);
+    grpc::Status status;
+    try {
+      status = handler_->Handle(request_, &response_, &outcome);
+    } catch (...) {
+      // The dispatcher fails closed itself; this catches what is left (e.g. allocation
+      // failure while copying a message). An error leaves the call to EMQX's
+      // failed_action instead of ending the process.
+      outcome = Outcome::kError;
+      status = grpc::Status(grpc::StatusCode::INTERNAL, "hook handler failed");
+    }
     const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                             std::chrono::steady_clock::now() - start)
                             .count();

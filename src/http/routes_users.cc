@@ -5,10 +5,10 @@
 #include "http/json_body.h"
 #include "http/request_params.h"
 #include "http/route_table.h"
+#include "model/plan.h"
 #include "registry/input_checks.h"
 #include "registry/json_views.h"
 #include "registry/money.h"
-#include "registry/plans.h"
 #include "registry/time_format.h"
 #include "registry/user_directory.h"
 
@@ -79,7 +79,7 @@ Reply CreateUser(ApiContext& context, const RequestContext& request) {
   const json& body = request.body;
   std::vector<FieldProblem> problems = CheckUserFields(body);
   if (auto plan = OptionalString(body, "plan");
-      plan && registry::FindPlan(context.registry.plans(), *plan) == nullptr) {
+      plan && FindPlan(context.registry.plans(), *plan) == nullptr) {
     problems.push_back({"plan", "no configured plan is called " + registry::Quote(*plan)});
   }
   if (!problems.empty()) return ErrorReply(BadRequest("invalid user", std::move(problems)));
@@ -149,7 +149,7 @@ Reply SetPlan(ApiContext& context, const RequestContext& request) {
   Result<std::string> id = TargetUser(request, /*admin_only=*/true);
   if (!id.ok()) return ErrorReply(id.error());
   const std::string plan = *OptionalString(request.body, "plan");
-  if (registry::FindPlan(context.registry.plans(), plan) == nullptr) {
+  if (FindPlan(context.registry.plans(), plan) == nullptr) {
     return ErrorReply(FieldError("plan", "no configured plan is called " + registry::Quote(plan)));
   }
   std::optional<UnixMillis> expires_at;

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -40,6 +41,7 @@ struct UserRecord {
   std::string subject;
   Role role = Role::kUser;
   std::string plan;
+  std::optional<UnixMillis> plan_expires_at;  // `plan` is in force until then (plan.h)
 };
 
 class FleetSnapshot {

@@ -1,8 +1,8 @@
 #include "registry/device_registry.h"
 
+#include "model/plan.h"
 #include "registry/device_public_key.h"
 #include "registry/input_checks.h"
-#include "registry/plans.h"
 
 namespace iothub::registry {
 namespace {
@@ -109,7 +109,7 @@ absl::StatusOr<Device> DeviceRegistry::BindDevice(std::string_view device_id,
     absl::StatusOr<User> user = tx.GetUser(user_id);
     if (absl::IsNotFound(user.status())) return UserNotFound(user_id);
     if (!user.ok()) return user.status();
-    const std::string_view plan_name = EffectivePlanName(*user, now);
+    const std::string_view plan_name = EffectivePlanName(user->plan, user->plan_expires_at, now);
     const Plan* plan = FindPlan(context_.plans, plan_name);
     if (plan == nullptr) {
       return absl::FailedPreconditionError("user " + user->id + " is on plan '" +

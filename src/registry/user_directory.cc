@@ -1,8 +1,8 @@
 #include "registry/user_directory.h"
 
+#include "model/plan.h"
 #include "registry/input_checks.h"
 #include "registry/money.h"
-#include "registry/plans.h"
 #include "registry/time_format.h"
 #include "registry/uuid.h"
 

@@ -146,12 +146,16 @@ InsertResult PendingTable::Insert(const PendingRequest& request) {
   return InsertResult::kOk;
 }
 
-bool PendingTable::Contains(std::string_view device_id, std::string_view request_id) {
-  if (device_id.size() > 64 || request_id.size() > 64) return false;
+IdUse PendingTable::Lookup(std::string_view device_id, std::string_view request_id,
+                           std::string_view requester_clientid) {
+  if (device_id.size() > 64 || request_id.size() > 64) return IdUse::kFree;
   const Key key(device_id, request_id);
   Shard& shard = ShardFor(device_id);
   std::lock_guard lock(shard.mutex);
-  return shard.entries.contains(key.view());
+  const auto it = shard.entries.find(key.view());
+  if (it == shard.entries.end()) return IdUse::kFree;
+  return it->second.clientid() == requester_clientid ? IdUse::kSameRequester
+                                                     : IdUse::kOtherRequester;
 }
 
 TakeResult PendingTable::Take(std::string_view device_id, std::string_view request_id,

@@ -1,5 +1,7 @@
 // PendingTable: RPC requests that passed message.publish and wait for the device's
 // reply, keyed by (device id, request id). Bounded per device, per user and in total.
+// Each entry remembers its requester's clientid: a request id belongs to whoever sent it
+// first, so another requester reusing it is told apart (Lookup) from a repeat.
 // After a reply (or a timeout) an entry lingers as a small tombstone for a while, so a
 // second reply is told apart from an unknown one, and a late reply from an unsolicited
 // one; tombstones have their own bound and never count against the pending limits.
@@ -44,7 +46,7 @@ struct PendingRequest {
   std::string device_id;
   std::string request_id;
   std::string user_id;             // the topic's user: the timeout goes to their topic
-  std::string requester_clientid;  // for logs
+  std::string requester_clientid;  // who owns request_id for this device; for logs
   Method method = Method::kGetDeviceState;
   SteadyTime sent_at;
   SteadyTime deadline;
@@ -67,6 +69,13 @@ enum class TakeStatus {
   kUserMismatch,     // pending, but for another user's topic; left in place
 };
 
+// Who holds a (device, request id), as seen by a requester about to send it.
+enum class IdUse {
+  kFree,            // neither pending nor a tombstone
+  kSameRequester,   // pending or a tombstone, sent by this requester (a repeat)
+  kOtherRequester,  // pending or a tombstone, sent by another requester
+};
+
 struct TakeResult {
   TakeStatus status = TakeStatus::kUnknown;
   Method method = Method::kGetDeviceState;  // kTaken only
@@ -84,8 +93,10 @@ class PendingTable {
   // order of the enum.
   InsertResult Insert(const PendingRequest& request);
 
-  // True when (device, request id) is pending or a tombstone. Allocates nothing.
-  bool Contains(std::string_view device_id, std::string_view request_id);
+  // Whether (device, request id) is pending or a tombstone, and whether
+  // `requester_clientid` sent it. Allocates nothing.
+  IdUse Lookup(std::string_view device_id, std::string_view request_id,
+               std::string_view requester_clientid);
 
   // Takes the reply to (device, request id) published on `user_id`'s topic. Only kTaken
   // changes the table (the entry becomes a tombstone). Expired entries stay for

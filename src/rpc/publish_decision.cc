@@ -34,6 +34,8 @@ std::string_view ToString(PublishReason reason) {
       return "pending_table_full";
     case PublishReason::kDuplicateRequest:
       return "duplicate_request";
+    case PublishReason::kRequestIdInUse:
+      return "request_id_in_use";
     case PublishReason::kResponseAccepted:
       return "response_accepted";
     case PublishReason::kResponseMalformed:
@@ -50,6 +52,10 @@ std::string_view ToString(PublishReason reason) {
       return "response_wrong_user";
     case PublishReason::kMalformedTopic:
       return "malformed_topic";
+    case PublishReason::kNoSession:
+      return "no_session";
+    case PublishReason::kInternalError:
+      return "internal_error";
   }
   return "unknown";
 }

@@ -25,7 +25,9 @@ enum class PublishReason : std::uint8_t {
   kPendingDeviceFull,    // rewrite -32003
   kPendingUserFull,      // rewrite -32003
   kPendingTableFull,     // rewrite -32003
-  kDuplicateRequest,     // drop: same id already pending (or just answered) for the device
+  kDuplicateRequest,     // drop: the requester's own id already pending (or just answered)
+  kRequestIdInUse,       // drop: the id is pending (or just answered) for the device on
+                         // another requester's behalf; no reply, which would reach theirs
   // Responses.
   kResponseAccepted,       // pass: matched a pending request
   kResponseMalformed,      // drop
@@ -36,9 +38,11 @@ enum class PublishReason : std::uint8_t {
   kResponseWrongUser,      // drop: published on another user's topic
   // Either.
   kMalformedTopic,  // drop: RPC topic shape with an invalid user or device id
+  kNoSession,       // drop: the publisher's clientid has no session (it skipped authenticate)
+  kInternalError,   // drop: the pipeline failed (an exception); fail closed
 };
 inline constexpr std::size_t kPublishReasonCount =
-    static_cast<std::size_t>(PublishReason::kMalformedTopic) + 1;
+    static_cast<std::size_t>(PublishReason::kInternalError) + 1;
 
 // snake_case label, e.g. "device_offline".
 std::string_view ToString(PublishReason reason);

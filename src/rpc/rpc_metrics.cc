@@ -6,12 +6,13 @@ namespace iothub::rpc {
 namespace {
 
 bool IsRequestReason(PublishReason r) {
-  return r >= PublishReason::kRequestAccepted && r <= PublishReason::kDuplicateRequest;
+  return r >= PublishReason::kRequestAccepted && r <= PublishReason::kRequestIdInUse;
 }
 
 bool IsDropReason(PublishReason r) {
   switch (r) {
     case PublishReason::kDuplicateRequest:
+    case PublishReason::kRequestIdInUse:
     case PublishReason::kResponseMalformed:
     case PublishReason::kResponseNotFromDevice:
     case PublishReason::kResponseUnknownId:
@@ -19,6 +20,8 @@ bool IsDropReason(PublishReason r) {
     case PublishReason::kResponseLate:
     case PublishReason::kResponseWrongUser:
     case PublishReason::kMalformedTopic:
+    case PublishReason::kNoSession:
+    case PublishReason::kInternalError:
       return true;
     default:
       return false;

@@ -44,30 +44,33 @@ RpcPipeline::RpcPipeline(RpcConfig config, Presence& presence, Metrics& metrics)
 PublishDecision RpcPipeline::OnPublish(const PublishInput& in) {
   const RpcTopic topic = ParseRpcTopic(in.topic);
   if (topic.kind == RpcTopicKind::kNone) return Decision(Kind::kPass, PublishReason::kNotRpc);
-  if (auto cached = dedupe_.Get(in.message_id)) {
-    metrics_.DedupeHit();
-    return *std::move(cached);
-  }
   PublishDecision decision;
   try {
-    switch (topic.kind) {
-      case RpcTopicKind::kRequest:
-        decision = OnRequest(in, topic.user_id, topic.device_id);
-        break;
-      case RpcTopicKind::kResponse:
-        decision = OnResponse(in, topic.user_id, topic.device_id);
-        break;
-      default:
-        metrics_.Drop(PublishReason::kMalformedTopic);
-        decision = Decision(Kind::kDrop, PublishReason::kMalformedTopic);
-        break;
+    if (auto cached = dedupe_.Get(in.message_id)) {
+      metrics_.DedupeHit();
+      return *std::move(cached);
     }
-  } catch (const std::exception&) {
-    // Only allocation failure can get here; let the message through unchanged rather than
-    // fail the hook call (EMQX would pass it anyway).
-    return Decision(Kind::kPass, PublishReason::kNotRpc);
+    if (in.publisher == nullptr) {
+      // No session: the message skipped authenticate (e.g. a broker's REST publish), so
+      // nobody can be held to the request, or the reply proven to come from the device.
+      metrics_.Drop(PublishReason::kNoSession);
+      decision = Decision(Kind::kDrop, PublishReason::kNoSession);
+    } else if (topic.kind == RpcTopicKind::kRequest) {
+      decision = OnRequest(in, topic.user_id, topic.device_id);
+    } else if (topic.kind == RpcTopicKind::kResponse) {
+      decision = OnResponse(in, topic.user_id, topic.device_id);
+    } else {
+      metrics_.Drop(PublishReason::kMalformedTopic);
+      decision = Decision(Kind::kDrop, PublishReason::kMalformedTopic);
+    }
+    dedupe_.Put(in.message_id, decision);
+  } catch (...) {
+    // Only allocation failure can get here. Fail closed: a request passed now would reach
+    // the device unvalidated and without a pending entry. Not cached: a retry may succeed.
+    // (A request inserted just before the failure times out like any unanswered one.)
+    metrics_.Drop(PublishReason::kInternalError);
+    return Decision(Kind::kDrop, PublishReason::kInternalError);
   }
-  dedupe_.Put(in.message_id, decision);
   return decision;
 }
 
@@ -79,14 +82,28 @@ PublishDecision RpcPipeline::OnRequest(const PublishInput& in, std::string_view 
     return PublishDecision{Kind::kRewrite, reason, ResponseTopic(user_id, device_id),
                            MakeErrorPayload(request.id, error, in.now_ms)};
   };
+  // A request id belongs to its requester for the device. Checked before any refusal:
+  // an error reply carries the id on the response topic that the id's owner reads, so a
+  // reused id must neither answer nor touch the owner's request. A repeat of one's own
+  // id (QoS 1 redelivery, a client retry) is dropped before it costs a token.
+  if (!request.id.empty()) {
+    switch (pending_.Lookup(device_id, request.id, in.from)) {
+      case IdUse::kFree:
+        break;
+      case IdUse::kSameRequester:
+        metrics_.Request(request.method, PublishReason::kDuplicateRequest);
+        return Decision(Kind::kDrop, PublishReason::kDuplicateRequest);
+      case IdUse::kOtherRequester:
+        metrics_.Request(request.method, PublishReason::kRequestIdInUse);
+        return Decision(Kind::kDrop, PublishReason::kRequestIdInUse);
+    }
+  }
   if (!request.ok()) return refuse(ReasonFor(request.error->code), *request.error);
 
-  if (in.publisher != nullptr) {
-    const Principal& p = *in.publisher;
-    if (p.kind == PrincipalKind::kDevice || (p.kind == PrincipalKind::kUser && p.id != user_id)) {
-      return refuse(PublishReason::kPublisherNotAllowed,
-                    MakeError(RpcErrorCode::kDeviceUnavailable, std::string(kNotAvailable)));
-    }
+  const Principal& p = *in.publisher;
+  if (p.kind == PrincipalKind::kDevice || (p.kind == PrincipalKind::kUser && p.id != user_id)) {
+    return refuse(PublishReason::kPublisherNotAllowed,
+                  MakeError(RpcErrorCode::kDeviceUnavailable, std::string(kNotAvailable)));
   }
   const DeviceRecord* device = in.fleet.FindDevice(device_id);
   PublishReason unavailable = PublishReason::kRequestAccepted;
@@ -105,12 +122,7 @@ PublishDecision RpcPipeline::OnRequest(const PublishInput& in, std::string_view 
     return refuse(PublishReason::kDeviceOffline,
                   MakeError(RpcErrorCode::kDeviceUnavailable, "device offline"));
   }
-  // A repeat (QoS 1 redelivery, a client retry) is dropped before it costs a token.
-  if (pending_.Contains(device_id, request.id)) {
-    metrics_.Request(request.method, PublishReason::kDuplicateRequest);
-    return Decision(Kind::kDrop, PublishReason::kDuplicateRequest);
-  }
-  const std::uint32_t per_minute = RpcPerMinute(in.fleet, user_id);
+  const std::uint32_t per_minute = RpcPerMinute(in.fleet, user_id, in.now_ms);
   if (!rate_limiter_.TryAcquire(user_id, per_minute, in.now)) {
     return refuse(PublishReason::kRateLimited,
                   MakeError(RpcErrorCode::kRateLimited,
@@ -133,7 +145,7 @@ PublishDecision RpcPipeline::OnRequest(const PublishInput& in, std::string_view 
       metrics_.pending().Add(1);
       metrics_.Request(request.method, PublishReason::kRequestAccepted);
       return Decision(Kind::kPass, PublishReason::kRequestAccepted);
-    case InsertResult::kDuplicate:
+    case InsertResult::kDuplicate:  // inserted meanwhile by a concurrent call: no reply either
       metrics_.Request(request.method, PublishReason::kDuplicateRequest);
       return Decision(Kind::kDrop, PublishReason::kDuplicateRequest);
     case InsertResult::kDeviceFull:
@@ -156,8 +168,7 @@ PublishDecision RpcPipeline::OnResponse(const PublishInput& in, std::string_view
     metrics_.Drop(reason);
     return Decision(Kind::kDrop, reason);
   };
-  if (in.publisher == nullptr || in.publisher->kind != PrincipalKind::kDevice ||
-      in.publisher->id != device_id) {
+  if (in.publisher->kind != PrincipalKind::kDevice || in.publisher->id != device_id) {
     return drop(PublishReason::kResponseNotFromDevice);
   }
   auto response = ParseResponse(in.payload, config_.response_limits);
@@ -197,12 +208,11 @@ std::vector<TimeoutNotice> RpcPipeline::SweepTimeouts(SteadyTime now, UnixMillis
   return notices;
 }
 
-std::uint32_t RpcPipeline::RpcPerMinute(const FleetSnapshot& fleet,
-                                        std::string_view user_id) const {
+std::uint32_t RpcPipeline::RpcPerMinute(const FleetSnapshot& fleet, std::string_view user_id,
+                                        UnixMillis now_ms) const {
   if (const UserRecord* user = fleet.FindUser(user_id)) {
-    for (const Plan& plan : config_.plans) {
-      if (plan.name == user->plan) return plan.rpc_per_minute;
-    }
+    const std::string_view name = EffectivePlanName(user->plan, user->plan_expires_at, now_ms);
+    if (const Plan* plan = FindPlan(config_.plans, name)) return plan->rpc_per_minute;
   }
   return config_.default_rpc_per_minute;
 }

@@ -1,13 +1,17 @@
 // RpcPipeline: the hub's part in message.publish for RPC topics. EMQX hands every
 // request and reply to the hub before routing; the pipeline
+//  - drops every RPC message from a clientid without a session (it skipped authenticate);
 //  - validates a request (rpc_message.h), checks the device (exists, bound to the
 //    topic's user, not revoked, online), the user's plan rate limit and the pending
 //    table's room; a good request becomes pending and passes, a bad one is rewritten at
-//    once into an error reply on the requester's response topic, and a repeat of an id
-//    still pending for the device is dropped;
+//    once into an error reply on the requester's response topic. A request id belongs to
+//    its requester for the device: a repeat of one's own id still pending (or just
+//    answered) is dropped, and so is another requester's reuse of it, valid or not, so
+//    that no error reply ever carries an id that someone else is waiting on;
 //  - passes a reply only from the topic's own device, for an id pending for that device
 //    and user, in time, once; anything else is dropped with a distinct reason;
-//  - passes every other topic untouched.
+//  - passes every other topic untouched;
+//  - fails closed: an exception inside (allocation failure) drops the message.
 // A repeated hook call with the same Message.id gets the first call's decision again,
 // with no second side effect. SweepTimeouts() turns expired requests into -32000 replies
 // for the caller to publish.
@@ -44,8 +48,8 @@ struct RpcConfig {
   JsonLimits response_limits;                       // contract: the same 10 KB
   PendingLimits pending;
   RateLimiterOptions rate_limiter;
-  std::vector<Plan> plans;                    // by name; a user's plan is looked up here
-  std::uint32_t default_rpc_per_minute = 60;  // for a plan name not in `plans`
+  std::vector<Plan> plans;                    // by name; a user's plan in force is looked up here
+  std::uint32_t default_rpc_per_minute = 60;  // for a user or plan name not in `plans`
   std::size_t dedupe_capacity = 16384;        // Message.ids remembered
 };
 
@@ -56,7 +60,7 @@ struct PublishInput {
   std::string_view payload;
   std::uint32_t qos = 0;
   std::string_view from;                 // the publisher's clientid
-  const Principal* publisher = nullptr;  // nullptr: unknown (e.g. EMQX's HTTP API)
+  const Principal* publisher = nullptr;  // nullptr: no session (e.g. EMQX's HTTP API): dropped
   const FleetSnapshot& fleet;
   SteadyTime now;         // deadlines and round trips
   UnixMillis now_ms = 0;  // `timestamp` of error replies
@@ -96,7 +100,10 @@ class RpcPipeline {
                             std::string_view device_id);
   PublishDecision OnResponse(const PublishInput& in, std::string_view user_id,
                              std::string_view device_id);
-  std::uint32_t RpcPerMinute(const FleetSnapshot& fleet, std::string_view user_id) const;
+  // The limit of the user's plan in force at `now_ms` (an expired plan falls back to the
+  // default plan, model/plan.h).
+  std::uint32_t RpcPerMinute(const FleetSnapshot& fleet, std::string_view user_id,
+                             UnixMillis now_ms) const;
 
   const RpcConfig config_;
   const std::chrono::milliseconds timeout_;

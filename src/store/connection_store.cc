@@ -520,8 +520,9 @@ struct CurrentCertificate {
 absl::StatusOr<std::shared_ptr<FleetSnapshot>> ScanFleet(Database& db) {
   auto snapshot = std::make_shared<FleetSnapshot>();
   {
-    ASSIGN_OR_RETURN(Statement s,
-                     db.GetCachedStatement("SELECT id, subject, role, plan FROM users"));
+    ASSIGN_OR_RETURN(
+        Statement s,
+        db.GetCachedStatement("SELECT id, subject, role, plan, plan_expires_at FROM users"));
     while (true) {
       ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
@@ -531,7 +532,8 @@ absl::StatusOr<std::shared_ptr<FleetSnapshot>> ScanFleet(Database& db) {
       snapshot->AddUser({.id = s.ColumnText(0),
                          .subject = s.ColumnOptionalText(1).value_or(""),
                          .role = *role,
-                         .plan = s.ColumnText(3)});
+                         .plan = s.ColumnText(3),
+                         .plan_expires_at = s.ColumnOptionalInt64(4)});
     }
   }
   // Certificates before devices, so that each device finds its current one in a map

@@ -53,6 +53,29 @@ TEST(CliConfigTest, RefusesBadRegistrySettings) {
   }
 }
 
+// [jwt] require_exp and max_lifetime_s come from the file or IOTHUB_JWT__*; bad values
+// (not a bool, negative, over ten years) stop the start with the key named.
+TEST(CliConfigTest, JwtPolicyKeys) {
+  const TempDir dir;
+  EXPECT_EQ(Check(dir, "[jwt]\nrequire_exp = false\nmax_lifetime_s = 3600\n", {}).status, 0);
+  EXPECT_EQ(
+      Check(dir, "", {{"IOTHUB_JWT__REQUIRE_EXP", "false"}, {"IOTHUB_JWT__MAX_LIFETIME_S", "600"}})
+          .status,
+      0);
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"IOTHUB_JWT__REQUIRE_EXP", "maybe"},
+           {"IOTHUB_JWT__MAX_LIFETIME_S", "-1"},
+           {"IOTHUB_JWT__MAX_LIFETIME_S", "999999999"}}) {
+    SCOPED_TRACE(key + "=" + value);
+    const CommandResult bad = Check(dir, "", {{key, value}});
+    EXPECT_NE(bad.status, 0);
+    EXPECT_NE(bad.err.find(key), std::string::npos) << bad.err;
+  }
+  const CommandResult file = Check(dir, "[jwt]\nmax_lifetime_s = \"long\"\n", {});
+  EXPECT_NE(file.status, 0);
+  EXPECT_NE(file.err.find("jwt.max_lifetime_s"), std::string::npos) << file.err;
+}
+
 // IOTHUB_PLANS__<NAME>__<KEY> overrides a known plan's limit; unknown plans are refused.
 TEST(CliConfigTest, EnvironmentOverridesPlans) {
   TempDir dir;

@@ -3,6 +3,7 @@
 // service), and every bad token refused with its own logged reason, the token itself never
 // logged. Both service names (v2 and v3).
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <chrono>
 #include <set>
@@ -104,6 +105,12 @@ TEST_P(IdentityTokenTest, BadTokensAreRefusedEachWithItsReason) {
       {"1 MB", huge, "malformed"},
       {"not base64", "!!!.@@@.###", "bad_base64"},
       {"header not JSON", SignJwt("this is not json", "{" + sub + "}", secret), "bad_json"},
+      // The HS256 secret verifies HS256 only: an HS384 token made with it is refused.
+      {"HS384 with the HS256 secret",
+       SignJwt(R"({"alg":"HS384","typ":"JWT"})",
+               "{" + sub + ",\"exp\":" + std::to_string(now + 600) + "}", secret, "HS384"),
+       "alg_not_allowed"},
+      {"no exp", Hs256Jwt("{" + sub + "}", secret), "missing_exp"},
   };
   std::set<std::string> reasons;
   for (std::size_t i = 0; i < cases.size(); ++i) {
@@ -276,6 +283,11 @@ TEST_P(IdentityTokenTest, HsRsConfusionWithAJwksKeyIsRefused) {
       {SignJwt(R"({"alg":"RS256","typ":"JWT","kid":"rsa-1"})", claims, public_pem),
        "bad_signature"},
       {SignJwt(R"({"alg":"RS256","typ":"JWT"})", claims, HubFlow::kJwtSecret), "bad_signature"},
+      // The JWK says RS256: an RS512 or PS256 token naming it is refused unverified.
+      {SignJwt(R"({"alg":"RS512","typ":"JWT","kid":"rsa-1"})", claims, public_pem),
+       "alg_not_allowed"},
+      {SignJwt(R"({"alg":"PS256","typ":"JWT","kid":"rsa-1"})", claims, public_pem),
+       "alg_not_allowed"},
   };
   for (std::size_t i = 0; i < attacks.size(); ++i) {
     SCOPED_TRACE(attacks[i].second + " #" + std::to_string(i));
@@ -284,6 +296,63 @@ TEST_P(IdentityTokenTest, HsRsConfusionWithAJwksKeyIsRefused) {
     EXPECT_TRUE(
         flow.WaitForLog("clientid=" + clientid + " peer=127.0.0.1 reason=" + attacks[i].second))
         << flow.Log();
+  }
+}
+
+// Logs in over MQTT (v3) and calls GET /api/auth/me with `token`; true when both admit.
+// Each refusal must agree: the MQTT and HTTP paths share one verifier.
+::testing::AssertionResult AdmittedOverMqttAndHttp(HubFlow& flow, const std::string& clientid,
+                                                   const std::string& token) {
+  const bool mqtt = flow.Authenticate(ServiceVersion::kV3, clientid, "jwt", token).bool_result();
+  httplib::Client http("127.0.0.1", flow.hub().http_port());
+  const auto response = http.Get("/api/auth/me", {{"Authorization", "Bearer " + token}});
+  if (!response) return ::testing::AssertionFailure() << "no HTTP answer";
+  const bool api = response->status == 200;
+  if (mqtt != api || (!api && response->status != 401)) {
+    return ::testing::AssertionFailure() << "MQTT " << mqtt << ", HTTP " << response->status;
+  }
+  if (!mqtt) return ::testing::AssertionFailure() << "refused by both";
+  return ::testing::AssertionSuccess();
+}
+
+// [jwt] max_lifetime_s (here through IOTHUB_JWT__MAX_LIFETIME_S) bounds exp - iat for
+// MQTT logins and the HTTP API alike, and needs iat; IOTHUB_JWT__REQUIRE_EXP=false lets
+// a token without exp in, which the default refuses on both paths.
+TEST(JwtPolicyTest, LifetimeAndExpPolicyOverMqttAndHttp) {
+  const std::int64_t now = NowSeconds();
+  const std::string secret(HubFlow::kJwtSecret);
+  auto token = [&](const std::string& times) {
+    return Hs256Jwt(R"({"sub":"sub-alice")" + times + "}", secret);
+  };
+  const std::string no_exp = token("");
+  {
+    HubFlow flow({.extra_toml = "", .env = {{"IOTHUB_JWT__MAX_LIFETIME_S", "600"}}});
+    flow.CreateUser("alice@example.com", "Alice", "sub-alice");
+    ASSERT_TRUE(flow.Start());
+    const std::string short_lived =
+        token(",\"iat\":" + std::to_string(now) + ",\"exp\":" + std::to_string(now + 600));
+    EXPECT_TRUE(AdmittedOverMqttAndHttp(flow, "app-1", short_lived));
+    EXPECT_FALSE(AdmittedOverMqttAndHttp(flow, "app-2", HubFlow::Token("sub-alice")));  // 1 h
+    EXPECT_TRUE(flow.WaitForLog("clientid=app-2 peer=127.0.0.1 reason=lifetime_too_long"));
+    EXPECT_FALSE(
+        AdmittedOverMqttAndHttp(flow, "app-3", token(",\"exp\":" + std::to_string(now + 60))));
+    EXPECT_TRUE(flow.WaitForLog("clientid=app-3 peer=127.0.0.1 reason=missing_iat"));
+    EXPECT_FALSE(AdmittedOverMqttAndHttp(flow, "app-4", no_exp));
+    EXPECT_TRUE(flow.WaitForLog("clientid=app-4 peer=127.0.0.1 reason=missing_exp"));
+    // HS384 made with the HS256 secret: refused on both paths too.
+    EXPECT_FALSE(
+        AdmittedOverMqttAndHttp(flow, "app-5",
+                                SignJwt(R"({"alg":"HS384","typ":"JWT"})",
+                                        R"({"sub":"sub-alice","iat":)" + std::to_string(now) +
+                                            R"(,"exp":)" + std::to_string(now + 60) + "}",
+                                        secret, "HS384")));
+    EXPECT_TRUE(flow.WaitForLog("clientid=app-5 peer=127.0.0.1 reason=alg_not_allowed"));
+  }
+  {
+    HubFlow flow({.extra_toml = "", .env = {{"IOTHUB_JWT__REQUIRE_EXP", "false"}}});
+    flow.CreateUser("alice@example.com", "Alice", "sub-alice");
+    ASSERT_TRUE(flow.Start());
+    EXPECT_TRUE(AdmittedOverMqttAndHttp(flow, "app-6", no_exp));
   }
 }
 

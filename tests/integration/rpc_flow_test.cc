@@ -8,6 +8,7 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <ctime>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -26,10 +27,13 @@ using std::chrono::steady_clock;
 class RpcFlowTest : public ::testing::TestWithParam<ServiceVersion> {
  protected:
   RpcFlowTest() : RpcFlowTest("") {}
-  explicit RpcFlowTest(const std::string& extra_toml)
-      : flow_(
-            {.extra_toml = "[plans.free]\nmax_devices = 5\nrpc_per_minute = 100000\n" + extra_toml,
-             .env = {}}) {}
+  explicit RpcFlowTest(const std::string& extra_toml, int free_rpc_per_minute = 100000)
+      : flow_({.extra_toml = "[plans.free]\nmax_devices = 5\nrpc_per_minute = " +
+                             std::to_string(free_rpc_per_minute) + "\n" + extra_toml,
+               .env = {}}) {}
+
+  // Provisioning a fixture adds after binding, before the hub starts.
+  virtual void BeforeStart() {}
 
   void SetUp() override {
     u_ = flow_.CreateUser("u@example.com", "User U", "sub-u");
@@ -39,6 +43,7 @@ class RpcFlowTest : public ::testing::TestWithParam<ServiceVersion> {
     flow_.Bind("dev-e", u_);
     flow_.Bind("dev-g", u_);
     flow_.Bind("dev-h", o_);
+    BeforeStart();
     ASSERT_TRUE(flow_.Start());
     ASSERT_TRUE(IsAllow(flow_.ConnectWithToken(v(), "app-u", HubFlow::Token("sub-u"))));
     ASSERT_TRUE(IsAllow(flow_.ConnectWithToken(v(), "app-o", HubFlow::Token("sub-o"))));
@@ -167,7 +172,7 @@ TEST_P(RpcDeadlineTest, UnsolicitedDuplicateLateAndCrossDeviceRepliesAreDropped)
   EXPECT_TRUE(DropLogged("dev-e", d_response, "response_not_from_device"));
   EXPECT_TRUE(DropLogged("dev-e", e_response, "response_unknown_id"));
   EXPECT_TRUE(DropLogged("app-u", d_response, "response_not_from_device"));
-  EXPECT_TRUE(DropLogged("ghost", d_response, "response_not_from_device"));
+  EXPECT_TRUE(DropLogged("ghost", d_response, "no_session"));
   EXPECT_TRUE(DropLogged("dev-d", d_response, "response_duplicate"));
   EXPECT_TRUE(DropLogged("dev-d", d_response, "response_unknown_id"));
   EXPECT_TRUE(DropLogged("dev-d", d_response, "response_late"));
@@ -382,9 +387,99 @@ TEST_P(RpcFlowTest, SameMessageIdGetsTheSameAnswer) {
   EXPECT_EQ(Metric("iothub_rpc_pending"), 0);
 }
 
+// A request id belongs to its requester: the owner reusing the id of a service's pending
+// request, with an invalid request, gets no error reply (it would land on the service's
+// response topic with the service's id) and the service's request stays pending until
+// the device answers it.
+TEST_P(RpcFlowTest, ReusedRequestIdOfAnotherRequesterIsDroppedWithoutReply) {
+  const std::string token =
+      HubFlow::Token("backend", {{"realm_access", {{"roles", json::array({"service"})}}}});
+  ASSERT_TRUE(IsAllow(flow_.ConnectWithToken(v(), "svc-1", token)));
+  const std::string topic = Topic(u_, "dev-d", "request");
+  const auto service = HubFlow::PublishRequest("svc-1", topic, R"({"id":"s-1","method":"reboot"})");
+  ASSERT_TRUE(IsPass(service, Send(service)));
+
+  for (const std::string payload :
+       {R"({"id":"s-1","method":"selfDestruct"})", R"({"id":"s-1","method":"reboot","x":1})",
+        R"({"id":"s-1","method":"getSensors"})"}) {
+    SCOPED_TRACE(payload);
+    const auto forged = HubFlow::PublishRequest("app-u", topic, payload);
+    EXPECT_TRUE(IsDrop(forged, Send(forged)));
+  }
+  EXPECT_TRUE(DropLogged("app-u", topic, "request_id_in_use"));
+  EXPECT_EQ(Metric("iothub_rpc_pending"), 1);
+  const auto reply = HubFlow::PublishRequest("dev-d", Topic(u_, "dev-d", "response"),
+                                             R"({"id":"s-1","result":{"success":true}})");
+  EXPECT_TRUE(IsPass(reply, Send(reply)));
+  EXPECT_EQ(Metric("iothub_rpc_pending"), 0);
+}
+
+// A clientid without a session (it never authenticated, e.g. a broker's REST publish)
+// can neither send a request nor a reply: both are dropped and counted.
+TEST_P(RpcFlowTest, RpcFromAClientidWithoutSessionIsDropped) {
+  const std::string topic = Topic(u_, "dev-d", "request");
+  const auto request =
+      HubFlow::PublishRequest("ghost", topic, R"({"id":"n-1","method":"getSensors"})");
+  EXPECT_TRUE(IsDrop(request, Send(request)));
+  EXPECT_TRUE(DropLogged("ghost", topic, "no_session"));
+  const auto invalid = HubFlow::PublishRequest("ghost", topic, "not json");
+  EXPECT_TRUE(IsDrop(invalid, Send(invalid)));
+  EXPECT_EQ(Metric("iothub_rpc_pending"), 0);
+
+  const auto owners = HubFlow::PublishRequest("app-u", topic, R"({"id":"n-2","method":"reboot"})");
+  ASSERT_TRUE(IsPass(owners, Send(owners)));
+  const auto reply = HubFlow::PublishRequest("ghost", Topic(u_, "dev-d", "response"),
+                                             R"({"id":"n-2","result":{}})");
+  EXPECT_TRUE(IsDrop(reply, Send(reply)));
+  EXPECT_EQ(Metric(R"(iothub_rpc_drops_total{reason="no_session"})"), 3);
+  EXPECT_EQ(Metric("iothub_rpc_pending"), 1);
+}
+
+// An expired plan no longer sets the RPC limit: u is on "pro" (100000 per minute) until
+// a few seconds after start, then on "free" (2 per minute here).
+class RpcPlanExpiryTest : public RpcFlowTest {
+ protected:
+  RpcPlanExpiryTest() : RpcFlowTest("[plans.pro]\nmax_devices = 5\nrpc_per_minute = 100000\n", 2) {}
+
+  void BeforeStart() override {
+    const std::time_t now = std::time(nullptr);
+    expires_ = std::chrono::system_clock::from_time_t(now + 4);
+    const std::time_t at = now + 4;
+    char text[32];
+    std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&at));
+    EXPECT_EQ(flow_.Cli({"user", "set-plan", u_, "pro", "--expires-at", text}).status, 0);
+  }
+
+  std::chrono::system_clock::time_point expires_;
+};
+
+TEST_P(RpcPlanExpiryTest, ExpiredPlanFallsBackToTheDefaultPlansLimit) {
+  auto request = [&](const std::string& device, const std::string& id) {
+    return HubFlow::PublishRequest("app-u", Topic(u_, device, "request"),
+                                   R"({"id":")" + id + R"(","method":"getSensors"})");
+  };
+  ASSERT_LT(std::chrono::system_clock::now(), expires_);
+  for (const char* id : {"p-1", "p-2", "p-3"}) {
+    const auto on_pro = request("dev-e", id);
+    EXPECT_TRUE(IsPass(on_pro, Send(on_pro))) << id;
+  }
+  std::this_thread::sleep_until(expires_ + milliseconds(100));
+  for (const char* id : {"f-1", "f-2"}) {
+    const auto on_free = request("dev-d", id);
+    EXPECT_TRUE(IsPass(on_free, Send(on_free))) << id;
+  }
+  const auto limited = request("dev-d", "f-3");
+  json reply;
+  ASSERT_TRUE(IsRewrite(limited, Send(limited), Topic(u_, "dev-d", "response"), &reply));
+  EXPECT_EQ(reply["error"]["code"], -32029);
+  EXPECT_EQ(reply["error"]["data"], "plan limit: 2 requests per minute");
+}
+
 INSTANTIATE_TEST_SUITE_P(BothServiceNames, RpcFlowTest, ::testing::ValuesIn(kBothVersions),
                          VersionName);
 INSTANTIATE_TEST_SUITE_P(BothServiceNames, RpcDeadlineTest, ::testing::ValuesIn(kBothVersions),
+                         VersionName);
+INSTANTIATE_TEST_SUITE_P(BothServiceNames, RpcPlanExpiryTest, ::testing::ValuesIn(kBothVersions),
                          VersionName);
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <limits>
 #include <set>
 #include <string>
 #include <thread>
@@ -77,6 +78,13 @@ AlgCase CaseFor(const std::string& alg) {
   return {alg, {.key = k.rsa.get()}, "rsa1"};
 }
 
+// The test config with its secret pinned to `alg` when that is an HMAC alg.
+JwtConfig ConfigFor(const std::string& alg) {
+  JwtConfig config = TestConfig();
+  if (alg.starts_with("HS")) config.hs_alg = *ParseJwtAlgorithm(alg);
+  return config;
+}
+
 std::string Token(const std::string& alg, const json& payload = Payload()) {
   const AlgCase c = CaseFor(alg);
   return MakeToken(c.alg, c.signer, payload, c.kid);
@@ -91,7 +99,7 @@ class JwtAlgTest : public ::testing::TestWithParam<std::string> {};
 
 // A correctly signed token verifies and yields its claims, for every algorithm.
 TEST_P(JwtAlgTest, ValidTokenPasses) {
-  const auto verifier = MakeVerifier();
+  const auto verifier = MakeVerifier(ConfigFor(GetParam()));
   const JwtResult result = verifier->Verify(Token(GetParam()), kNow);
   ASSERT_TRUE(result.ok()) << ToString(result.failure()) << ": " << result.error().detail;
   const JwtClaims& claims = result.claims();
@@ -111,7 +119,7 @@ TEST_P(JwtAlgTest, ValidTokenPasses) {
 
 // Changing one character of the signature or of the payload breaks the signature.
 TEST_P(JwtAlgTest, TamperedTokenFails) {
-  const auto verifier = MakeVerifier();
+  const auto verifier = MakeVerifier(ConfigFor(GetParam()));
   const std::string token = Token(GetParam());
   std::string bad_sig = token;
   const std::size_t sig_at = token.rfind('.') + 1;
@@ -128,7 +136,7 @@ TEST_P(JwtAlgTest, TamperedTokenFails) {
 
 // Tokens verify at the same time from many threads.
 TEST_P(JwtAlgTest, ConcurrentVerification) {
-  const auto verifier = MakeVerifier();
+  const auto verifier = MakeVerifier(ConfigFor(GetParam()));
   const std::string token = Token(GetParam());
   std::atomic<int> passed{0};
   std::vector<std::thread> threads;
@@ -183,10 +191,12 @@ TEST(JwtVerifierTest, IssuedInFutureHonoursLeeway) {
             JwtFailure::kIssuedInFuture);
 }
 
-// With zero leeway the boundaries are exact; absent time claims are not required.
+// With zero leeway the boundaries are exact; with require_exp off, absent time claims
+// are not required.
 TEST(JwtVerifierTest, ZeroLeewayAndAbsentTimes) {
   JwtConfig config = TestConfig();
   config.leeway_s = 0;
+  config.require_exp = false;
   const auto verifier = MakeVerifier(config);
   json payload = Payload();
   payload["nbf"] = kT - 10;
@@ -264,23 +274,28 @@ TEST(JwtVerifierTest, AsymmetricWithoutPublicKeys) {
   const auto hmac_only = MakeVerifier(TestConfig(), nullptr);
   const std::string rs256 = MakeToken("RS256", {.key = TestKeys().rsa.get()}, Payload());
   EXPECT_EQ(FailureOf(hmac_only->Verify(rs256, kNow)), JwtFailure::kAlgKeyMismatch);
-  EXPECT_TRUE(hmac_only->Verify(Token("HS512"), kNow).ok());
+  EXPECT_TRUE(hmac_only->Verify(Token("HS256"), kNow).ok());
   JwtConfig none = TestConfig();
   none.hs_secrets.clear();
   EXPECT_EQ(FailureOf(MakeVerifier(none, nullptr)->Verify(rs256, kNow)), JwtFailure::kUnknownKey);
 }
 
-// A kid naming a key of the right type but the wrong curve or JWK alg is a mismatch.
+// A kid naming a key of the right type but pinned to another alg (by its curve or its
+// JWK alg) is refused as alg_not_allowed, before any signature check.
 TEST(JwtVerifierTest, KeyRestrictionsEnforced) {
   const auto verifier = MakeVerifier();
   // ES384 token naming the P-256 key.
   const std::string es = MakeToken("ES384", {.key = TestKeys().ec384.get()}, Payload(), "ec256");
-  EXPECT_EQ(FailureOf(verifier->Verify(es, kNow)), JwtFailure::kAlgKeyMismatch);
+  EXPECT_EQ(FailureOf(verifier->Verify(es, kNow)), JwtFailure::kAlgNotAllowed);
   // PS256 token naming a key whose JWK says alg RS256.
   const auto* rsa2 = TestKeys().rsa2.get();
   const std::string ps =
       MakeToken("PS256", {.key = const_cast<EVP_PKEY*>(rsa2)}, Payload(), "rsa-rs256-only");
-  EXPECT_EQ(FailureOf(verifier->Verify(ps, kNow)), JwtFailure::kAlgKeyMismatch);
+  EXPECT_EQ(FailureOf(verifier->Verify(ps, kNow)), JwtFailure::kAlgNotAllowed);
+  // RS512 naming it: pinned to RS256, so not RS512 either.
+  const std::string rs512 =
+      MakeToken("RS512", {.key = const_cast<EVP_PKEY*>(rsa2)}, Payload(), "rsa-rs256-only");
+  EXPECT_EQ(FailureOf(verifier->Verify(rs512, kNow)), JwtFailure::kAlgNotAllowed);
   const std::string rs =
       MakeToken("RS256", {.key = const_cast<EVP_PKEY*>(rsa2)}, Payload(), "rsa-rs256-only");
   EXPECT_TRUE(verifier->Verify(rs, kNow).ok());
@@ -301,6 +316,75 @@ TEST(JwtVerifierTest, KidSelection) {
       verifier->Verify(MakeToken("RS256", {.key = TestKeys().rsa2.get()}, Payload()), kNow).ok());
   EXPECT_TRUE(
       verifier->Verify(MakeToken("ES384", {.key = TestKeys().ec384.get()}, Payload()), kNow).ok());
+}
+
+// A secret configured for HS256 verifies HS256 only: an HS384 or HS512 token signed with
+// that very secret is refused as alg_not_allowed (with or without an unknown kid), and a
+// secret pinned to HS512 refuses HS256 the same way.
+TEST(JwtVerifierTest, HmacSecretPinnedToItsAlgorithm) {
+  const auto verifier = MakeVerifier();
+  ASSERT_TRUE(verifier->Verify(Token("HS256"), kNow).ok());
+  for (const char* alg : {"HS384", "HS512"}) {
+    SCOPED_TRACE(alg);
+    EXPECT_EQ(FailureOf(verifier->Verify(Token(alg), kNow)), JwtFailure::kAlgNotAllowed);
+    const std::string with_kid = MakeToken(alg, {.secret = kSecret}, Payload(), "no-such-kid");
+    EXPECT_EQ(FailureOf(verifier->Verify(with_kid, kNow)), JwtFailure::kAlgNotAllowed);
+  }
+  const auto hs512 = MakeVerifier(ConfigFor("HS512"));
+  EXPECT_TRUE(hs512->Verify(Token("HS512"), kNow).ok());
+  EXPECT_EQ(FailureOf(hs512->Verify(Token("HS256"), kNow)), JwtFailure::kAlgNotAllowed);
+  // Without a provider either.
+  const auto secrets_only = MakeVerifier(TestConfig(), nullptr);
+  EXPECT_EQ(FailureOf(secrets_only->Verify(Token("HS384"), kNow)), JwtFailure::kAlgNotAllowed);
+  // A secret cannot be pinned to a non-HMAC alg.
+  JwtConfig bad = TestConfig();
+  bad.hs_alg = JwtAlgorithm::kRS256;
+  EXPECT_FALSE(JwtVerifier::Create(bad, nullptr).ok());
+}
+
+// exp is required by default (missing_exp), whatever the signature alg; require_exp
+// false admits a token without exp.
+TEST(JwtVerifierTest, ExpRequiredByDefault) {
+  json payload = Payload();
+  payload.erase("exp");
+  const auto verifier = MakeVerifier();
+  EXPECT_EQ(FailureOf(verifier->Verify(Token("HS256", payload), kNow)), JwtFailure::kMissingExp);
+  EXPECT_EQ(FailureOf(verifier->Verify(Token("ES256", payload), kNow)), JwtFailure::kMissingExp);
+  payload["exp"] = nullptr;  // present but not a number
+  EXPECT_EQ(FailureOf(verifier->Verify(Token("HS256", payload), kNow)), JwtFailure::kBadJson);
+  payload.erase("exp");
+  JwtConfig lax = TestConfig();
+  lax.require_exp = false;
+  EXPECT_TRUE(MakeVerifier(lax)->Verify(Token("HS256", payload), kNow).ok());
+}
+
+// max_lifetime_s bounds exp - iat (inclusive), needs iat (missing_iat) and exp
+// (missing_exp, even with require_exp off); negative values are refused at creation.
+TEST(JwtVerifierTest, MaxLifetime) {
+  JwtConfig config = TestConfig();
+  config.max_lifetime_s = 600;
+  const auto verifier = MakeVerifier(config);
+  json payload = Payload();
+  payload["iat"] = kT;
+  payload["exp"] = kT + 600;
+  EXPECT_TRUE(verifier->Verify(Token("HS256", payload), kNow).ok());
+  payload["exp"] = kT + 601;
+  EXPECT_EQ(FailureOf(verifier->Verify(Token("HS256", payload), kNow)),
+            JwtFailure::kLifetimeTooLong);
+  payload["exp"] = std::numeric_limits<std::int64_t>::max();
+  payload["iat"] = -1'000'000'000'000;  // no overflow in exp - iat
+  EXPECT_EQ(FailureOf(verifier->Verify(Token("RS256", payload), kNow)),
+            JwtFailure::kLifetimeTooLong);
+  payload["exp"] = kT + 60;
+  payload.erase("iat");
+  EXPECT_EQ(FailureOf(verifier->Verify(Token("HS256", payload), kNow)), JwtFailure::kMissingIat);
+  payload["iat"] = kT;
+  payload.erase("exp");
+  config.require_exp = false;
+  EXPECT_EQ(FailureOf(MakeVerifier(config)->Verify(Token("HS256", payload), kNow)),
+            JwtFailure::kMissingExp);
+  config.max_lifetime_s = -1;
+  EXPECT_FALSE(JwtVerifier::Create(config, nullptr).ok());
 }
 
 // Several HMAC secrets allow rotation: a token signed with any of them passes.
@@ -448,11 +532,16 @@ TEST(JwtVerifierTest, Roles) {
 TEST(JwtVerifierTest, FailureNames) {
   EXPECT_EQ(ToString(JwtFailure::kBadSignature), "bad_signature");
   EXPECT_EQ(ToString(JwtFailure::kAlgKeyMismatch), "alg_key_mismatch");
+  EXPECT_EQ(ToString(JwtFailure::kAlgNotAllowed), "alg_not_allowed");
+  EXPECT_EQ(ToString(JwtFailure::kMissingExp), "missing_exp");
+  EXPECT_EQ(ToString(JwtFailure::kMissingIat), "missing_iat");
+  EXPECT_EQ(ToString(JwtFailure::kLifetimeTooLong), "lifetime_too_long");
   std::set<std::string_view> names;
-  for (int i = 0; i <= static_cast<int>(JwtFailure::kMissingSubject); ++i) {
+  for (int i = 0; i <= static_cast<int>(JwtFailure::kLifetimeTooLong); ++i) {
     names.insert(ToString(static_cast<JwtFailure>(i)));
   }
-  EXPECT_EQ(names.size(), 14u);
+  EXPECT_EQ(names.size(), 18u);
+  EXPECT_EQ(names.count("unknown"), 0u);
 }
 
 }  // namespace

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <new>
+#include <stdexcept>
+
 namespace iothub::hooks {
 namespace {
 
@@ -174,6 +177,62 @@ TEST(ExhookDispatcherTest, ConnectedAndDisconnected) {
   EXPECT_EQ(handler.connected, "c1");
   EXPECT_EQ(handler.disconnected, "c2");
   EXPECT_EQ(handler.reason, "takenover");
+}
+
+// A HookHandler whose every hook throws, as allocation failure would.
+class ThrowingHandler final : public HookHandler {
+ public:
+  std::vector<HookSpec> OnProviderLoaded(const BrokerView&) override { return {}; }
+  Decision Authenticate(const ClientView&) override { throw std::bad_alloc(); }
+  Decision Authorize(const ClientView&, AuthorizeAction, std::string_view) override {
+    throw std::runtime_error("boom");
+  }
+  PublishOutcome Publish(const MessageView&) override { throw std::bad_alloc(); }
+  void Connected(const ClientView&) override { throw 42; }
+  void Disconnected(const ClientView&, std::string_view) override { throw std::bad_alloc(); }
+};
+
+// A handler that throws fails closed: authenticate and authorize deny, a publish is
+// dropped (never ignored, which would let it through), notifications are acknowledged;
+// each call reports outcome "error".
+TEST(ExhookDispatcherTest, ThrowingHandlerFailsClosed) {
+  ThrowingHandler handler;
+  ExhookDispatcher dispatcher(handler);
+  Outcome outcome = Outcome::kOk;
+
+  pb::ClientAuthenticateRequest authenticate;
+  authenticate.mutable_clientinfo()->set_clientid("c1");
+  pb::ValuedResponse authenticated;
+  ASSERT_TRUE(dispatcher.Handle(authenticate, &authenticated, &outcome).ok());
+  EXPECT_EQ(authenticated.type(), pb::ValuedResponse::STOP_AND_RETURN);
+  EXPECT_FALSE(authenticated.bool_result());
+  EXPECT_EQ(outcome, Outcome::kError);
+
+  pb::ClientAuthorizeRequest authorize;
+  authorize.set_topic("a/b");
+  pb::ValuedResponse authorized;
+  outcome = Outcome::kOk;
+  ASSERT_TRUE(dispatcher.Handle(authorize, &authorized, &outcome).ok());
+  EXPECT_EQ(authorized.type(), pb::ValuedResponse::STOP_AND_RETURN);
+  EXPECT_FALSE(authorized.bool_result());
+  EXPECT_EQ(outcome, Outcome::kError);
+
+  pb::ValuedResponse published;
+  outcome = Outcome::kOk;
+  ASSERT_TRUE(dispatcher.Handle(PublishRequest(), &published, &outcome).ok());
+  EXPECT_EQ(published.type(), pb::ValuedResponse::STOP_AND_RETURN);
+  EXPECT_EQ(published.message().headers().at("allow_publish"), "false");
+  EXPECT_EQ(outcome, Outcome::kError);
+
+  pb::ClientConnectedRequest connected;
+  pb::ClientDisconnectedRequest disconnected;
+  pb::EmptySuccess empty;
+  outcome = Outcome::kOk;
+  EXPECT_TRUE(dispatcher.Handle(connected, &empty, &outcome).ok());
+  EXPECT_EQ(outcome, Outcome::kError);
+  outcome = Outcome::kOk;
+  EXPECT_TRUE(dispatcher.Handle(disconnected, &empty, &outcome).ok());
+  EXPECT_EQ(outcome, Outcome::kError);
 }
 
 }  // namespace

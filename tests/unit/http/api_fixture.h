@@ -22,7 +22,7 @@
 #include "http/authenticate_caller.h"
 #include "http/register_api.h"
 #include "http/route_table.h"
-#include "registry/plans.h"
+#include "model/plan.h"
 #include "registry/registry.h"
 #include "store/sqlite_store.h"
 #include "support/temp_dir.h"
@@ -94,8 +94,7 @@ class ApiTest : public ::testing::Test {
       auto ca = crypto::CertificateAuthority::Create(dir_.path() / "ca", clock_.NowUnixMillis());
       EXPECT_TRUE(ca.ok()) << ca.status();
       ca_ = std::make_unique<crypto::CertificateAuthority>(std::move(*ca));
-      registry_ =
-          std::make_unique<registry::Registry>(*store_, *ca_, clock_, registry::DefaultPlans());
+      registry_ = std::make_unique<registry::Registry>(*store_, *ca_, clock_, DefaultPlans());
       auto verifier =
           auth::JwtVerifier::Create(auth::JwtConfig{.hs_secrets = {kJwtSecret}}, nullptr);
       EXPECT_TRUE(verifier.ok()) << verifier.status();

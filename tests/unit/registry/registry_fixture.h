@@ -12,9 +12,9 @@
 #include <optional>
 #include <string>
 
+#include "model/plan.h"
 #include "registry/ca_files.h"
 #include "registry/data_layout.h"
-#include "registry/plans.h"
 #include "registry/registry.h"
 #include "store/sqlite_store.h"
 #include "support/temp_dir.h"

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <string>
 
 namespace iothub::rpc {
 namespace {
@@ -38,8 +39,21 @@ TEST(PendingTableTest, DuplicateKey) {
   EXPECT_EQ(table.Insert(Req("d1", "r1")), InsertResult::kOk);
   EXPECT_EQ(table.Insert(Req("d1", "r1")), InsertResult::kDuplicate);
   EXPECT_EQ(table.Insert(Req("d2", "r1")), InsertResult::kOk);
-  EXPECT_TRUE(table.Contains("d1", "r1"));
-  EXPECT_FALSE(table.Contains("d1", "r9"));
+}
+
+// An id is owned by the clientid that sent it, pending and as a tombstone after the reply.
+TEST(PendingTableTest, LookupTellsTheRequester) {
+  PendingTable table;
+  ASSERT_EQ(table.Insert(Req("d1", "r1")), InsertResult::kOk);
+  EXPECT_EQ(table.Lookup("d1", "r1", "client-1"), IdUse::kSameRequester);
+  EXPECT_EQ(table.Lookup("d1", "r1", "client-2"), IdUse::kOtherRequester);
+  EXPECT_EQ(table.Lookup("d1", "r1", ""), IdUse::kOtherRequester);
+  EXPECT_EQ(table.Lookup("d1", "r9", "client-1"), IdUse::kFree);
+  EXPECT_EQ(table.Lookup("d2", "r1", "client-2"), IdUse::kFree);
+  EXPECT_EQ(table.Lookup("d1", std::string(65, 'r'), "client-1"), IdUse::kFree);
+  ASSERT_EQ(table.Take("d1", "r1", "u1", kT0).status, TakeStatus::kTaken);
+  EXPECT_EQ(table.Lookup("d1", "r1", "client-2"), IdUse::kOtherRequester);
+  EXPECT_EQ(table.Lookup("d1", "r1", "client-1"), IdUse::kSameRequester);
 }
 
 // A reply on another user's topic leaves the entry pending.

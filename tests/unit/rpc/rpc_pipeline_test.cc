@@ -168,8 +168,6 @@ TEST_F(RpcPipelineTest, CrossDeviceReplyDropped) {
             PublishReason::kResponseUnknownId);
   EXPECT_EQ(Reply("r1", kResp1, &user1_).reason, PublishReason::kResponseNotFromDevice);
   EXPECT_EQ(Reply("r1", kResp1, nullptr).kind, Kind::kPass);  // nullptr -> dev1_ in Reply()
-  EXPECT_EQ(Publish(kResp1, R"({"id":"r1","result":{}})", nullptr).reason,
-            PublishReason::kResponseNotFromDevice);
 }
 
 // A reply on another user's topic does not complete the request.
@@ -312,6 +310,86 @@ TEST_F(RpcPipelineTest, DuplicateRequestDropped) {
   EXPECT_EQ(pipeline_->pending(), 1u);
   // The same id for another device is a different request.
   EXPECT_EQ(Request("r1", "users/u1/devices/d2/rpc/request").kind, Kind::kPass);
+}
+
+// Another requester reusing a pending id, with an invalid or a valid request, is dropped
+// without a reply (which would land on the first requester's response topic) and leaves
+// the first request pending; the requester's own invalid repeat is a duplicate.
+TEST_F(RpcPipelineTest, ReusedIdOfAnotherRequesterDroppedWithoutReply) {
+  const Principal admin = MakePrincipal(PrincipalKind::kAdmin, "a1", "admin-1");
+  ASSERT_EQ(Request("r1", kReq1, &admin).kind, Kind::kPass);
+  const auto invalid = Publish(kReq1, R"({"id":"r1","method":"selfDestruct"})", &user1_);
+  EXPECT_EQ(invalid.kind, Kind::kDrop);
+  EXPECT_EQ(invalid.reason, PublishReason::kRequestIdInUse);
+  EXPECT_TRUE(invalid.new_payload.empty());
+  const auto bad_params = Publish(kReq1, R"({"id":"r1","method":"reboot","params":[]})", &user1_);
+  EXPECT_EQ(bad_params.reason, PublishReason::kRequestIdInUse);
+  EXPECT_EQ(Request("r1", kReq1, &user1_).reason, PublishReason::kRequestIdInUse);
+  EXPECT_EQ(Request("r1", kReq1, &dev2_).reason, PublishReason::kRequestIdInUse);
+  EXPECT_EQ(Publish(kReq1, R"({"id":"r1","method":"nope"})", &admin).reason,
+            PublishReason::kDuplicateRequest);
+  EXPECT_EQ(pipeline_->pending(), 1u);
+  EXPECT_EQ(
+      CounterValue(R"(iothub_rpc_requests_total{method="unknown",outcome="request_id_in_use"})"),
+      1);
+  // The admin's request is untouched: the device's reply completes it.
+  EXPECT_EQ(Reply("r1").reason, PublishReason::kResponseAccepted);
+  // Just answered, the id still belongs to the admin.
+  EXPECT_EQ(Publish(kReq1, R"({"id":"r1","method":"nope"})", &user1_).reason,
+            PublishReason::kRequestIdInUse);
+  // The same id on another device is free.
+  EXPECT_EQ(Request("r1", "users/u1/devices/d2/rpc/request", &user1_).kind, Kind::kPass);
+}
+
+// RPC messages from a clientid without a session (no authenticate, e.g. a broker's REST
+// publish) are dropped, requests and replies alike, and counted.
+TEST_F(RpcPipelineTest, NoSessionDropped) {
+  const auto request = Publish(kReq1, R"({"id":"r1","method":"getSensors"})", nullptr);
+  EXPECT_EQ(request.kind, Kind::kDrop);
+  EXPECT_EQ(request.reason, PublishReason::kNoSession);
+  EXPECT_EQ(pipeline_->pending(), 0u);
+  const auto invalid = Publish(kReq1, "garbage", nullptr);
+  EXPECT_EQ(invalid.reason, PublishReason::kNoSession);
+  ASSERT_EQ(Request("r2").kind, Kind::kPass);
+  EXPECT_EQ(Publish(kResp1, R"({"id":"r2","result":{}})", nullptr).reason,
+            PublishReason::kNoSession);
+  EXPECT_EQ(pipeline_->pending(), 1u);
+  EXPECT_EQ(CounterValue(R"(iothub_rpc_drops_total{reason="no_session"})"), 3);
+  // Other topics still pass without a session.
+  EXPECT_EQ(Publish("telemetry/x", "{}", nullptr).kind, Kind::kPass);
+}
+
+// An expired plan's RPC limit is the default plan's: u3's "pro" (1000/min) expired, so
+// "free" (100/min) applies; u4's "pro" runs until tomorrow.
+TEST_F(RpcPipelineTest, ExpiredPlanFallsBackToDefaultRateLimit) {
+  RpcConfig config;
+  config.pending.max_per_device = 1000;
+  config.pending.max_per_user = 1000;
+  Reset(config);
+  UserRecord expired = MakeUser("u3", "pro");
+  expired.plan_expires_at = clock_.NowUnixMillis();
+  UserRecord running = MakeUser("u4", "pro");
+  running.plan_expires_at = clock_.NowUnixMillis() + 86'400'000;
+  fleet_.AddUser(expired);
+  fleet_.AddUser(running);
+  fleet_.AddDevice(MakeDevice("d7", "u3", DeviceStatus::kBound));
+  fleet_.AddDevice(MakeDevice("d8", "u4", DeviceStatus::kBound));
+  presence_.OnConnected("d7", 0);
+  presence_.OnConnected("d8", 0);
+  const Principal u3 = MakePrincipal(PrincipalKind::kUser, "u3", "app-3");
+  const Principal u4 = MakePrincipal(PrincipalKind::kUser, "u4", "app-4");
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_EQ(Request("r" + std::to_string(i), "users/u3/devices/d7/rpc/request", &u3).kind,
+              Kind::kPass)
+        << i;
+    ASSERT_EQ(Request("r" + std::to_string(i), "users/u4/devices/d8/rpc/request", &u4).kind,
+              Kind::kPass)
+        << i;
+  }
+  const auto limited = Request("r100", "users/u3/devices/d7/rpc/request", &u3);
+  EXPECT_EQ(limited.reason, PublishReason::kRateLimited);
+  EXPECT_THAT(limited.new_payload, HasSubstr("plan limit: 100 requests per minute"));
+  EXPECT_EQ(Request("r100", "users/u4/devices/d8/rpc/request", &u4).kind, Kind::kPass);
 }
 
 // EMQX calling the hook twice with one Message.id gets the same decision, and the

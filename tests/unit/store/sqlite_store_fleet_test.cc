@@ -13,11 +13,12 @@ namespace {
 using FleetTest = StoreTest;
 
 // The snapshot carries owners, statuses, each device's current fingerprint, certificate
-// validity and revocation, and the user subject index.
+// validity and revocation, the user subject index and plan expiry.
 TEST_F(FleetTest, SnapshotContent) {
   User admin = MakeUser("u1", "a@x.com", "sub-admin");
   admin.role = Role::kAdmin;
   admin.plan = "pro";
+  admin.plan_expires_at = 1'800'000'000'000;
   ASSERT_OK(store_->CreateUser(admin));
   ASSERT_OK(store_->CreateUser(MakeUser("u2", "b@x.com")));  // no subject
   ASSERT_OK(store_->CreateDevice(MakeDevice("bound", 1, "u1")));
@@ -71,9 +72,11 @@ TEST_F(FleetTest, SnapshotContent) {
   EXPECT_EQ(by_subject->id, "u1");
   EXPECT_EQ(by_subject->role, Role::kAdmin);
   EXPECT_EQ(by_subject->plan, "pro");
+  EXPECT_EQ(by_subject->plan_expires_at, 1'800'000'000'000);  // the RPC limit honours it
   EXPECT_EQ(fleet->FindUserBySubject(""), nullptr);
   ASSERT_NE(fleet->FindUser("u2"), nullptr);
   EXPECT_EQ(fleet->FindUser("u2")->subject, "");
+  EXPECT_FALSE(fleet->FindUser("u2")->plan_expires_at.has_value());
 }
 
 // An empty database gives an empty snapshot.

@@ -1,6 +1,6 @@
-#include "registry/plans.h"
+#include "model/plan.h"
 
-namespace iothub::registry {
+namespace iothub {
 
 std::vector<Plan> DefaultPlans() {
   return {Plan{.name = "free", .max_devices = 5, .rpc_per_minute = 60},
@@ -14,9 +14,10 @@ const Plan* FindPlan(const std::vector<Plan>& plans, std::string_view name) {
   return nullptr;
 }
 
-std::string_view EffectivePlanName(const User& user, UnixMillis now) {
-  if (user.plan_expires_at && *user.plan_expires_at <= now) return kDefaultPlanName;
-  return user.plan;
+std::string_view EffectivePlanName(std::string_view plan, std::optional<UnixMillis> expires_at,
+                                   UnixMillis now) {
+  if (expires_at && *expires_at <= now) return kDefaultPlanName;
+  return plan;
 }
 
-}  // namespace iothub::registry
+}  // namespace iothub
