@@ -1,12 +1,11 @@
 #include "store/sqlite_store.h"
 
-#include <filesystem>
-#include <system_error>
 #include <type_traits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "store/schema.h"
+#include "store/sqlite_setup.h"
 #include "store/status_macros.h"
 #include "store/transaction.h"
 
@@ -19,34 +18,6 @@ absl::Status StatusOf(const absl::StatusOr<T>& result) {
   return result.status();
 }
 
-// Pragmas every connection needs; journal_mode is persistent but cheap to re-assert.
-absl::Status Configure(Database& db) {
-  absl::StatusOr<Statement> wal = db.Prepare("PRAGMA journal_mode = WAL");
-  if (!wal.ok()) return wal.status();
-  absl::StatusOr<bool> row = wal->Step();
-  if (!row.ok()) return row.status();
-  if (!*row || wal->ColumnTextView(0) != "wal") {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot use WAL journal mode (got '",
-                     Sv(*row ? wal->ColumnTextView(0) : std::string_view()),
-                     "'); is the path on a local file system?"));
-  }
-  return db.Execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON");
-}
-
-// A path "dir/hub.db": make sure dir exists.
-absl::Status CreateParentDirectory(const std::string& path) {
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (parent.empty()) return absl::OkStatus();
-  std::error_code error;
-  std::filesystem::create_directories(parent, error);
-  if (error) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot create directory ", parent.string(), ": ", error.message()));
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
@@ -54,13 +25,13 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
 
   absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(path, kBusyTimeoutMs);
   if (!db.ok()) return db.status();
-  if (absl::Status s = Configure(**db); !s.ok()) return s;
+  if (absl::Status s = ConfigureConnection(**db); !s.ok()) return s;
   if (absl::StatusOr<int> v = Migrate(**db, StoreMigrations()); !v.ok()) return v.status();
 
   // The reader opens after migrating, so it never sees a half-built schema.
   absl::StatusOr<std::unique_ptr<Database>> read_db = Database::Open(path, kBusyTimeoutMs);
   if (!read_db.ok()) return read_db.status();
-  if (absl::Status s = Configure(**read_db); !s.ok()) return s;
+  if (absl::Status s = ConfigureConnection(**read_db); !s.ok()) return s;
   if (absl::Status s = (*read_db)->Execute("PRAGMA query_only = ON"); !s.ok()) return s;
 
   return std::unique_ptr<SqliteStore>(new SqliteStore(*std::move(db), *std::move(read_db)));
