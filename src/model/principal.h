@@ -2,7 +2,9 @@
 // table keeps one per clientid; authorize and the RPC pipeline read it.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "model/user.h"
 
@@ -14,6 +16,11 @@ enum class PrincipalKind {
   kAdmin,    // JWT of an admin user; id = the user's `id`
   kService,  // JWT of a backend service (role "service"); id = the token's `sub`
 };
+
+// "device", "user", "admin", "service": for logs and the state journal.
+std::string_view ToString(PrincipalKind kind);
+// The inverse of ToString; nullopt for any other text.
+std::optional<PrincipalKind> ParsePrincipalKind(std::string_view text);
 
 struct Principal {
   PrincipalKind kind = PrincipalKind::kUser;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <unordered_set>
 
 namespace iothub::rpc {
 namespace {
@@ -60,6 +61,11 @@ struct PendingTable::Shard {
   StringMap<Entry> entries;                   // pending and tombstones
   StringMap<std::uint32_t> per_device;        // pending only
   SteadyTime next_event = SteadyTime::max();  // no deadline earlier than this
+  std::unordered_set<std::string, StringHash, std::equal_to<>> changed;  // to journal
+
+  void MarkChanged(std::string_view key, bool track) {
+    if (track && !changed.contains(key)) changed.emplace(key);
+  }
 };
 
 struct PendingTable::UserShard {
@@ -143,6 +149,7 @@ InsertResult PendingTable::Insert(const PendingRequest& request) {
     ++device->second;
   }
   shard.next_event = std::min(shard.next_event, request.deadline);
+  shard.MarkChanged(key.view(), limits_.track_changes);
   return InsertResult::kOk;
 }
 
@@ -179,6 +186,7 @@ TakeResult PendingTable::Take(std::string_view device_id, std::string_view reque
   if (now >= entry.deadline) return Only(TakeStatus::kExpired);
 
   const TakeResult result{TakeStatus::kTaken, entry.method, entry.sent_at};
+  shard.MarkChanged(key.view(), limits_.track_changes);
   ReleaseUser(entry.user());
   pending_.fetch_sub(1, std::memory_order_relaxed);
   if (auto device = shard.per_device.find(device_id); device != shard.per_device.end()) {
@@ -214,6 +222,7 @@ std::vector<PendingRequest> PendingTable::SweepExpired(SteadyTime now) {
         continue;
       }
       const std::string_view key = it->first;
+      shard.MarkChanged(key, limits_.track_changes);
       const auto slash = key.find('/');
       PendingRequest request{std::string(key.substr(0, slash)),
                              std::string(key.substr(slash + 1)),
@@ -242,6 +251,30 @@ std::vector<PendingRequest> PendingTable::SweepExpired(SteadyTime now) {
     shard.next_event = next;
   }
   return expired;
+}
+
+std::vector<PendingChange> PendingTable::DrainChanges() {
+  std::vector<PendingChange> changes;
+  if (!limits_.track_changes) return changes;
+  for (std::size_t i = 0; i < limits_.shards; ++i) {
+    Shard& shard = shards_[i];
+    std::lock_guard lock(shard.mutex);
+    for (const std::string& key : shard.changed) {
+      const auto slash = key.find('/');
+      PendingChange change{key.substr(0, slash), key.substr(slash + 1), std::nullopt};
+      if (auto it = shard.entries.find(key);
+          it != shard.entries.end() && it->second.state == State::kPending) {
+        const Shard::Entry& entry = it->second;
+        change.pending = PendingRequest{change.device_id,      change.request_id,
+                                        std::string(entry.user()), std::string(entry.clientid()),
+                                        entry.method,          entry.sent_at,
+                                        entry.deadline};
+      }
+      changes.push_back(std::move(change));
+    }
+    shard.changed.clear();
+  }
+  return changes;
 }
 
 }  // namespace iothub::rpc

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -39,6 +40,9 @@ struct PendingLimits {
   std::size_t max_tombstones = 100'000;
   std::chrono::milliseconds tombstone_linger{30'000};  // kept after deadline or reply
   std::size_t shards = 16;
+  // Remember which keys changed, for DrainChanges (the state journal). Off: nothing is
+  // remembered, so a table nobody drains never grows.
+  bool track_changes = false;
 };
 
 // A request waiting for its reply, as inserted and as returned by SweepExpired.
@@ -76,6 +80,14 @@ enum class IdUse {
   kOtherRequester,  // pending or a tombstone, sent by another requester
 };
 
+// A (device, request id) whose state changed since the last DrainChanges: the request
+// still pending, or nullopt when it was answered, timed out or dropped.
+struct PendingChange {
+  std::string device_id;
+  std::string request_id;
+  std::optional<PendingRequest> pending;
+};
+
 struct TakeResult {
   TakeStatus status = TakeStatus::kUnknown;
   Method method = Method::kGetDeviceState;  // kTaken only
@@ -107,6 +119,10 @@ class PendingTable {
   // Removes pending entries whose deadline is <= now and returns them (their requesters
   // are owed a timeout); drops tombstones past their linger time.
   std::vector<PendingRequest> SweepExpired(SteadyTime now);
+
+  // The keys changed since the last call (at most once each) with their state now.
+  // Empty unless limits.track_changes. Each shard is swapped out under its lock.
+  std::vector<PendingChange> DrainChanges();
 
   std::size_t pending() const { return pending_.load(std::memory_order_relaxed); }
   std::size_t tombstones() const { return tombstones_.load(std::memory_order_relaxed); }
