@@ -265,9 +265,12 @@ std::vector<PendingChange> PendingTable::DrainChanges() {
       if (auto it = shard.entries.find(key);
           it != shard.entries.end() && it->second.state == State::kPending) {
         const Shard::Entry& entry = it->second;
-        change.pending = PendingRequest{change.device_id,      change.request_id,
-                                        std::string(entry.user()), std::string(entry.clientid()),
-                                        entry.method,          entry.sent_at,
+        change.pending = PendingRequest{change.device_id,
+                                        change.request_id,
+                                        std::string(entry.user()),
+                                        std::string(entry.clientid()),
+                                        entry.method,
+                                        entry.sent_at,
                                         entry.deadline};
       }
       changes.push_back(std::move(change));

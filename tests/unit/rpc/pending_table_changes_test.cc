@@ -14,7 +14,7 @@ using std::chrono::milliseconds;
 const SteadyTime kT0 = SteadyTime(milliseconds(1'000'000));
 
 PendingRequest Req(std::string device, std::string id) {
-  return {std::move(device), std::move(id), "u1", "client-1", Method::kReboot, kT0,
+  return {std::move(device),       std::move(id), "u1", "client-1", Method::kReboot, kT0,
           kT0 + milliseconds(5000)};
 }
 
