@@ -146,7 +146,7 @@ hooks::PublishOutcome HubHandler::Publish(const hooks::MessageView& message) {
 }
 
 void HubHandler::Connected(const hooks::ClientView& client) {
-  parts_.sessions.Connected(client.clientid);
+  parts_.sessions.Connected(client.clientid, parts_.clock.NowUnixMillis());
   const auto principal = parts_.sessions.Find(client.clientid);
   if (principal != nullptr && principal->kind == PrincipalKind::kDevice) {
     parts_.presence.OnConnected(principal->id, parts_.clock.NowUnixMillis());
@@ -156,10 +156,10 @@ void HubHandler::Connected(const hooks::ClientView& client) {
 void HubHandler::Disconnected(const hooks::ClientView& client, std::string_view reason) {
   const UnixMillis now = parts_.clock.NowUnixMillis();
   const auto principal = parts_.sessions.Find(client.clientid);
+  const int ended = parts_.sessions.Disconnected(client.clientid, now);
   if (principal != nullptr && principal->kind == PrincipalKind::kDevice) {
-    parts_.presence.OnDisconnected(principal->id, now);
+    for (int i = 0; i < ended; ++i) parts_.presence.OnDisconnected(principal->id, now);
   }
-  parts_.sessions.Disconnected(client.clientid, now);
   spdlog::debug("disconnected: clientid={} reason={}", Printable(client.clientid),
                 Printable(reason));
 }

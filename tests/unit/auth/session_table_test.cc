@@ -27,7 +27,7 @@ TEST(SessionTableTest, AdmitConnectDisconnect) {
   SessionTable sessions;
   EXPECT_EQ(sessions.Find("c1"), nullptr);
   EXPECT_EQ(sessions.Admit("c1", Device("d1"), kT), Outcome::kAdmitted);
-  sessions.Connected("c1");
+  sessions.Connected("c1", kT);
   ASSERT_NE(sessions.Find("c1"), nullptr);
   EXPECT_EQ(sessions.Find("c1")->id, "d1");
   sessions.Disconnected("c1", kT);
@@ -40,9 +40,9 @@ TEST(SessionTableTest, AdmitConnectDisconnect) {
 TEST(SessionTableTest, MosquittoReconnectOrderKeepsTheNewSession) {
   SessionTable sessions;
   sessions.Admit("c1", Device("d1"), kT);
-  sessions.Connected("c1");
+  sessions.Connected("c1", kT);
   EXPECT_EQ(sessions.Admit("c1", Device("d1"), kT + 1), Outcome::kAdmitted);
-  sessions.Connected("c1");
+  sessions.Connected("c1", kT);
   sessions.Disconnected("c1", kT + 2);  // the old connection goes
   ASSERT_NE(sessions.Find("c1"), nullptr);
   sessions.Disconnected("c1", kT + 3);
@@ -54,11 +54,11 @@ TEST(SessionTableTest, MosquittoReconnectOrderKeepsTheNewSession) {
 TEST(SessionTableTest, EmqxReconnectOrderKeepsTheNewSession) {
   SessionTable sessions;
   sessions.Admit("c1", Device("d1"), kT);
-  sessions.Connected("c1");
+  sessions.Connected("c1", kT);
   EXPECT_EQ(sessions.Admit("c1", Device("d1"), kT + 1), Outcome::kAdmitted);
   sessions.Disconnected("c1", kT + 2);  // the old connection
   ASSERT_NE(sessions.Find("c1"), nullptr);
-  sessions.Connected("c1");
+  sessions.Connected("c1", kT);
   ASSERT_NE(sessions.Find("c1"), nullptr);
   EXPECT_EQ(sessions.Find("c1")->id, "d1");
   sessions.Disconnected("c1", kT + 3);  // the new connection
@@ -70,7 +70,7 @@ TEST(SessionTableTest, EmqxReconnectOrderKeepsTheNewSession) {
 TEST(SessionTableTest, LiveClientIdStaysWithItsPrincipal) {
   SessionTable sessions;
   sessions.Admit("app", User("alice"), kT);
-  sessions.Connected("app");
+  sessions.Connected("app", kT);
   EXPECT_EQ(sessions.Admit("app", User("bob"), kT + 1), Outcome::kHeldByAnother);
   EXPECT_EQ(sessions.Admit("app", Device("alice"), kT + 1), Outcome::kHeldByAnother);
   EXPECT_EQ(sessions.Admit("app", Make(PrincipalKind::kService, "alice"), kT + 1),
@@ -81,7 +81,7 @@ TEST(SessionTableTest, LiveClientIdStaysWithItsPrincipal) {
   EXPECT_EQ(sessions.Find("app")->id, "alice");
   EXPECT_EQ(sessions.Admit("app", Make(PrincipalKind::kAdmin, "alice"), kT + 1),
             Outcome::kAdmitted);
-  sessions.Connected("app");
+  sessions.Connected("app", kT);
   sessions.Disconnected("app", kT + 2);
   sessions.Disconnected("app", kT + 2);
   // Free again: anyone may take it.
