@@ -27,6 +27,7 @@ void Housekeeper::Stop() {
   }
   wake_.notify_all();
   thread_.join();
+  if (parts_.persister != nullptr) parts_.persister->Flush();
   FlushLastSeen();
   parts_.log_throttle.Flush();
 }
@@ -38,6 +39,7 @@ void Housekeeper::Run() {
     SweepTimeouts();
     NotifyFleetChanges();
     parts_.log_throttle.Tick();
+    if (parts_.persister != nullptr) parts_.persister->Flush();
     if (std::chrono::steady_clock::now() >= next_flush_) {
       FlushLastSeen();
       next_flush_ = std::chrono::steady_clock::now() + kFlushEvery;

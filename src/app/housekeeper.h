@@ -3,6 +3,8 @@
 //    published through the hub's broker link (or logged when there is none);
 //  - every tick: when the fleet snapshot changed, tell the broker at once (kick revoked
 //    devices, clear EMQX's authorization cache) through the BrokerNotifier;
+//  - every tick, and at Stop(): sessions and pending RPC requests written behind to the
+//    state journal (StatePersister), so that a restart resumes them;
 //  - every 5 s, and at Stop(): last-seen times of devices written to the store in one
 //    batch;
 //  - every tick, and at Stop(): the log throttle's summaries of windows that ended.
@@ -15,6 +17,7 @@
 #include <mutex>
 #include <thread>
 
+#include "app/state_persister.h"
 #include "common/clock.h"
 #include "common/log_throttle.h"
 #include "emqx/broker_notifier.h"
@@ -28,6 +31,7 @@ namespace iothub::app {
 
 struct HousekeeperParts {
   rpc::RpcPipeline& rpc;
+  StatePersister* persister;  // null: nothing is journaled
   rpc::Presence& presence;
   store::Store& store;
   const registry::FleetView& fleet;

@@ -7,6 +7,7 @@
 #include "app/hub_handler.h"
 #include "app/hub_identity.h"
 #include "app/mqtt_command_sender.h"
+#include "app/state_persister.h"
 #include "app/version.h"
 #include "app/wiring.h"
 #include "auth/jwks_source.h"
@@ -21,6 +22,7 @@
 #include "registry/data_layout.h"
 #include "registry/fleet_view.h"
 #include "registry/registry.h"
+#include "store/sqlite_state_journal.h"
 #include "store/sqlite_store.h"
 
 namespace iothub::app {
@@ -87,9 +89,27 @@ int RunServe(const Config& config) {
   auth::DeviceAuthenticator devices(*ca, device_options);
   auth::TokenAuthenticator tokens(jwt->verifier.get());
   acl::AclPolicy acl(std::move(*acl_rules));
-  auth::SessionTable sessions;
+  auth::SessionTable sessions(/*track_changes=*/true);
   rpc::Presence presence;
-  rpc::RpcPipeline rpc(MakeRpcConfig(config), presence, metrics);
+  rpc::RpcConfig rpc_config = MakeRpcConfig(config);
+  rpc_config.pending.track_changes = true;
+  rpc::RpcPipeline rpc(std::move(rpc_config), presence, metrics);
+
+  // Sessions and pending requests of the previous process, before any hook is served.
+  auto journal = store::SqliteStateJournal::Open(registry::StateJournalPath(data_dir).string());
+  if (!journal.ok()) return Fail("cannot open the state journal", journal.status());
+  StatePersister persister({.journal = **journal,
+                            .sessions = sessions,
+                            .rpc = rpc,
+                            .presence = presence,
+                            .fleet = fleet,
+                            .clock = clock});
+  auto restored = persister.Restore();
+  if (!restored.ok()) return Fail("cannot read the state journal", restored.status());
+  spdlog::info(
+      "restored {} sessions and {} pending RPC requests from the last run ({} and {} left out: "
+      "no longer valid or unreadable)",
+      restored->sessions, restored->pending, restored->sessions_dropped, restored->pending_dropped);
 
   HubHandler handler({.hooks = HookSpecs(config.hooks),
                       .fleet = fleet,
@@ -122,6 +142,7 @@ int RunServe(const Config& config) {
     });
   }
   Housekeeper housekeeper({.rpc = rpc,
+                           .persister = &persister,
                            .presence = presence,
                            .store = **store,
                            .fleet = fleet,

@@ -12,6 +12,12 @@ inline std::filesystem::path DatabasePath(const std::filesystem::path& data_dir)
   return data_dir / "hub.db";
 }
 
+// <data_dir>/state.db: the hub's sessions and pending RPC requests, written behind so
+// that a restart resumes them (store/sqlite_state_journal.h).
+inline std::filesystem::path StateJournalPath(const std::filesystem::path& data_dir) {
+  return data_dir / "state.db";
+}
+
 // <data_dir>/ca/: ca.key (0600) and ca.crt.
 inline std::filesystem::path CaDirectory(const std::filesystem::path& data_dir) {
   return data_dir / "ca";

@@ -95,6 +95,12 @@ class RpcPipeline {
 
   std::size_t pending() const { return pending_.pending(); }
 
+  // The state journal's access to the pending requests: what changed since the last
+  // call (needs config.pending.track_changes), and putting back a request journaled by
+  // an earlier process (start-up only; the table's bounds apply).
+  std::vector<PendingChange> DrainPendingChanges() { return pending_.DrainChanges(); }
+  InsertResult RestorePending(const PendingRequest& request) { return pending_.Insert(request); }
+
  private:
   PublishDecision OnRequest(const PublishInput& in, std::string_view user_id,
                             std::string_view device_id);
