@@ -131,7 +131,7 @@ int RunServe(const Config& config) {
   auto grpc_server =
       hooks::ExhookServer::Start(MakeExhookOptions(config.server), dispatcher, hook_metrics);
   if (!grpc_server.ok()) return Fail("cannot start the ExHook server", grpc_server.status());
-  http::HttpServer http_server;
+  http::HttpServer http_server(MakeHttpServerOptions(config.http));
   http::ApiContext api{.registry = registry,
                        .jwt_verifier = jwt->verifier.get(),
                        .command_sender = command_sender.get(),

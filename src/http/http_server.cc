@@ -1,14 +1,24 @@
 #include "http/http_server.h"
 
-namespace iothub::http {
+#include <sys/socket.h>
 
-HttpServer::HttpServer(HttpServerOptions options) : server_(std::make_unique<httplib::Server>()) {
-  const std::size_t threads = options.threads == 0 ? 1 : options.threads;
-  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server_->set_read_timeout(options.read_timeout);
-  server_->set_write_timeout(options.write_timeout);
-  server_->set_keep_alive_timeout(options.keep_alive_timeout.count());
-  server_->set_keep_alive_max_count(options.keep_alive_max_requests);
+#include <algorithm>
+
+#include "http/elastic_thread_pool.h"
+
+namespace iothub::http {
+namespace {
+
+// Threads beyond max_connections only answer refused connections' 503, which is quick.
+constexpr std::size_t kRefusalThreads = 4;
+
+}  // namespace
+
+HttpServer::HttpServer(HttpServerOptions options)
+    : server_(std::make_unique<GuardedServer>(options.limits)) {
+  const std::size_t core = std::max<std::size_t>(options.threads, 1);
+  const std::size_t max = std::max(core, options.limits.max_connections + kRefusalThreads);
+  server_->new_task_queue = [core, max] { return new ElasticThreadPool(core, max); };
 }
 
 HttpServer::~HttpServer() { Stop(); }
@@ -25,6 +35,9 @@ absl::StatusOr<int> HttpServer::Start(const std::string& listen) {
   if (port <= 0) {
     return absl::UnavailableError("cannot listen for HTTP on " + listen +
                                   " (address in use or not valid for this host)");
+  }
+  if (!server_->WidenBacklog(SOMAXCONN)) {
+    return absl::InternalError("cannot set the HTTP listen backlog on " + listen);
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   return port;
