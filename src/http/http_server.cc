@@ -3,6 +3,8 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
 
 #include "http/elastic_thread_pool.h"
 
@@ -39,7 +41,16 @@ absl::StatusOr<int> HttpServer::Start(const std::string& listen) {
   if (!server_->WidenBacklog(SOMAXCONN)) {
     return absl::InternalError("cannot set the HTTP listen backlog on " + listen);
   }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  auto listening_ended = std::make_shared<std::atomic<bool>>(false);
+  thread_ = std::thread([this, listening_ended] {
+    server_->listen_after_bind();
+    *listening_ended = true;
+  });
+  // httplib's stop() does nothing until the listen loop has started: wait for it, so that
+  // a Stop() right after Start() (SIGTERM during startup) cannot leave the loop running.
+  while (!server_->is_running() && !*listening_ended) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return port;
 }
 
