@@ -99,6 +99,13 @@ struct HttpConfig {
   std::string admin_token;                   // bootstrap admin bearer token; empty: none
   std::vector<std::string> trusted_proxies;  // OAuth2 Proxy addresses
   std::int64_t body_limit_bytes = 1024 * 1024;
+  // A trust decision: also sign in a proxy user whose X-Auth-Request-User matches no
+  // hub user by the X-Auth-Request-Email it carries (off: by subject only).
+  bool trusted_proxy_email_fallback = false;
+  std::int64_t max_connections = 512;     // served at once; one more gets 503
+  std::int64_t request_timeout_s = 10;    // to receive a request's head and body
+  std::int64_t write_timeout_s = 10;      // for the client to take a response
+  std::int64_t keep_alive_timeout_s = 5;  // idle keep-alive connection
 };
 
 // The hub's own MQTT link to the broker (device commands from the HTTP API).

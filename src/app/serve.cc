@@ -158,7 +158,7 @@ int RunServe(const Config& config) {
   if (!grpc_server.ok()) return Fail("cannot start the ExHook server", grpc_server.status());
   std::function<bool()> link_up;  // empty without a link: /api/health leaves it out
   if (link) link_up = [raw = link.get()] { return raw->connected(); };
-  http::HttpServer http_server;
+  http::HttpServer http_server(MakeHttpServerOptions(config.http));
   http::ApiContext api{.registry = registry,
                        .jwt_verifier = jwt->verifier.get(),
                        .command_sender = command_sender.get(),

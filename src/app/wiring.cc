@@ -81,8 +81,18 @@ hooks::ExhookServerOptions MakeExhookOptions(const ServerConfig& config) {
 http::ApiOptions MakeApiOptions(const HttpConfig& config) {
   return {.admin_token = config.admin_token,
           .trusted_proxies = config.trusted_proxies,
+          .trusted_proxy_email_fallback = config.trusted_proxy_email_fallback,
           .body_limit_bytes = static_cast<std::size_t>(config.body_limit_bytes),
           .version = kVersion};
+}
+
+http::HttpServerOptions MakeHttpServerOptions(const HttpConfig& config) {
+  http::HttpServerOptions options;
+  options.limits.max_connections = static_cast<std::size_t>(config.max_connections);
+  options.limits.request_timeout = std::chrono::seconds(config.request_timeout_s);
+  options.limits.write_timeout = std::chrono::seconds(config.write_timeout_s);
+  options.limits.keep_alive_timeout = std::chrono::seconds(config.keep_alive_timeout_s);
+  return options;
 }
 
 emqx::BrokerAdminOptions MakeBrokerAdminOptions(const EmqxConfig& config) {

@@ -19,6 +19,7 @@
 #include "hooks/exhook_server.h"
 #include "hooks/hook_types.h"
 #include "http/api_context.h"
+#include "http/http_server.h"
 #include "mqtt/broker_link.h"
 #include "rpc/rpc_pipeline.h"
 
@@ -39,6 +40,7 @@ absl::StatusOr<std::vector<acl::AclRule>> MakeAclRules(const AclConfig& config);
 rpc::RpcConfig MakeRpcConfig(const Config& config);
 hooks::ExhookServerOptions MakeExhookOptions(const ServerConfig& config);
 http::ApiOptions MakeApiOptions(const HttpConfig& config);
+http::HttpServerOptions MakeHttpServerOptions(const HttpConfig& config);
 emqx::BrokerAdminOptions MakeBrokerAdminOptions(const EmqxConfig& config);
 // With no client certificate configured, the link uses the hub's own identity and trusts
 // the hub's CA (the broker's server certificate is then one the hub issued).

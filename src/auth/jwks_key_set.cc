@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_parse.h"
 #include "crypto/base64.h"
 
 namespace iothub::auth {
@@ -64,7 +65,12 @@ absl::StatusOr<KeySet> KeySet::FromHmacSecrets(const std::vector<std::string>& s
 }
 
 absl::StatusOr<KeySet> KeySet::FromJwks(std::string_view jwks_json) {
-  const nlohmann::json doc = nlohmann::json::parse(jwks_json, nullptr, /*allow_exceptions=*/false);
+  absl::StatusOr<nlohmann::json> parsed = ParseJson(jwks_json);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError("JWKS is not valid JSON: " +
+                                      std::string(parsed.status().message()));
+  }
+  const nlohmann::json& doc = *parsed;
   if (!doc.is_object()) return absl::InvalidArgumentError("JWKS is not a JSON object");
   const auto keys = doc.find("keys");
   if (keys == doc.end() || !keys->is_array()) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "common/json_parse.h"
 #include "crypto/base64.h"
 
 namespace iothub::auth {
@@ -102,7 +103,7 @@ JwtResult JwtVerifier::Verify(std::string_view token, UnixMillis now) const {
   }
 
   // --- Header: alg and kid.
-  const json header = json::parse(scratch.header, nullptr, /*allow_exceptions=*/false);
+  const json header = ParseJson(scratch.header).value_or(json());
   if (!header.is_object()) return Fail(JwtFailure::kBadJson, "header is not a JSON object");
   const std::string* alg_name = StringOrNull(header, "alg");
   if (alg_name == nullptr) return Fail(JwtFailure::kMalformed, "no string alg");
@@ -172,7 +173,7 @@ JwtResult JwtVerifier::Verify(std::string_view token, UnixMillis now) const {
 
   // --- Payload claims (parsed only once the signature holds).
   JwtClaims claims;
-  claims.raw = json::parse(scratch.payload, nullptr, /*allow_exceptions=*/false);
+  claims.raw = ParseJson(scratch.payload).value_or(json());
   const json& payload = claims.raw;
   if (!payload.is_object()) return Fail(JwtFailure::kBadJson, "payload is not a JSON object");
   if (!ReadTime(payload, "exp", &claims.exp) || !ReadTime(payload, "nbf", &claims.nbf) ||

@@ -28,6 +28,10 @@ struct ApiOptions {
   // Remote addresses (exact IPv4/IPv6 text, e.g. "127.0.0.1") whose OAuth2 Proxy
   // headers (X-Auth-Request-*) are trusted. Empty: proxy headers are never trusted.
   std::vector<std::string> trusted_proxies;
+  // A trust decision: when X-Auth-Request-User (the identity provider's subject) matches
+  // no hub user, sign in the user whose e-mail is X-Auth-Request-Email. Off: the proxy
+  // user is identified by subject only (an e-mail is not proof of being that hub user).
+  bool trusted_proxy_email_fallback = false;
   // Largest request body accepted; larger ones get 413.
   std::size_t body_limit_bytes = kDefaultBodyLimitBytes;
   // Shown by GET /api/health.

@@ -86,11 +86,18 @@ Result<Caller> FromJwt(std::string_view token, const ApiContext& context) {
   return caller;
 }
 
+// The proxy's user is the hub user whose subject is X-Auth-Request-User. An e-mail says
+// nothing about which account signed in (identity providers let users set it), so
+// X-Auth-Request-Email is used only when the operator opted in to that trust.
 Result<Caller> FromProxy(const httplib::Request& request, const ApiContext& context) {
   const std::string user_header = request.get_header_value(std::string(kProxyUserHeader));
-  const std::string email = request.get_header_value(std::string(kProxyEmailHeader));
+  const bool email_fallback = context.options.trusted_proxy_email_fallback;
+  const std::string email =
+      email_fallback ? request.get_header_value(std::string(kProxyEmailHeader)) : std::string();
   if (user_header.empty() && email.empty()) {
-    return Unauthenticated("the proxy sent neither X-Auth-Request-User nor X-Auth-Request-Email");
+    return Unauthenticated(email_fallback ? "the proxy sent neither X-Auth-Request-User nor "
+                                            "X-Auth-Request-Email"
+                                          : "the proxy sent no X-Auth-Request-User");
   }
   absl::StatusOr<User> found = absl::NotFoundError("no proxy user");
   if (!user_header.empty()) found = context.registry.users().GetUserBySubject(user_header);

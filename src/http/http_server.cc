@@ -1,14 +1,26 @@
 #include "http/http_server.h"
 
-namespace iothub::http {
+#include <sys/socket.h>
 
-HttpServer::HttpServer(HttpServerOptions options) : server_(std::make_unique<httplib::Server>()) {
-  const std::size_t threads = options.threads == 0 ? 1 : options.threads;
-  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server_->set_read_timeout(options.read_timeout);
-  server_->set_write_timeout(options.write_timeout);
-  server_->set_keep_alive_timeout(options.keep_alive_timeout.count());
-  server_->set_keep_alive_max_count(options.keep_alive_max_requests);
+#include <algorithm>
+#include <atomic>
+#include <memory>
+
+#include "http/elastic_thread_pool.h"
+
+namespace iothub::http {
+namespace {
+
+// Threads beyond max_connections only answer refused connections' 503, which is quick.
+constexpr std::size_t kRefusalThreads = 4;
+
+}  // namespace
+
+HttpServer::HttpServer(HttpServerOptions options)
+    : server_(std::make_unique<GuardedServer>(options.limits)) {
+  const std::size_t core = std::max<std::size_t>(options.threads, 1);
+  const std::size_t max = std::max(core, options.limits.max_connections + kRefusalThreads);
+  server_->new_task_queue = [core, max] { return new ElasticThreadPool(core, max); };
 }
 
 HttpServer::~HttpServer() { Stop(); }
@@ -26,7 +38,19 @@ absl::StatusOr<int> HttpServer::Start(const std::string& listen) {
     return absl::UnavailableError("cannot listen for HTTP on " + listen +
                                   " (address in use or not valid for this host)");
   }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  if (!server_->WidenBacklog(SOMAXCONN)) {
+    return absl::InternalError("cannot set the HTTP listen backlog on " + listen);
+  }
+  auto listening_ended = std::make_shared<std::atomic<bool>>(false);
+  thread_ = std::thread([this, listening_ended] {
+    server_->listen_after_bind();
+    *listening_ended = true;
+  });
+  // httplib's stop() does nothing until the listen loop has started: wait for it, so that
+  // a Stop() right after Start() (SIGTERM during startup) cannot leave the loop running.
+  while (!server_->is_running() && !*listening_ended) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return port;
 }
 

@@ -1,8 +1,10 @@
-// HttpServer: the embedded HTTP server (cpp-httplib) on its own thread pool, bound to one
-// address. Routes are added before Start(); Stop() finishes in-flight requests.
-// Options bound what one client can hold: worker threads, read/write timeouts (a slow
-// client cannot pin a worker for long) and keep-alive. The request body limit is set by
-// RegisterApi (register_api.h).
+// HttpServer: the embedded HTTP server (cpp-httplib), bound to one address. Routes are
+// added before Start(); Stop() finishes in-flight requests.
+// Options bound what clients can hold (guarded_server.h): each connection has its own
+// thread up to max_connections, one more is refused with a fast 503, a request must
+// arrive within request_timeout and a response be taken within write_timeout, so slow
+// clients cannot keep /api/health or /metrics from answering. The request body limit is
+// set by RegisterApi (register_api.h).
 // Thread-safety: Start/Stop from one thread; handlers run concurrently on the pool.
 #pragma once
 
@@ -15,15 +17,13 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "http/guarded_server.h"
 
 namespace iothub::http {
 
 struct HttpServerOptions {
-  std::size_t threads = 8;                     // worker threads
-  std::chrono::seconds read_timeout{10};       // per read of a request
-  std::chrono::seconds write_timeout{10};      // per write of a response
-  std::chrono::seconds keep_alive_timeout{5};  // idle keep-alive connection
-  std::size_t keep_alive_max_requests = 100;   // requests per connection
+  std::size_t threads = 8;  // worker threads kept ready; more start per connection
+  ConnectionLimits limits;  // connection cap, request/write/keep-alive timeouts
 };
 
 class HttpServer {
@@ -32,6 +32,7 @@ class HttpServer {
   ~HttpServer();
 
   httplib::Server& routes() { return *server_; }
+  const GuardedServer& server() const { return *server_; }
 
   // Binds `listen` ("host:port"; port 0 picks a free one) and serves in the background.
   // Returns the bound port, or an error naming the address.
@@ -39,7 +40,7 @@ class HttpServer {
   void Stop();
 
  private:
-  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<GuardedServer> server_;
   std::thread thread_;
 };
 

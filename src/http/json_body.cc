@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/json_parse.h"
 #include "common/printable.h"
 
 namespace iothub::http {
@@ -91,8 +92,10 @@ Result<json> ParseJsonBody(std::string_view content_type, std::string_view body,
                     "the body must be JSON: send 'Content-Type: application/json'",
                     {}};
   }
-  json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) return BadRequest("the body is not valid JSON");
+  // The size is already bounded by the body limit; the policy bounds the nesting.
+  absl::StatusOr<json> doc = ParseJson(body, {.max_bytes = body.size()});
+  if (!doc.ok()) return BadRequest("the body is not valid JSON: " + StatusMessage(doc.status()));
+  json parsed = *std::move(doc);
   if (!parsed.is_object()) return BadRequest("the body must be a JSON object");
 
   std::vector<FieldProblem> problems;

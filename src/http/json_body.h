@@ -1,5 +1,6 @@
 // Parsing a request body against a route's BodySchema: the Content-Type must be JSON
-// (415), the text valid JSON (400) holding an object whose fields all belong to the
+// (415), the text valid JSON under the hub's parse policy (common/json_parse.h: at most
+// 32 levels deep, no duplicate keys) (400) holding an object whose fields all belong to the
 // schema (400 naming an unknown field), with every required field present and every
 // field of its declared type (400 with one detail per bad field).
 //

@@ -200,7 +200,9 @@ json BuildOpenApi(const std::vector<Route>& routes, const std::string& version) 
            {{"type", "apiKey"},
             {"in", "header"},
             {"name", "X-Auth-Request-User"},
-            {"description", "OAuth2 Proxy headers, trusted only from configured proxies"}}}}}}},
+            {"description",
+             "OAuth2 Proxy headers, trusted only from configured proxies; the user is the "
+             "hub user whose userId is X-Auth-Request-User"}}}}}}},
       {"security", json::array({{{"bearer", json::array()}}, {{"oauth2Proxy", json::array()}}})},
   };
 }

@@ -1,5 +1,6 @@
 #include "registry/json_views.h"
 
+#include "common/json_parse.h"
 #include "registry/money.h"
 #include "registry/time_format.h"
 
@@ -31,8 +32,8 @@ json DeviceToJson(const Device& device) {
 
 json UserToJson(const User& user) {
   // Stored metadata is always an object (validated on write); a corrupt value shows as {}.
-  json metadata = json::parse(user.metadata_json, nullptr, /*allow_exceptions=*/false);
-  if (metadata.is_discarded() || !metadata.is_object()) metadata = json::object();
+  absl::StatusOr<nlohmann::json> stored = ParseJson(user.metadata_json);
+  json metadata = stored.ok() && stored->is_object() ? json(*stored) : json::object();
   return json{{"id", user.id},
               {"userId", user.subject.empty() ? json(nullptr) : json(user.subject)},
               {"email", user.email},

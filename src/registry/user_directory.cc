@@ -1,5 +1,6 @@
 #include "registry/user_directory.h"
 
+#include "common/json_parse.h"
 #include "model/plan.h"
 #include "registry/input_checks.h"
 #include "registry/money.h"
@@ -43,11 +44,12 @@ absl::StatusOr<std::string> CanonicalMetadata(std::string_view json_text) {
     return absl::InvalidArgumentError("metadata must be at most " +
                                       std::to_string(UserDirectory::kMaxMetadataBytes) + " bytes");
   }
-  json parsed = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded() || !parsed.is_object()) {
-    return absl::InvalidArgumentError("metadata must be a JSON object");
+  absl::StatusOr<json> parsed = ParseJson(json_text);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError("metadata: " + std::string(parsed.status().message()));
   }
-  return parsed.dump();
+  if (!parsed->is_object()) return absl::InvalidArgumentError("metadata must be a JSON object");
+  return parsed->dump();
 }
 
 absl::StatusOr<User> UserDirectory::CreateUser(const NewUser& input, std::string_view actor) {

@@ -1,8 +1,7 @@
-// ParseStrictJson: parses untrusted JSON text into a DOM in one pass, refusing what
-// nlohmann's default parser accepts but the hub must not: duplicate object keys, nesting
-// deeper than a limit (checked while parsing, before the deep part is built, so 1000
-// levels cost nothing), non-finite numbers (1e309), and text over a size limit. Invalid
-// UTF-8 and trailing garbage are refused too. Never throws. Thread-safe (no shared state).
+// ParseStrictJson: an RPC payload (request or response) as a DOM, parsed with the hub's
+// one JSON policy (common/json_parse.h: depth, size, duplicate keys, non-finite numbers,
+// UTF-8) under the RPC contract's limits, with errors prefixed "payload: ". Never throws.
+// Thread-safe (no shared state).
 #pragma once
 
 #include <cstddef>

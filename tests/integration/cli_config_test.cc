@@ -1,5 +1,6 @@
 // The registry's config keys through `iot-hub config check`: [ca], [plans.<name>],
-// [auth], their validation, and environment overrides of nested plan keys.
+// [auth], their validation, and environment overrides of nested plan keys; the HTTP
+// server's limits and proxy trust in [http].
 #include <gtest/gtest.h>
 
 #include "cli_test_util.h"
@@ -74,6 +75,38 @@ TEST(CliConfigTest, JwtPolicyKeys) {
   const CommandResult file = Check(dir, "[jwt]\nmax_lifetime_s = \"long\"\n", {});
   EXPECT_NE(file.status, 0);
   EXPECT_NE(file.err.find("jwt.max_lifetime_s"), std::string::npos) << file.err;
+}
+
+// The [http] connection limits and the proxy e-mail trust load from the file and from
+// IOTHUB_HTTP__*; values outside their range are refused by key.
+TEST(CliConfigTest, HttpLimitsAndProxyTrust) {
+  TempDir dir;
+  const CommandResult ok = Check(dir,
+                                 "[http]\nmax_connections = 64\nrequest_timeout_s = 5\n"
+                                 "write_timeout_s = 5\nkeep_alive_timeout_s = 2\n"
+                                 "trusted_proxy_email_fallback = true\n");
+  EXPECT_EQ(ok.status, 0) << ok.err;
+  EXPECT_EQ(Check(dir, "",
+                  {{"IOTHUB_HTTP__MAX_CONNECTIONS", "1000"},
+                   {"IOTHUB_HTTP__TRUSTED_PROXY_EMAIL_FALLBACK", "false"}})
+                .status,
+            0);
+  const std::pair<std::string, std::string> cases[] = {
+      {"[http]\nmax_connections = 0\n", "http.max_connections: 0 is outside"},
+      {"[http]\nrequest_timeout_s = 0\n", "http.request_timeout_s: 0 is outside"},
+      {"[http]\nwrite_timeout_s = 601\n", "http.write_timeout_s: 601 is outside"},
+      {"[http]\ntrusted_proxy_email_fallback = \"yes\"\n",
+       "http.trusted_proxy_email_fallback: expected"},
+  };
+  for (const auto& [toml, expected] : cases) {
+    SCOPED_TRACE(toml);
+    const CommandResult result = Check(dir, toml);
+    EXPECT_EQ(result.status, 2);
+    EXPECT_NE(result.err.find(expected), std::string::npos) << result.err;
+  }
+  const CommandResult env = Check(dir, "", {{"IOTHUB_HTTP__KEEP_ALIVE_TIMEOUT_S", "0"}});
+  EXPECT_EQ(env.status, 2);
+  EXPECT_NE(env.err.find("http.keep_alive_timeout_s"), std::string::npos) << env.err;
 }
 
 // IOTHUB_PLANS__<NAME>__<KEY> overrides a known plan's limit; unknown plans are refused.

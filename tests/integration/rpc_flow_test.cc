@@ -200,7 +200,7 @@ TEST_P(RpcFlowTest, InvalidRequestsAreAnsweredWithTheirError) {
     return head + std::string(size - head.size() - tail.size(), 'n') + tail;
   };
   const std::string deep = R"({"id":"deep-1","method":"getSensors","params":{"a":)" +
-                           std::string(1000, '[') + std::string(1000, ']') + "}}";
+                           std::string(5000, '[') + std::string(5000, ']') + "}}";
   const std::vector<BadRequest> cases = {
       {"unknown method", R"({"id":"m-1","method":"selfDestruct"})", -32601, "m-1",
        "Unknown method: selfDestruct", ""},
@@ -230,7 +230,7 @@ TEST_P(RpcFlowTest, InvalidRequestsAreAnsweredWithTheirError) {
        "Invalid request", "payload: duplicate key"},
       {"1e309", R"({"id":"num-1","method":"getSensors","timestamp":1e309})", -32600, "",
        "Invalid request", "payload: number out of range"},
-      {"1000 levels of nesting", deep, -32600, "", "Invalid request",
+      {"5000 levels of nesting (10 KB)", deep, -32600, "", "Invalid request",
        "payload: nesting deeper than 32"},
       {"invalid UTF-8",
        "{\"id\":\"utf-1\",\"method\":\"getSensors\",\"params\":{\"a\":\"\xff\xfe\"}}", -32600, "",

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "common/json_parse.h"
 #include "update_rules.h"
 
 namespace iothub::device_sim {
@@ -32,7 +33,8 @@ bool IsValidRpcId(const std::string& id) {
 
 std::optional<json> HandleRpc(std::string_view payload, const std::string& device_id,
                               DeviceState& state) {
-  json request = json::parse(payload, nullptr, /*allow_exceptions=*/false);
+  // The contract's RPC payload limits: 10 KB, 32 levels.
+  json request = iothub::ParseJson(payload, {.max_bytes = 10240, .max_depth = 32}).value_or(json());
   if (!request.is_object() || !request.contains("id") || !request["id"].is_string() ||
       !IsValidRpcId(request["id"].get<std::string>())) {
     return std::nullopt;

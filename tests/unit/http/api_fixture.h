@@ -1,7 +1,8 @@
-// ApiTest: a real HTTP API on 127.0.0.1 (random port) over a real Registry on a SQLite
-// file and a CA in a TempDir, with a JwtVerifier for HS256 test tokens and a fake
-// CommandSender that records its calls (the real MQTT round trip is tested end to end
-// by the integration tests). Seeds an admin user, alice and bob.
+// ApiTest: a real HTTP API on 127.0.0.1 (random port), served by the production
+// HttpServer, over a real Registry on a SQLite file and a CA in a TempDir, with a
+// JwtVerifier for HS256 test tokens and a fake CommandSender that records its calls (the
+// real MQTT round trip is tested end to end by the integration tests). Seeds an admin
+// user, alice and bob.
 // Test-only; one fixture per test.
 #pragma once
 
@@ -20,6 +21,7 @@
 #include "auth/jwt_verifier.h"
 #include "crypto/certificate_authority.h"
 #include "http/authenticate_caller.h"
+#include "http/http_server.h"
 #include "http/register_api.h"
 #include "http/route_table.h"
 #include "model/plan.h"
@@ -113,21 +115,21 @@ class ApiTest : public ::testing::Test {
                                .body_limit_bytes = kDefaultBodyLimitBytes,
                                .version = "test"}});
     if (change) change(*context_);
-    server_ = std::make_unique<httplib::Server>();
-    RegisterApi(*server_, *context_);
-    port_ = server_->bind_to_any_port("127.0.0.1");
-    ASSERT_GT(port_, 0);
-    thread_ = std::thread([this] { server_->listen_after_bind(); });
-    while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    server_ = std::make_unique<HttpServer>(server_options_);
+    RegisterApi(server_->routes(), *context_);
+    auto port = server_->Start("127.0.0.1:0");
+    ASSERT_TRUE(port.ok()) << port.status();
+    port_ = *port;
+    while (!server_->routes().is_running()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
     client_->set_read_timeout(std::chrono::seconds(20));
     client_->set_write_timeout(std::chrono::seconds(20));
   }
 
   void Stop() {
-    if (!thread_.joinable()) return;
-    server_->stop();
-    thread_.join();
+    if (server_) server_->Stop();
   }
 
   void Seed() {
@@ -243,9 +245,9 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<auth::JwtVerifier> verifier_;
   FakeCommandSender sender_;
   std::unique_ptr<ApiContext> context_;
-  std::unique_ptr<httplib::Server> server_;
+  HttpServerOptions server_options_;  // for the next Start()
+  std::unique_ptr<HttpServer> server_;
   std::unique_ptr<httplib::Client> client_;
-  std::thread thread_;
   int port_ = 0;
   User admin_, alice_, bob_;
 };

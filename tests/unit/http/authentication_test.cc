@@ -128,20 +128,46 @@ TEST_F(AuthenticationTest, NoVerifier) {
   EXPECT_EQ(Get("/api/auth/me", AdminToken()).status, 200);
 }
 
-// Proxy headers from a trusted address (127.0.0.1 listed) map the user by subject or email.
+// Proxy headers from a trusted address (127.0.0.1 listed) map the user by subject.
 TEST_F(AuthenticationTest, TrustedProxyHeaders) {
   Answer by_subject = Get("/api/auth/me", {{"X-Auth-Request-User", "sub-alice"},
+                                           {"X-Auth-Request-Email", "bob@example.com"},
                                            {"X-Auth-Request-Access-Token", "opaque"}});
   ASSERT_EQ(by_subject.status, 200) << by_subject.text;
   EXPECT_EQ(by_subject.body["id"], alice_.id);
   EXPECT_EQ(by_subject.body["authMethod"], "proxy");
+  EXPECT_EQ(Get("/api/auth/admin", {{"X-Auth-Request-User", "sub-admin"}}).status, 200);
+  EXPECT_EQ(Get("/api/auth/me", {{"X-Auth-Request-User", "nobody"}}).status, 403);
+  EXPECT_EQ(Get("/api/auth/me", {{"X-Auth-Request-Preferred-Username", "alice"}}).status, 401);
+}
+
+// An unknown proxy subject carrying the admin's e-mail is not the admin (an identity
+// provider's e-mail is no proof of the hub account): 403, and an e-mail alone is 401.
+TEST_F(AuthenticationTest, ProxyEmailDoesNotSignInByDefault) {
+  const httplib::Headers impostor = {{"X-Auth-Request-User", "attacker-sub"},
+                                     {"X-Auth-Request-Email", "admin@example.com"}};
+  EXPECT_EQ(Get("/api/auth/me", impostor).status, 403);
+  EXPECT_EQ(Get("/api/auth/admin", impostor).status, 403);
+  EXPECT_EQ(Get("/api/users", impostor).status, 403);
+  EXPECT_EQ(Get("/api/auth/me", {{"X-Auth-Request-Email", "admin@example.com"}}).status, 401);
+  EXPECT_EQ(Get("/api/auth/me",
+                {{"X-Auth-Request-User", ""}, {"X-Auth-Request-Email", "admin@example.com"}})
+                .status,
+            401);
+}
+
+// With [http] trusted_proxy_email_fallback on, an unknown subject falls back to the
+// e-mail; a known subject still wins over the e-mail.
+TEST_F(AuthenticationTest, ProxyEmailFallbackWhenConfigured) {
+  Start({"127.0.0.1"}, [](ApiContext& c) { c.options.trusted_proxy_email_fallback = true; });
   Answer by_email = Get("/api/auth/me", {{"X-Auth-Request-User", "unknown-sub"},
                                          {"X-Auth-Request-Email", "bob@example.com"}});
   ASSERT_EQ(by_email.status, 200) << by_email.text;
   EXPECT_EQ(by_email.body["id"], bob_.id);
-  EXPECT_EQ(Get("/api/auth/admin", {{"X-Auth-Request-User", "sub-admin"}}).status, 200);
-  EXPECT_EQ(Get("/api/auth/me", {{"X-Auth-Request-User", "nobody"}}).status, 403);
-  EXPECT_EQ(Get("/api/auth/me", {{"X-Auth-Request-Preferred-Username", "alice"}}).status, 401);
+  Answer subject_wins = Get("/api/auth/me", {{"X-Auth-Request-User", "sub-alice"},
+                                             {"X-Auth-Request-Email", "bob@example.com"}});
+  EXPECT_EQ(subject_wins.body["id"], alice_.id);
+  EXPECT_EQ(Get("/api/auth/me", {{"X-Auth-Request-Email", "nobody@example.com"}}).status, 403);
 }
 
 // The audit actor of a proxy caller is "proxy:<user>".

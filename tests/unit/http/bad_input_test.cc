@@ -83,6 +83,41 @@ TEST_F(BadInputTest, HugeBodyIs413) {
   EXPECT_EQ(Get("/api/health", {}).status, 200);
 }
 
+// JSON nested far past the parse policy's 32 levels (the bodies that crashed the hub with
+// SIGSEGV: user metadata 100 000 deep, command params 500 000 deep) is 400 naming the
+// limit, changes nothing, and the API keeps answering.
+TEST_F(BadInputTest, DeeplyNestedJsonIs400) {
+  MakeDevice("dev-deep", alice_.id);
+  const StoreCounts before = Counts();
+  std::string metadata;
+  for (int i = 0; i < 100000; ++i) metadata += "{\"a\":";
+  metadata += "1" + std::string(100000, '}');
+  const std::string params = "{\"a\":" + std::string(500000, '[') + std::string(500000, ']') + "}";
+  struct Case {
+    const char* method;
+    std::string path;
+    httplib::Headers headers;
+    std::string body;
+  };
+  const std::vector<Case> cases = {
+      {"PATCH", "/api/users/" + alice_.id, Alice(), "{\"metadata\":" + metadata + "}"},
+      {"POST", "/api/mqtt/device/command", Alice(),
+       R"({"userId":")" + alice_.id + R"(","deviceId":"dev-deep","method":"reboot","params":)" +
+           params + "}"},
+      {"POST", "/api/users", AdminToken(),
+       R"({"email":"deep@example.com","name":"Deep","metadata":)" + metadata + "}"},
+  };
+  for (const Case& c : cases) {
+    Answer answer = Send(c.method, c.path, c.headers, c.body);
+    EXPECT_EQ(answer.status, 400) << c.method << " " << c.path;
+    EXPECT_EQ(Code(answer), "invalid_argument") << c.path;
+    EXPECT_NE(answer.text.find("nesting deeper than 32"), std::string::npos) << answer.text;
+    EXPECT_EQ(Get("/api/health", {}).status, 200);
+  }
+  EXPECT_TRUE(sender_.calls().empty());
+  EXPECT_EQ(Counts(), before);
+}
+
 // Chunked bodies are refused (411) before they are read: httplib 0.11 bounds only
 // Content-Length bodies. The server keeps serving afterwards.
 TEST_F(BadInputTest, ChunkedBodyIs411) {
