@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_parse.h"
+
 namespace iothub::auth {
 
 std::string EncodeSession(const SessionState& session) {
@@ -19,7 +21,10 @@ std::string EncodeSession(const SessionState& session) {
 }
 
 absl::StatusOr<SessionState> DecodeSession(std::string_view value) {
-  const nlohmann::json json = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
+  absl::StatusOr<nlohmann::json> parsed =
+      ParseJson(value, {.max_bytes = 64 * 1024, .max_depth = 4});
+  if (!parsed.ok()) return parsed.status();
+  const nlohmann::json& json = *parsed;
   if (!json.is_object()) return absl::InvalidArgumentError("session is not a JSON object");
   const auto text = [&](const char* name) -> const std::string* {
     auto it = json.find(name);

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_parse.h"
+
 namespace iothub::rpc {
 namespace {
 
@@ -36,7 +38,10 @@ absl::StatusOr<PendingRequest> DecodePendingRequest(std::string_view key, std::s
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == key.size()) {
     return absl::InvalidArgumentError("pending request key is not device/request");
   }
-  const nlohmann::json json = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
+  absl::StatusOr<nlohmann::json> parsed =
+      ParseJson(value, {.max_bytes = 64 * 1024, .max_depth = 4});
+  if (!parsed.ok()) return parsed.status();
+  const nlohmann::json& json = *parsed;
   if (!json.is_object()) return absl::InvalidArgumentError("pending request is not a JSON object");
   const auto text = [&](const char* name) -> const std::string* {
     auto it = json.find(name);
