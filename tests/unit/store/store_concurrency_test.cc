@@ -1,4 +1,4 @@
-// SqliteStore under concurrent use: threads sharing one store, and two stores (two
+// Every Store backend under concurrent use: threads sharing one store, and two stores (two
 // connections, as two processes would have) writing the same file.
 #include <gtest/gtest.h>
 
@@ -11,13 +11,13 @@
 namespace iothub::store {
 namespace {
 
-using ConcurrencyTest = StoreTest;
+using ConcurrencyTest = StoreContractTest;
 
 constexpr int kThreads = 4;
 constexpr int kPerThread = 200;
 
 // Four threads writing through one store lose no rows and see no errors.
-TEST_F(ConcurrencyTest, ThreadsSharingOneStoreLoseNothing) {
+TEST_P(ConcurrencyTest, ThreadsSharingOneStoreLoseNothing) {
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -42,9 +42,9 @@ TEST_F(ConcurrencyTest, ThreadsSharingOneStoreLoseNothing) {
 
 // Two stores on the same file, two threads each, wait for each other's write lock
 // (busy timeout) instead of failing, and lose no rows.
-TEST_F(ConcurrencyTest, TwoConnectionsOnOneFileLoseNothing) {
-  ASSERT_OK_AND_ASSIGN(auto second, SqliteStore::Open(path_));
-  SqliteStore* stores[] = {store_.get(), second.get()};
+TEST_P(ConcurrencyTest, TwoConnectionsOnOneFileLoseNothing) {
+  ASSERT_OK_AND_ASSIGN(auto second, OpenAnother());
+  Store* stores[] = {store_.get(), second.get()};
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -64,6 +64,8 @@ TEST_F(ConcurrencyTest, TwoConnectionsOnOneFileLoseNothing) {
   EXPECT_EQ(store_->CountDevices(std::nullopt).value(), kThreads * kPerThread);
   EXPECT_EQ(second->CountDevices(std::nullopt).value(), kThreads * kPerThread);
 }
+
+INSTANTIATE_STORE_CONTRACT(ConcurrencyTest);
 
 }  // namespace
 }  // namespace iothub::store
