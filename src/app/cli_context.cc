@@ -11,10 +11,10 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/open_store.h"
 #include "registry/ca_files.h"
 #include "registry/data_layout.h"
 #include "registry/input_checks.h"
-#include "store/sqlite_store.h"
 
 namespace iothub::app {
 
@@ -31,12 +31,8 @@ absl::StatusOr<std::unique_ptr<CliContext>> CliContext::Open(const Config& confi
       data_dir, key_type.value_or(crypto::KeyType::kEcP256), SystemClock().NowUnixMillis(),
       /*create_if_missing=*/false);
   if (!ca.ok()) return ca.status();
-  absl::StatusOr<std::unique_ptr<store::SqliteStore>> store =
-      store::SqliteStore::Open(registry::DatabasePath(data_dir).string());
-  if (!store.ok()) {
-    return absl::Status(store.status().code(), "cannot open the database in " + data_dir.string() +
-                                                   ": " + std::string(store.status().message()));
-  }
+  absl::StatusOr<std::unique_ptr<store::Store>> store = OpenStore(config);
+  if (!store.ok()) return store.status();
   return std::unique_ptr<CliContext>(new CliContext(config, *std::move(store), *std::move(ca)));
 }
 
