@@ -37,11 +37,16 @@ std::string_view Field(const PGresult* result, int field) {
   return value != nullptr ? std::string_view(value) : std::string_view();
 }
 
-// libpq messages end in a newline.
-absl::string_view Trimmed(const char* message) {
-  absl::string_view text = message != nullptr ? message : "";
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
-  return text;
+// libpq's message on one line (they end in, and may hold, newlines and tabs).
+std::string OneLine(const char* message) {
+  std::string out;
+  for (const char* c = message != nullptr ? message : ""; *c != '\0'; ++c) {
+    const bool space = *c == '\n' || *c == '\t' || *c == ' ';
+    if (space && (out.empty() || out.back() == ' ')) continue;
+    out += space ? ' ' : *c;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
 }
 
 }  // namespace
@@ -160,7 +165,7 @@ absl::Status PgConnection::Connect() {
   if (conn == nullptr) return absl::UnavailableError("PostgreSQL: out of memory");
   if (PQstatus(conn) != CONNECTION_OK) {
     absl::Status status = absl::UnavailableError(
-        absl::StrCat("cannot connect to PostgreSQL: ", Trimmed(PQerrorMessage(conn))));
+        absl::StrCat("cannot connect to PostgreSQL: ", OneLine(PQerrorMessage(conn))));
     PQfinish(conn);
     return status;
   }
@@ -169,7 +174,7 @@ absl::Status PgConnection::Connect() {
   PQsetNoticeReceiver(
       conn,
       [](void*, const PGresult* notice) {
-        spdlog::debug("PostgreSQL notice: {}", std::string(Trimmed(PQresultErrorMessage(notice))));
+        spdlog::debug("PostgreSQL notice: {}", OneLine(PQresultErrorMessage(notice)));
       },
       nullptr);
   if (PQsetnonblocking(conn, 1) != 0) {
@@ -190,7 +195,7 @@ absl::Status PgConnection::Connect() {
 
 absl::Status PgConnection::Broken(std::string_view what) {
   absl::Status status = absl::UnavailableError(
-      absl::StrCat(Sv(what), ": PostgreSQL connection lost: ", Trimmed(PQerrorMessage(conn_))));
+      absl::StrCat(Sv(what), ": PostgreSQL connection lost: ", OneLine(PQerrorMessage(conn_))));
   Drop();
   return status;
 }

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 namespace iothub::testing {
 namespace {
@@ -19,7 +20,7 @@ constexpr auto kStartTimeout = std::chrono::seconds(30);
 PostgresServer::PostgresServer() {
   const char* bindir = std::getenv("IOTHUB_PG_BINDIR");
   bindir_ = bindir != nullptr && *bindir != '\0' ? bindir : kDefaultBinDir;
-  for (const char* tool : {"initdb", "postgres", "psql"}) {
+  for (const char* tool : {"initdb", "postgres", "psql", "pg_isready"}) {
     if (access(Binary(tool).c_str(), X_OK) != 0) {
       error_ = "PostgreSQL 15 is not installed (no " + Binary(tool) +
                "): run scripts/install-deps.sh (postgresql-15) or set IOTHUB_PG_BINDIR";
@@ -71,12 +72,20 @@ bool PostgresServer::Start() {
                   "synchronous_commit=off", "-c", "full_page_writes=off", "-c",
                   "max_connections=200"}),
       dir_.File("server.log"), dir_.File("server.log"));
-  if (!server_->started() || !WaitForTcpPort(port_, kStartTimeout)) {
-    error_ = "PostgreSQL did not start: " + ReadFile(dir_.File("server.log"));
-    server_.reset();
-    return false;
+  // The port opens before the server accepts sessions ("the database system is starting
+  // up"): wait until pg_isready says it does.
+  const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
+  while (server_->started() && server_->Running()) {
+    const ProcessResult ready =
+        RunProcess({Binary("pg_isready"), "-q", "-h", "127.0.0.1", "-p", std::to_string(port_)},
+                   std::chrono::seconds(5));
+    if (ready.status == 0) return true;
+    if (std::chrono::steady_clock::now() > deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return true;
+  error_ = "PostgreSQL did not start: " + ReadFile(dir_.File("server.log"));
+  server_.reset();
+  return false;
 }
 
 bool PostgresServer::Stop() {

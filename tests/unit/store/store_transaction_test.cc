@@ -63,6 +63,22 @@ TEST_P(TransactionStoreTest, FailedCallRollsBackEarlierCalls) {
   EXPECT_TRUE(store_->ListAudit(10)->empty());
 }
 
+// A failed call that the body ignores leaves nothing behind, and the body's other
+// calls, before and after it, still commit (PostgreSQL would abort the whole
+// transaction on the error without a savepoint per call).
+TEST_P(TransactionStoreTest, IgnoredFailedCallKeepsTheRest) {
+  ASSERT_OK(store_->CreateDevice(MakeDevice("dev-1")));
+  ASSERT_OK(store_->RunInTransaction([](Store& tx) -> absl::Status {
+    EXPECT_OK(tx.CreateDevice(MakeDevice("dev-2")));
+    EXPECT_CODE(tx.CreateDevice(MakeDevice("dev-1")), kAlreadyExists);  // ignored
+    EXPECT_CODE(tx.CreateDevice(MakeDevice("dev-3", 1, "nobody")), kFailedPrecondition);
+    return tx.AppendAudit(Audit("device.create", "dev-2"));
+  }));
+  EXPECT_OK(store_->GetDevice("dev-2"));
+  EXPECT_CODE(store_->GetDevice("dev-3"), kNotFound);
+  EXPECT_EQ(store_->ListAudit(10)->size(), 1u);
+}
+
 // Reads inside the body see the body's own uncommitted writes, LoadFleet included.
 TEST_P(TransactionStoreTest, BodySeesItsOwnWrites) {
   ASSERT_OK(store_->RunInTransaction([](Store& tx) -> absl::Status {
