@@ -3,7 +3,9 @@
 //  - Notify() is called (the registry's on_change, after a change made through this
 //    process's store, which DataVersion does not report), or
 //  - store.DataVersion() changes (a commit by another connection, such as the CLI on
-//    the same data dir), polled every 250 ms, so such changes show within about 1 s.
+//    the same data dir, or another hub on the same PostgreSQL database), polled every
+//    250 ms, so such changes show within about 1 s. PostgresStore's DataVersion is an
+//    in-memory counter its LISTEN thread bumps: the poll costs no database round trip.
 //
 // Failure policy: when a reload fails, the previous snapshot stays in force, the error
 // is logged and counted (reload_failures()), and the next poll retries. This keeps the

@@ -149,6 +149,10 @@ void PgConnection::Drop() {
   conn_ = nullptr;
 }
 
+void PgConnection::DropIfInTransaction() {
+  if (conn_ != nullptr && PQtransactionStatus(conn_) != PQTRANS_IDLE) Drop();
+}
+
 int PgConnection::backend_pid() const { return conn_ != nullptr ? PQbackendPID(conn_) : 0; }
 
 absl::Status PgConnection::Connect() {

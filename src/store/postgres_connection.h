@@ -107,6 +107,9 @@ class PgConnection {
   int backend_pid() const;
   // Drops the connection; the next call reconnects. Any open transaction is lost.
   void Drop();
+  // Drops the connection if a transaction is still open on it (a failed BEGIN script,
+  // say), so that the next call starts clean instead of inside an aborted transaction.
+  void DropIfInTransaction();
   // Counts successful connects, so callers can tell that a reconnect happened.
   std::uint64_t connects() const { return connects_; }
 

@@ -91,6 +91,7 @@ template <typename Op>
 auto PostgresStore::Write(Op op) -> decltype(op(std::declval<PgOperations&>())) {
   if (InThisThreadsTransaction()) return Joined(op);
   std::lock_guard<std::mutex> lock(mu_);
+  writer_.DropIfInTransaction();
   RETURN_IF_ERROR(writer_.Connect());
   writer_pid_ = writer_.backend_pid();
   RETURN_IF_ERROR(writer_.ExecScript(absl::StrCat("BEGIN; SELECT pg_advisory_xact_lock(",
@@ -119,6 +120,7 @@ template <typename Op>
 auto PostgresStore::Read(Op op) -> decltype(op(std::declval<PgOperations&>())) {
   if (InThisThreadsTransaction()) return Joined(op);
   std::lock_guard<std::mutex> lock(read_mu_);
+  reader_.DropIfInTransaction();
   return op(read_ops_);
 }
 
@@ -212,6 +214,7 @@ absl::StatusOr<std::shared_ptr<FleetSnapshot>> PostgresStore::LoadFleet() {
   // Inside a transaction: read through it, so the body sees its own changes.
   if (InThisThreadsTransaction()) return Joined([](PgOperations& ops) { return ops.ScanFleet(); });
   std::lock_guard<std::mutex> lock(read_mu_);
+  reader_.DropIfInTransaction();
   RETURN_IF_ERROR(
       reader_.ExecScript(absl::StrCat("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"
                                       " SET LOCAL statement_timeout = ",

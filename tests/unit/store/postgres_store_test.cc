@@ -16,7 +16,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "store/postgres_connection.h"
+#include "store/postgres_locks.h"
 #include "store/schema.h"
 #include "store_fixture.h"
 
@@ -138,6 +140,21 @@ TEST_F(PostgresStoreTest, CallsAreBoundedInTime) {
   EXPECT_OK(conn.Exec("SELECT 1"));
   // The server's own statement_timeout also answers Unavailable.
   EXPECT_CODE(conn.ExecScript("SET statement_timeout = 100; SELECT pg_sleep(2)"), kUnavailable);
+}
+
+// A write that waits too long for another hub's write lock fails with Unavailable after
+// lock_timeout, and leaves the store's writer clean: the next write succeeds.
+TEST_F(PostgresStoreTest, LockWaitIsBoundedAndRecovers) {
+  ASSERT_OK_AND_ASSIGN(auto store, PostgresStore::Open(url_));
+  PgConnection other_hub(url_);
+  ASSERT_OK(other_hub.ExecScript(absl::StrCat("BEGIN; SELECT pg_advisory_xact_lock(",
+                                              kPgLockNamespace, ", ", kPgWriteLock, ")")));
+  const auto start = Clock::now();
+  EXPECT_CODE(store->CreateDevice(MakeDevice("dev-1")), kUnavailable);
+  EXPECT_LT(Clock::now() - start, kPgLockTimeout + std::chrono::seconds(2));
+  ASSERT_OK(other_hub.ExecScript("ROLLBACK"));
+  EXPECT_OK(store->CreateDevice(MakeDevice("dev-1")));
+  EXPECT_OK(store->GetDevice("dev-1"));
 }
 
 // A server that accepts TCP but never speaks (a hung host): opening gives Unavailable

@@ -112,6 +112,12 @@ class StoreTest : public ::testing::Test {
 
 enum class Backend { kSqlite, kPostgres };
 
+// Test names and gtest's printout ("/sqlite", "/postgres").
+inline std::string BackendName(Backend backend) {
+  return backend == Backend::kPostgres ? "postgres" : "sqlite";
+}
+inline void PrintTo(Backend backend, std::ostream* os) { *os << BackendName(backend); }
+
 // The Store contract: tests written once against Store and instantiated for every
 // backend with INSTANTIATE_STORE_CONTRACT (instantiations Sqlite/... and Postgres/...).
 class StoreContractTest : public ::testing::TestWithParam<Backend> {
@@ -159,8 +165,11 @@ class StoreContractTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<Store> store_;
 };
 
-#define INSTANTIATE_STORE_CONTRACT(Suite)                                                        \
-  INSTANTIATE_TEST_SUITE_P(Sqlite, Suite, ::testing::Values(::iothub::store::Backend::kSqlite)); \
-  INSTANTIATE_TEST_SUITE_P(Postgres, Suite, ::testing::Values(::iothub::store::Backend::kPostgres))
+#define INSTANTIATE_STORE_CONTRACT(Suite)                                                       \
+  INSTANTIATE_TEST_SUITE_P(Sqlite, Suite, ::testing::Values(::iothub::store::Backend::kSqlite), \
+                           [](const auto& info) { return BackendName(info.param); });           \
+  INSTANTIATE_TEST_SUITE_P(Postgres, Suite,                                                     \
+                           ::testing::Values(::iothub::store::Backend::kPostgres),              \
+                           [](const auto& info) { return BackendName(info.param); })
 
 }  // namespace iothub::store
