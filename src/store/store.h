@@ -2,7 +2,7 @@
 // abstract interface. Two backends: SqliteStore (sqlite_store.h, one hub) and
 // PostgresStore (postgres_store.h, shared by several hubs); the contract tests in
 // tests/unit/store run against both. Known difference: PostgreSQL text cannot hold NUL
-// bytes, so PostgresStore refuses them with InvalidArgument.
+// bytes or invalid UTF-8, so PostgresStore refuses them with InvalidArgument.
 //
 // Thread-safety: implementations must be safe to call from several threads.
 //

@@ -39,8 +39,8 @@ class PostgresStoreTest : public ::testing::Test {
   std::string url_;
 };
 
-// Text holding a NUL byte cannot be stored in PostgreSQL: InvalidArgument, nothing
-// written, and the transaction around it stays usable.
+// Text holding a NUL byte, or bytes that are not UTF-8, cannot be stored in PostgreSQL:
+// InvalidArgument, nothing written, and the transaction around it stays usable.
 TEST_F(PostgresStoreTest, NulBytesAreInvalidArgument) {
   ASSERT_OK_AND_ASSIGN(auto store, PostgresStore::Open(url_));
   Device d = MakeDevice("dev-1");
@@ -48,8 +48,11 @@ TEST_F(PostgresStoreTest, NulBytesAreInvalidArgument) {
   EXPECT_CODE(store->CreateDevice(d), kInvalidArgument);
   EXPECT_CODE(store->GetDevice("dev-1"), kNotFound);
   EXPECT_CODE(store->GetDevice(std::string("dev\0x", 5)), kInvalidArgument);
+  d.model = "latin-1 \xe9t\xe9";
+  EXPECT_CODE(store->CreateDevice(d), kInvalidArgument);
+  EXPECT_CODE(store->GetDevice("dev-1"), kNotFound);
   ASSERT_OK(store->RunInTransaction([&](Store& tx) -> absl::Status {
-    EXPECT_CODE(tx.CreateDevice(d), kInvalidArgument);
+    EXPECT_CODE(tx.CreateDevice(d), kInvalidArgument);  // refused by the server
     return tx.CreateDevice(MakeDevice("dev-2"));
   }));
   EXPECT_OK(store->GetDevice("dev-2"));
