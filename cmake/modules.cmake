@@ -18,7 +18,7 @@ function(iothub_module name)
 endfunction()
 
 # Modules whose unit tests include PostgreSQL-backed ones (see iothub_module_tests).
-set(IOTHUB_POSTGRES_TEST_MODULES store)
+set(IOTHUB_POSTGRES_TEST_MODULES store registry)
 
 # One test binary per module: tests/unit/NAME/*_test.cc linked with iothub_NAME.
 # Tests may also use the helpers in tests/support (temp dirs, free ports, processes).
