@@ -110,7 +110,7 @@ auto PostgresStore::Write(Op op) -> decltype(op(std::declval<PgOperations&>())) 
     return absl::UnavailableError("the transaction was lost with its PostgreSQL connection");
   }
   if (absl::Status s = Commit(writer_); !s.ok()) {
-    writer_.Drop();  // the outcome is unknown to the server's peers only; start clean
+    writer_.Drop();  // it may or may not have committed before the failure; start clean
     return s;
   }
   return result;
