@@ -17,6 +17,9 @@ function(iothub_module name)
   set(IOTHUB_MODULES ${IOTHUB_MODULES} ${name} CACHE INTERNAL "")
 endfunction()
 
+# Modules whose unit tests include PostgreSQL-backed ones (see iothub_module_tests).
+set(IOTHUB_POSTGRES_TEST_MODULES store registry)
+
 # One test binary per module: tests/unit/NAME/*_test.cc linked with iothub_NAME.
 # Tests may also use the helpers in tests/support (temp dirs, free ports, processes).
 function(iothub_module_tests)
@@ -35,7 +38,14 @@ function(iothub_module_tests)
       add_executable(${name}_test ${tests})
       target_link_libraries(${name}_test PRIVATE iothub_${name} iothub_test_support
                                                  GTest::gtest_main)
-      gtest_discover_tests(${name}_test DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
+      # Tests against a real PostgreSQL (instantiations and suites named Postgres*) run
+      # as one ctest test, so that the binary starts its server once for all of them.
+      gtest_discover_tests(${name}_test DISCOVERY_TIMEOUT 60 TEST_FILTER "-Postgres*"
+                           PROPERTIES LABELS unit)
+      if(name IN_LIST IOTHUB_POSTGRES_TEST_MODULES)
+        add_test(NAME ${name}_test.Postgres COMMAND ${name}_test --gtest_filter=Postgres*)
+        set_tests_properties(${name}_test.Postgres PROPERTIES LABELS unit)
+      endif()
     endif()
   endforeach()
 endfunction()

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev libabsl-dev
-  libssl-dev openssl libsqlite3-dev sqlite3
+  libssl-dev openssl libsqlite3-dev sqlite3 libpq-dev postgresql-15
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev
   libmosquitto-dev mosquitto mosquitto-clients mosquitto-dev
@@ -30,6 +30,13 @@ export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 if [ ${#missing[@]} -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# postgresql-15 is only for the tests, which start servers of their own on free ports:
+# stop the cluster the package starts on 5432, and keep it from starting at boot.
+if [[ " ${missing[*]} " == *" postgresql-15 "* ]] && command -v pg_ctlcluster >/dev/null 2>&1; then
+  "${sudo_cmd[@]}" pg_ctlcluster 15 main stop 2>/dev/null || true
+  echo manual | "${sudo_cmd[@]}" tee /etc/postgresql/15/main/start.conf >/dev/null 2>&1 || true
 fi
 
 # Node.js with npm runs the HOCON parser of the EMQX config checks. The machines ship

@@ -5,10 +5,12 @@
 
 #include "app/cli_ca.h"
 #include "app/cli_context.h"
+#include "app/cli_db.h"
 #include "app/cli_device.h"
 #include "app/cli_user.h"
 #include "app/config.h"
 #include "app/logging.h"
+#include "app/open_store.h"
 #include "app/serve.h"
 #include "app/version.h"
 
@@ -56,6 +58,7 @@ int RunCli(int argc, char** argv) {
   CaCommand ca_command(app);
   DeviceCommand device_command(app);
   UserCommand user_command(app);
+  DbCommand db_command(app);
 
   try {
     app.parse(argc, argv);
@@ -73,6 +76,8 @@ int RunCli(int argc, char** argv) {
       return 2;
     }
     std::cout << check_path << ": ok\n";
+    // Which store it would open; the PostgreSQL password is never shown.
+    std::cout << "store: " << DescribeStore(*config) << "\n";
     return 0;
   }
 
@@ -86,8 +91,10 @@ int RunCli(int argc, char** argv) {
     return RunServe(*config);
   }
   // Registry commands print results on stdout; only warnings and errors are logged.
-  if (ca_command.parsed() || device_command.parsed() || user_command.parsed()) {
+  if (ca_command.parsed() || device_command.parsed() || user_command.parsed() ||
+      db_command.parsed()) {
     SetUpLogging("warn", config->log.format);
+    if (db_command.parsed()) return db_command.Run(*config);
     if (ca_command.parsed()) return ca_command.Run(*config);
     if (device_command.parsed()) return device_command.Run(*config);
     return user_command.Run(*config);

@@ -11,11 +11,11 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/open_store.h"
 #include "app/wiring.h"
 #include "registry/ca_files.h"
 #include "registry/data_layout.h"
 #include "registry/input_checks.h"
-#include "store/sqlite_store.h"
 
 namespace iothub::app {
 
@@ -30,23 +30,22 @@ absl::StatusOr<std::unique_ptr<CliContext>> CliContext::Open(const Config& confi
   const std::filesystem::path data_dir = config.server.data_dir;
   std::optional<crypto::CertificateAuthority> ca;
   if (use == CaUse::kSigns) {
+    // A shared (PostgreSQL) store never gets a CA of its own from one host: every hub
+    // and CLI must sign with the one made by `iot-hub ca init` (docs/deploy.md).
     const std::filesystem::path ca_dir = registry::CaDirectory(data_dir);
     std::error_code error;
     const bool absent =
         !std::filesystem::exists(ca_dir / crypto::CertificateAuthority::kKeyFile, error) &&
         !std::filesystem::exists(ca_dir / crypto::CertificateAuthority::kCertificateFile, error);
-    absl::StatusOr<crypto::CertificateAuthority> loaded = registry::LoadOrCreateCa(
-        data_dir, CaKeyType(config.ca), SystemClock().NowUnixMillis(), /*create_if_missing=*/true);
+    absl::StatusOr<crypto::CertificateAuthority> loaded =
+        registry::LoadOrCreateCa(data_dir, CaKeyType(config.ca), SystemClock().NowUnixMillis(),
+                                 /*create_if_missing=*/!StoreIsShared(config));
     if (!loaded.ok()) return loaded.status();
     if (absent) std::cerr << "iot-hub: created a new CA in " << ca_dir.string() << "\n";
     ca = *std::move(loaded);
   }
-  absl::StatusOr<std::unique_ptr<store::SqliteStore>> store =
-      store::SqliteStore::Open(registry::DatabasePath(data_dir).string());
-  if (!store.ok()) {
-    return absl::Status(store.status().code(), "cannot open the database in " + data_dir.string() +
-                                                   ": " + std::string(store.status().message()));
-  }
+  absl::StatusOr<std::unique_ptr<store::Store>> store = OpenStore(config);
+  if (!store.ok()) return store.status();
   return std::unique_ptr<CliContext>(new CliContext(config, *std::move(store), std::move(ca)));
 }
 

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "registry/ca_files.h"
+#include "store/postgres_url.h"
 
 extern char** environ;
 
@@ -187,6 +188,9 @@ const std::map<std::string, Setter>& Keys() {
       {"server.grpc_max_message_bytes",
        IntKey(&Config::server, &ServerConfig::grpc_max_message_bytes,
               "server.grpc_max_message_bytes", 4096, 64 * 1024 * 1024)},
+      {"store.backend", StringKey(&Config::store, &StoreConfig::backend, "store.backend")},
+      {"store.postgres_url",
+       StringKey(&Config::store, &StoreConfig::postgres_url, "store.postgres_url")},
       {"log.level", StringKey(&Config::log, &LogConfig::level, "log.level")},
       {"log.format", StringKey(&Config::log, &LogConfig::format, "log.format")},
       {"log.throttle_window_s",
@@ -371,6 +375,19 @@ absl::Status Validate(const Config& config) {
   if (auto s = CheckListen("server.http_listen", config.server.http_listen); !s.ok()) return s;
   if (config.server.data_dir.empty()) {
     return absl::InvalidArgumentError("server.data_dir: must not be empty");
+  }
+  if (config.store.backend != "sqlite" && config.store.backend != "postgres") {
+    return absl::InvalidArgumentError("store.backend: '" + config.store.backend +
+                                      "' is not sqlite or postgres");
+  }
+  if (config.store.backend == "postgres") {
+    if (config.store.postgres_url.empty()) {
+      return absl::InvalidArgumentError(
+          "store.postgres_url: required when store.backend is postgres");
+    }
+    if (absl::Status s = store::CheckPostgresUrl(config.store.postgres_url); !s.ok()) {
+      return absl::InvalidArgumentError("store.postgres_url: " + std::string(s.message()));
+    }
   }
   static const std::set<std::string> kLevels = {"trace", "debug",    "info", "warn",
                                                 "error", "critical", "off"};

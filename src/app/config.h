@@ -25,6 +25,13 @@ struct ServerConfig {
   std::int64_t grpc_max_message_bytes = 2 * 1024 * 1024;
 };
 
+// Where the registry lives: one SQLite file per hub, or one PostgreSQL database that
+// several hubs (and the CLI) share.
+struct StoreConfig {
+  std::string backend = "sqlite";  // sqlite (<data_dir>/hub.db) or postgres
+  std::string postgres_url;        // postgresql://user:password@host:5432/db; holds a secret
+};
+
 struct LogConfig {
   std::string level = "info";   // trace, debug, info, warn, error, critical, off
   std::string format = "text";  // text or json
@@ -131,6 +138,7 @@ struct EmqxConfig {
 
 struct Config {
   ServerConfig server;
+  StoreConfig store;
   LogConfig log;
   HooksConfig hooks;
   // Registry settings.

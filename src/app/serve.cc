@@ -7,6 +7,7 @@
 #include "app/hub_handler.h"
 #include "app/hub_identity.h"
 #include "app/mqtt_command_sender.h"
+#include "app/open_store.h"
 #include "app/state_persister.h"
 #include "app/version.h"
 #include "app/wiring.h"
@@ -23,7 +24,6 @@
 #include "registry/fleet_view.h"
 #include "registry/registry.h"
 #include "store/sqlite_state_journal.h"
-#include "store/sqlite_store.h"
 
 namespace iothub::app {
 namespace {
@@ -62,11 +62,20 @@ int RunServe(const Config& config) {
   const std::filesystem::path data_dir = config.server.data_dir;
 
   // Persistence, identity and the hot-path snapshot.
-  auto store = store::SqliteStore::Open(registry::DatabasePath(data_dir).string());
-  if (!store.ok()) return Fail("cannot open the database", store.status());
+  auto store = OpenStore(config);
+  if (!store.ok()) return Fail("store", store.status());
+  spdlog::info("store: {}", DescribeStore(config));
+  // Hubs sharing a database must share one CA: none of them makes its own.
   auto ca = registry::LoadOrCreateCa(data_dir, CaKeyType(config.ca), clock.NowUnixMillis(),
-                                     /*create_if_missing=*/true);
-  if (!ca.ok()) return Fail("cannot load the certificate authority", ca.status());
+                                     /*create_if_missing=*/!StoreIsShared(config));
+  if (!ca.ok()) {
+    return Fail(StoreIsShared(config)
+                    ? "cannot load the certificate authority (with a shared PostgreSQL store, "
+                      "create it once with `iot-hub ca init` and give every hub the same "
+                      "<data_dir>/ca)"
+                    : "cannot load the certificate authority",
+                ca.status());
+  }
   registry::FleetView fleet(**store);
   registry::Registry registry(**store, *ca, clock, config.plans, [&fleet] { fleet.Notify(); });
   if (auto status = fleet.Start(); !status.ok()) return Fail("cannot load the registry", status);

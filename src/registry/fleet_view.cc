@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace iothub::registry {
 
 FleetView::FleetView(store::Store& store, std::chrono::milliseconds poll_interval)
@@ -13,12 +15,19 @@ absl::Status FleetView::Reload() {
   absl::StatusOr<std::shared_ptr<FleetSnapshot>> loaded = store_.LoadFleet();
   if (!loaded.ok()) {
     ++reload_failures_;
-    spdlog::error("fleet snapshot reload failed, keeping the previous one: {}",
-                  loaded.status().ToString());
+    if (consecutive_failures_++ == 0) {
+      spdlog::error("fleet snapshot reload failed, keeping the previous one: {}",
+                    loaded.status().ToString());
+    } else {
+      spdlog::debug("fleet snapshot reload failed again: {}", loaded.status().ToString());
+    }
     return loaded.status();
   }
   cell_.Store(std::shared_ptr<const FleetSnapshot>(*std::move(loaded)));
   ++reloads_;
+  if (const std::uint64_t failed = consecutive_failures_.exchange(0); failed > 0) {
+    spdlog::info("fleet snapshot reloaded after {} failed attempt(s)", failed);
+  }
   return absl::OkStatus();
 }
 
@@ -67,7 +76,9 @@ std::optional<std::int64_t> FleetView::ReadDataVersion() {
 }
 
 void FleetView::Run() {
-  bool retry = false;  // the last reload failed: try again at the next poll
+  // After a failed reload: when to try again, and the interval that doubles per failure.
+  std::chrono::milliseconds retry_interval{0};  // 0: the last reload succeeded
+  auto next_retry = std::chrono::steady_clock::time_point::max();
   while (true) {
     bool notified = false;
     {
@@ -79,11 +90,21 @@ void FleetView::Run() {
     }
     const std::optional<std::int64_t> version = ReadDataVersion();
     const bool changed = version.has_value() && version != last_version_;
-    if (!notified && !changed && !retry) continue;
+    const bool retry_due =
+        retry_interval.count() > 0 && std::chrono::steady_clock::now() >= next_retry;
+    if (!notified && !changed && !retry_due) continue;
     // The version is taken before the load, so a commit during the load triggers
     // one more reload at the next poll instead of being missed.
     if (version) last_version_ = version;
-    retry = !Reload().ok();
+    if (Reload().ok()) {
+      retry_interval = std::chrono::milliseconds(0);
+      continue;
+    }
+    retry_interval =
+        retry_interval.count() == 0
+            ? poll_interval_
+            : std::min(retry_interval * 2, std::max(kMaxRetryInterval, poll_interval_));
+    next_retry = std::chrono::steady_clock::now() + retry_interval;
   }
 }
 

@@ -3,10 +3,16 @@
 //  - Notify() is called (the registry's on_change, after a change made through this
 //    process's store, which DataVersion does not report), or
 //  - store.DataVersion() changes (a commit by another connection, such as the CLI on
-//    the same data dir), polled every 250 ms, so such changes show within about 1 s.
+//    the same data dir, or another hub on the same PostgreSQL database), polled every
+//    250 ms, so such changes show within about 1 s. PostgresStore's DataVersion is an
+//    in-memory counter its LISTEN thread bumps: the poll costs no database round trip.
 //
-// Failure policy: when a reload fails, the previous snapshot stays in force, the error
-// is logged and counted (reload_failures()), and the next poll retries. This keeps the
+// Failure policy: when a reload fails, the previous snapshot stays in force, the failure
+// is counted (reload_failures()) and retried with a backoff that doubles from the poll
+// interval up to kMaxRetryInterval, so a store that is down (a PostgreSQL outage) is
+// neither hammered nor logged about 4 times a second: the first failure of a run is
+// logged as an error, the others at debug, and the recovery at info. A change reported
+// meanwhile (Notify(), a new DataVersion) is still loaded at once. This keeps the
 // hot path fail closed in the sense that matters: the old snapshot still reflects
 // state that was committed, so nothing the store never accepted is ever admitted; a
 // revocation made meanwhile takes effect as soon as a reload succeeds.
@@ -35,6 +41,7 @@ namespace iothub::registry {
 class FleetView {
  public:
   static constexpr std::chrono::milliseconds kDefaultPollInterval{250};
+  static constexpr std::chrono::milliseconds kMaxRetryInterval{8000};
 
   explicit FleetView(store::Store& store,
                      std::chrono::milliseconds poll_interval = kDefaultPollInterval);
@@ -73,6 +80,7 @@ class FleetView {
   SnapshotCell<FleetSnapshot> cell_;
   std::atomic<std::uint64_t> reloads_{0};
   std::atomic<std::uint64_t> reload_failures_{0};
+  std::atomic<std::uint64_t> consecutive_failures_{0};  // since the last good reload
 
   std::mutex mu_;
   std::condition_variable wake_;

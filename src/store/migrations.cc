@@ -33,13 +33,18 @@ absl::StatusOr<int> ReadVersionIfTableExists(Database& db) {
 
 absl::StatusOr<int> ReadSchemaVersion(Database& db) { return ReadVersionIfTableExists(db); }
 
-absl::StatusOr<int> Migrate(Database& db, std::span<const Migration> migrations) {
+absl::Status CheckMigrationNumbering(std::span<const Migration> migrations) {
   for (std::size_t i = 0; i < migrations.size(); ++i) {
     if (migrations[i].version != static_cast<int>(i) + 1) {
       return absl::InvalidArgumentError(
           absl::StrCat("migration #", i, " has version ", migrations[i].version, ", want ", i + 1));
     }
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> Migrate(Database& db, std::span<const Migration> migrations) {
+  if (absl::Status s = CheckMigrationNumbering(migrations); !s.ok()) return s;
   const int latest = static_cast<int>(migrations.size());
   // One transaction per migration: a failure keeps the earlier ones, and each step
   // re-reads the version under the write lock, so a concurrent migrator is harmless.

@@ -20,6 +20,9 @@ struct Migration {
   std::string_view sql;          // constant DDL, may hold several statements
 };
 
+// InvalidArgument unless `migrations` is numbered 1, 2, 3... (shared by both backends).
+absl::Status CheckMigrationNumbering(std::span<const Migration> migrations);
+
 // The schema version recorded in `db`; 0 for a fresh file.
 absl::StatusOr<int> ReadSchemaVersion(Database& db);
 

@@ -26,7 +26,9 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
   absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(path, kBusyTimeoutMs);
   if (!db.ok()) return db.status();
   if (absl::Status s = ConfigureConnection(**db); !s.ok()) return s;
-  if (absl::StatusOr<int> v = Migrate(**db, StoreMigrations()); !v.ok()) return v.status();
+  if (absl::StatusOr<int> v = Migrate(**db, StoreMigrations(Dialect::kSqlite)); !v.ok()) {
+    return v.status();
+  }
 
   // The reader opens after migrating, so it never sees a half-built schema.
   absl::StatusOr<std::unique_ptr<Database>> read_db = Database::Open(path, kBusyTimeoutMs);

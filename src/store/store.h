@@ -1,13 +1,16 @@
 // Store: the hub's persistent state (devices, certificates, users, audit log) behind an
-// abstract interface, so that another backend can be added later. SqliteStore
-// (sqlite_store.h) is the implementation.
+// abstract interface. Two backends: SqliteStore (sqlite_store.h, one hub) and
+// PostgresStore (postgres_store.h, shared by several hubs); the contract tests in
+// tests/unit/store run against both. Known difference: PostgreSQL text cannot hold NUL
+// bytes or invalid UTF-8, so PostgresStore refuses them with InvalidArgument.
 //
 // Thread-safety: implementations must be safe to call from several threads.
 //
 // Errors are values, never exceptions: NotFound for a missing row, AlreadyExists for a
 // unique key taken (nothing written), FailedPrecondition for a broken reference or a
 // refused state change, InvalidArgument for a value the schema rejects, Unavailable when
-// the database stayed locked by another process, Internal for anything else.
+// the database stayed locked by another process or cannot be reached, Internal for
+// anything else.
 //
 // Atomicity: every mutating call is atomic on its own. To make several calls (a change
 // and its audit row) commit together, run them in RunInTransaction on the Store& it
@@ -149,8 +152,10 @@ class Store {
   // Each device's current_fingerprint/has_certificate come from its current certificate.
   virtual absl::StatusOr<std::shared_ptr<FleetSnapshot>> LoadFleet() = 0;
   // A number that changes when another connection -- another process such as the CLI,
-  // or another Store on the same file -- commits. Writes through this store do not
-  // change it (their caller already knows). Cheap: poll it, reload on change.
+  // another hub, or another Store on the same database -- commits (SQLite: at once;
+  // PostgreSQL: when the change notification arrives, within milliseconds). Writes
+  // through this store do not change it (their caller already knows). Cheap: poll it,
+  // reload on change.
   virtual absl::StatusOr<std::int64_t> DataVersion() = 0;
 };
 

@@ -5,6 +5,8 @@
 #include <thread>
 
 #include "registry_fixture.h"
+#include "store/postgres_store.h"
+#include "support/postgres_server.h"
 
 namespace iothub::registry {
 namespace {
@@ -86,6 +88,37 @@ TEST_F(FleetViewTest, StartStop) {
   view.Stop();
   view.Stop();
   EXPECT_NE(view.snapshot(), nullptr);
+}
+
+// While the store is down (a PostgreSQL outage), failed reloads back off instead of
+// retrying at every poll, and the view catches up once the store is back.
+TEST(PostgresFleetViewTest, FailedReloadsBackOffWhileTheStoreIsDown) {
+  iothub::testing::PostgresServer server;
+  ASSERT_TRUE(server.ok()) << server.error();
+  const std::string url = server.CreateDatabase();
+  auto opened = store::PostgresStore::Open(url);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  FleetView view(**opened, 20ms);
+  ASSERT_OK(view.Start());
+
+  ASSERT_TRUE(server.Stop());
+  view.Notify();  // this reload and its retries fail
+  std::this_thread::sleep_for(1500ms);
+  // At every 20 ms poll that would be about 75 attempts; doubling from 20 ms, about 6.
+  EXPECT_GE(view.reload_failures(), 1u);
+  EXPECT_LE(view.reload_failures(), 10u);
+
+  ASSERT_TRUE(server.Start()) << server.error();
+  auto other = store::PostgresStore::Open(url);
+  ASSERT_TRUE(other.ok()) << other.status();
+  Device device;
+  device.id = "dev-after-outage";
+  device.model = "m";
+  device.public_key = "k";
+  device.created_at = 1;
+  ASSERT_OK((*other)->CreateDevice(device));
+  EXPECT_TRUE(WaitFor([&] { return view.snapshot()->FindDevice("dev-after-outage") != nullptr; },
+                      FleetView::kMaxRetryInterval + 3s));
 }
 
 }  // namespace

@@ -118,9 +118,9 @@ TEST_F(MigrationsTest, StoreReopenKeepsDataAndVersion) {
   auto db = Database::Open(path, 1000);
   ASSERT_TRUE(db.ok());
   ASSERT_OK_AND_ASSIGN(int version, ReadSchemaVersion(**db));
-  EXPECT_EQ(version, static_cast<int>(StoreMigrations().size()));
+  EXPECT_EQ(version, static_cast<int>(StoreMigrations(Dialect::kSqlite).size()));
   EXPECT_EQ(Count(**db, "SELECT COUNT(*) FROM schema_version"),
-            static_cast<std::int64_t>(StoreMigrations().size()));
+            static_cast<std::int64_t>(StoreMigrations(Dialect::kSqlite).size()));
 }
 
 }  // namespace

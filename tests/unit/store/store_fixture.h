@@ -1,5 +1,7 @@
-// Shared helpers for the store tests: a SqliteStore on a fresh file in a TempDir and
-// builders for rows with sensible defaults.
+// Shared helpers for the store tests: the Store contract fixture (each test once per
+// backend: a SqliteStore on a fresh file, a PostgresStore on a fresh database of the
+// process's shared PostgreSQL server), a SqliteStore-only fixture, and builders for
+// rows with sensible defaults.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -9,7 +11,11 @@
 #include <string>
 
 #include "model/fingerprint_text.h"
+#include "store/database.h"
+#include "store/postgres_connection.h"
+#include "store/postgres_store.h"
 #include "store/sqlite_store.h"
+#include "support/postgres_server.h"
 #include "support/temp_dir.h"
 
 namespace iothub::store {
@@ -103,5 +109,67 @@ class StoreTest : public ::testing::Test {
   std::string path_;
   std::unique_ptr<SqliteStore> store_;
 };
+
+enum class Backend { kSqlite, kPostgres };
+
+// Test names and gtest's printout ("/sqlite", "/postgres").
+inline std::string BackendName(Backend backend) {
+  return backend == Backend::kPostgres ? "postgres" : "sqlite";
+}
+inline void PrintTo(Backend backend, std::ostream* os) { *os << BackendName(backend); }
+
+// The Store contract: tests written once against Store and instantiated for every
+// backend with INSTANTIATE_STORE_CONTRACT (instantiations Sqlite/... and Postgres/...).
+class StoreContractTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    if (backend() == Backend::kPostgres) {
+      iothub::testing::PostgresServer& server = iothub::testing::SharedPostgresServer();
+      ASSERT_TRUE(server.ok()) << server.error();
+      url_ = server.CreateDatabase();
+      ASSERT_FALSE(url_.empty()) << server.error();
+    } else {
+      path_ = dir_.File("data/hub.db");
+    }
+    auto opened = OpenAnother();
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    store_ = std::move(*opened);
+  }
+
+  Backend backend() const { return GetParam(); }
+
+  // Another store on the same database, as another process (the CLI, a second hub)
+  // would open it.
+  absl::StatusOr<std::unique_ptr<Store>> OpenAnother() {
+    if (backend() == Backend::kPostgres) {
+      auto opened = PostgresStore::Open(url_);
+      if (!opened.ok()) return opened.status();
+      return std::unique_ptr<Store>(std::move(*opened));
+    }
+    auto opened = SqliteStore::Open(path_);
+    if (!opened.ok()) return opened.status();
+    return std::unique_ptr<Store>(std::move(*opened));
+  }
+
+  // Runs raw SQL on a connection of its own, bypassing the Store.
+  absl::Status ExecuteSql(const std::string& sql) {
+    if (backend() == Backend::kPostgres) return PgConnection(url_).ExecScript(sql);
+    auto db = Database::Open(path_, 1000);
+    if (!db.ok()) return db.status();
+    return (*db)->Execute(sql);
+  }
+
+  iothub::testing::TempDir dir_;
+  std::string path_;  // SQLite
+  std::string url_;   // PostgreSQL
+  std::unique_ptr<Store> store_;
+};
+
+#define INSTANTIATE_STORE_CONTRACT(Suite)                                                       \
+  INSTANTIATE_TEST_SUITE_P(Sqlite, Suite, ::testing::Values(::iothub::store::Backend::kSqlite), \
+                           [](const auto& info) { return BackendName(info.param); });           \
+  INSTANTIATE_TEST_SUITE_P(Postgres, Suite,                                                     \
+                           ::testing::Values(::iothub::store::Backend::kPostgres),              \
+                           [](const auto& info) { return BackendName(info.param); })
 
 }  // namespace iothub::store

@@ -1,4 +1,4 @@
-// SqliteStore under concurrent use: threads sharing one store, and two stores (two
+// Every Store backend under concurrent use: threads sharing one store, and two stores (two
 // connections, as two processes would have) writing the same file.
 #include <gtest/gtest.h>
 
@@ -11,13 +11,13 @@
 namespace iothub::store {
 namespace {
 
-using ConcurrencyTest = StoreTest;
+using ConcurrencyTest = StoreContractTest;
 
 constexpr int kThreads = 4;
 constexpr int kPerThread = 200;
 
 // Four threads writing through one store lose no rows and see no errors.
-TEST_F(ConcurrencyTest, ThreadsSharingOneStoreLoseNothing) {
+TEST_P(ConcurrencyTest, ThreadsSharingOneStoreLoseNothing) {
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -42,9 +42,9 @@ TEST_F(ConcurrencyTest, ThreadsSharingOneStoreLoseNothing) {
 
 // Two stores on the same file, two threads each, wait for each other's write lock
 // (busy timeout) instead of failing, and lose no rows.
-TEST_F(ConcurrencyTest, TwoConnectionsOnOneFileLoseNothing) {
-  ASSERT_OK_AND_ASSIGN(auto second, SqliteStore::Open(path_));
-  SqliteStore* stores[] = {store_.get(), second.get()};
+TEST_P(ConcurrencyTest, TwoConnectionsOnOneFileLoseNothing) {
+  ASSERT_OK_AND_ASSIGN(auto second, OpenAnother());
+  Store* stores[] = {store_.get(), second.get()};
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -64,6 +64,37 @@ TEST_F(ConcurrencyTest, TwoConnectionsOnOneFileLoseNothing) {
   EXPECT_EQ(store_->CountDevices(std::nullopt).value(), kThreads * kPerThread);
   EXPECT_EQ(second->CountDevices(std::nullopt).value(), kThreads * kPerThread);
 }
+
+// Two stores (two hubs) signing certificates for the same device at once keep the
+// current-certificate rule: exactly one unrevoked certificate at the end.
+TEST_P(ConcurrencyTest, CurrentCertificateRuleHoldsAcrossStores) {
+  ASSERT_OK_AND_ASSIGN(auto second, OpenAnother());
+  ASSERT_OK(store_->CreateDevice(MakeDevice("dev-1")));
+  constexpr int kPerStore = 25;
+  std::vector<std::thread> threads;
+  int store_index = 0;
+  for (Store* store : {store_.get(), second.get()}) {
+    threads.emplace_back([store, s = store_index++] {
+      for (int i = 0; i < kPerStore; ++i) {
+        const std::uint8_t tag = static_cast<std::uint8_t>(s * kPerStore + i);
+        const std::string id = "c-" + std::to_string(tag);
+        EXPECT_OK(store->InsertCertificate(
+            MakeCertificate(id, "dev-1", MakeFingerprint(0xAB, tag), "serial-" + id, 2000 + i)));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_OK_AND_ASSIGN(auto all, store_->ListCertificatesOfDevice("dev-1"));
+  EXPECT_EQ(all.size(), static_cast<std::size_t>(2 * kPerStore));
+  int current = 0;
+  for (const Certificate& c : all) current += c.revoked_at ? 0 : 1;
+  EXPECT_EQ(current, 1);
+  ASSERT_OK_AND_ASSIGN(auto fleet, store_->LoadFleet());
+  ASSERT_OK_AND_ASSIGN(Certificate newest, store_->GetCurrentCertificate("dev-1"));
+  EXPECT_EQ(FormatFingerprint(fleet->FindDevice("dev-1")->current_fingerprint), newest.fingerprint);
+}
+
+INSTANTIATE_STORE_CONTRACT(ConcurrencyTest);
 
 }  // namespace
 }  // namespace iothub::store

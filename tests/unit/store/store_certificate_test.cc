@@ -1,4 +1,4 @@
-// Certificates in SqliteStore: insert/lookup, the current-certificate rule, revocation,
+// Certificates in every Store backend: insert/lookup, the current-certificate rule, revocation,
 // the CRL list, and referential integrity.
 #include <gtest/gtest.h>
 
@@ -7,17 +7,18 @@
 namespace iothub::store {
 namespace {
 
-class CertificateTest : public StoreTest {
+class CertificateTest : public StoreContractTest {
  protected:
   void SetUp() override {
-    StoreTest::SetUp();
+    StoreContractTest::SetUp();
+    if (HasFatalFailure()) return;
     ASSERT_OK(store_->CreateDevice(MakeDevice("dev-1")));
     ASSERT_OK(store_->CreateDevice(MakeDevice("dev-2")));
   }
 };
 
 // A certificate reads back field for field by fingerprint, in any accepted spelling.
-TEST_F(CertificateTest, InsertAndGetRoundTrip) {
+TEST_P(CertificateTest, InsertAndGetRoundTrip) {
   const Certificate c = MakeCertificate("c1", "dev-1", MakeFingerprint(0xAB, 1), "0A1B", 2000);
   ASSERT_OK(store_->InsertCertificate(c));
   ASSERT_OK_AND_ASSIGN(Certificate got, store_->GetCertificateByFingerprint(c.fingerprint));
@@ -45,7 +46,7 @@ TEST_F(CertificateTest, InsertAndGetRoundTrip) {
 }
 
 // A fingerprint given in lowercase without colons is stored in canonical form.
-TEST_F(CertificateTest, FingerprintIsStoredCanonical) {
+TEST_P(CertificateTest, FingerprintIsStoredCanonical) {
   Certificate c = MakeCertificate("c1", "dev-1", MakeFingerprint(0xCD), "01");
   const std::string canonical = c.fingerprint;
   c.fingerprint.clear();
@@ -61,7 +62,7 @@ TEST_F(CertificateTest, FingerprintIsStoredCanonical) {
 
 // Taken fingerprint, serial or id is AlreadyExists, and the failed insert supersedes
 // nothing.
-TEST_F(CertificateTest, UniqueViolationsWriteNothing) {
+TEST_P(CertificateTest, UniqueViolationsWriteNothing) {
   ASSERT_OK(store_->InsertCertificate(MakeCertificate("c1", "dev-1", MakeFingerprint(1), "01")));
   EXPECT_CODE(store_->InsertCertificate(MakeCertificate("c2", "dev-1", MakeFingerprint(1), "02")),
               kAlreadyExists);
@@ -76,7 +77,7 @@ TEST_F(CertificateTest, UniqueViolationsWriteNothing) {
 }
 
 // A certificate for a device that does not exist violates the foreign key.
-TEST_F(CertificateTest, UnknownDeviceIsFailedPrecondition) {
+TEST_P(CertificateTest, UnknownDeviceIsFailedPrecondition) {
   EXPECT_CODE(store_->InsertCertificate(MakeCertificate("c1", "ghost", MakeFingerprint(1), "01")),
               kFailedPrecondition);
   EXPECT_CODE(store_->GetCertificateByFingerprint(FormatFingerprint(MakeFingerprint(1))),
@@ -86,7 +87,7 @@ TEST_F(CertificateTest, UnknownDeviceIsFailedPrecondition) {
 // Current-certificate rule: a new certificate supersedes the device's previous one
 // (revoked with reason "superseded" at the new one's created_at); other devices are
 // untouched.
-TEST_F(CertificateTest, NewCertificateSupersedesOld) {
+TEST_P(CertificateTest, NewCertificateSupersedesOld) {
   EXPECT_CODE(store_->GetCurrentCertificate("dev-1"), kNotFound);
   ASSERT_OK(
       store_->InsertCertificate(MakeCertificate("c1", "dev-1", MakeFingerprint(1), "01", 1000)));
@@ -111,7 +112,7 @@ TEST_F(CertificateTest, NewCertificateSupersedesOld) {
 
 // Revoking by fingerprint sets time and reason once; repeating keeps the first; unknown
 // is NotFound.
-TEST_F(CertificateTest, RevokeByFingerprint) {
+TEST_P(CertificateTest, RevokeByFingerprint) {
   const std::string fp = FormatFingerprint(MakeFingerprint(1));
   ASSERT_OK(store_->InsertCertificate(MakeCertificate("c1", "dev-1", MakeFingerprint(1), "01")));
   ASSERT_OK(store_->RevokeCertificate(fp, "key compromise", 3000));
@@ -124,7 +125,7 @@ TEST_F(CertificateTest, RevokeByFingerprint) {
 }
 
 // Revoking a device's certificates touches only its unrevoked ones and counts them.
-TEST_F(CertificateTest, RevokeAllOfDevice) {
+TEST_P(CertificateTest, RevokeAllOfDevice) {
   ASSERT_OK(
       store_->InsertCertificate(MakeCertificate("c1", "dev-1", MakeFingerprint(1), "01", 1000)));
   ASSERT_OK(store_->InsertCertificate(
@@ -145,7 +146,7 @@ TEST_F(CertificateTest, RevokeAllOfDevice) {
 }
 
 // The CRL list holds every revoked certificate's serial and time, oldest first.
-TEST_F(CertificateTest, ListRevokedForCrl) {
+TEST_P(CertificateTest, ListRevokedForCrl) {
   EXPECT_TRUE(store_->ListRevokedCertificates()->empty());
   ASSERT_OK(
       store_->InsertCertificate(MakeCertificate("c1", "dev-1", MakeFingerprint(1), "01", 1000)));
@@ -164,7 +165,7 @@ TEST_F(CertificateTest, ListRevokedForCrl) {
 
 // An already-revoked certificate inserted (e.g. imported) does not supersede the
 // device's current one.
-TEST_F(CertificateTest, InsertingRevokedCertificateKeepsCurrent) {
+TEST_P(CertificateTest, InsertingRevokedCertificateKeepsCurrent) {
   ASSERT_OK(store_->InsertCertificate(MakeCertificate("c1", "dev-1", MakeFingerprint(1), "01")));
   Certificate revoked = MakeCertificate("c0", "dev-1", MakeFingerprint(2), "02", 500);
   revoked.revoked_at = 600;
@@ -172,6 +173,8 @@ TEST_F(CertificateTest, InsertingRevokedCertificateKeepsCurrent) {
   ASSERT_OK(store_->InsertCertificate(revoked));
   EXPECT_EQ(store_->GetCurrentCertificate("dev-1")->id, "c1");
 }
+
+INSTANTIATE_STORE_CONTRACT(CertificateTest);
 
 }  // namespace
 }  // namespace iothub::store

@@ -1,4 +1,4 @@
-// RunInTransaction and the audit log in SqliteStore: a change and its audit row commit
+// RunInTransaction and the audit log in every Store backend: a change and its audit row commit
 // together or not at all.
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 namespace iothub::store {
 namespace {
 
-using TransactionStoreTest = StoreTest;
+using TransactionStoreTest = StoreContractTest;
 
 AuditEntry Audit(std::string action, std::string target, UnixMillis at = 1) {
   return {.at = at,
@@ -18,7 +18,7 @@ AuditEntry Audit(std::string action, std::string target, UnixMillis at = 1) {
 }
 
 // A body returning OK commits the change and its audit row together.
-TEST_F(TransactionStoreTest, CommitsChangeWithAudit) {
+TEST_P(TransactionStoreTest, CommitsChangeWithAudit) {
   ASSERT_OK(store_->RunInTransaction([](Store& tx) -> absl::Status {
     if (absl::Status s = tx.CreateDevice(MakeDevice("dev-1")); !s.ok()) return s;
     return tx.AppendAudit(Audit("device.create", "dev-1", 42));
@@ -36,7 +36,7 @@ TEST_F(TransactionStoreTest, CommitsChangeWithAudit) {
 
 // A body returning an error leaves no partial rows and no audit row, and its error is
 // what RunInTransaction returns.
-TEST_F(TransactionStoreTest, ErrorRollsBackEverything) {
+TEST_P(TransactionStoreTest, ErrorRollsBackEverything) {
   absl::Status result = store_->RunInTransaction([](Store& tx) -> absl::Status {
     if (absl::Status s = tx.CreateUser(MakeUser("u1", "a@x.com")); !s.ok()) return s;
     if (absl::Status s = tx.CreateDevice(MakeDevice("dev-1", 1, "u1")); !s.ok()) return s;
@@ -51,7 +51,7 @@ TEST_F(TransactionStoreTest, ErrorRollsBackEverything) {
 
 // A failing store call inside the body (unique violation) propagates and rolls back the
 // calls before it.
-TEST_F(TransactionStoreTest, FailedCallRollsBackEarlierCalls) {
+TEST_P(TransactionStoreTest, FailedCallRollsBackEarlierCalls) {
   ASSERT_OK(store_->CreateDevice(MakeDevice("dev-1")));
   absl::Status result = store_->RunInTransaction([](Store& tx) -> absl::Status {
     if (absl::Status s = tx.AppendAudit(Audit("device.create", "dev-2")); !s.ok()) return s;
@@ -63,8 +63,24 @@ TEST_F(TransactionStoreTest, FailedCallRollsBackEarlierCalls) {
   EXPECT_TRUE(store_->ListAudit(10)->empty());
 }
 
+// A failed call that the body ignores leaves nothing behind, and the body's other
+// calls, before and after it, still commit (PostgreSQL would abort the whole
+// transaction on the error without a savepoint per call).
+TEST_P(TransactionStoreTest, IgnoredFailedCallKeepsTheRest) {
+  ASSERT_OK(store_->CreateDevice(MakeDevice("dev-1")));
+  ASSERT_OK(store_->RunInTransaction([](Store& tx) -> absl::Status {
+    EXPECT_OK(tx.CreateDevice(MakeDevice("dev-2")));
+    EXPECT_CODE(tx.CreateDevice(MakeDevice("dev-1")), kAlreadyExists);  // ignored
+    EXPECT_CODE(tx.CreateDevice(MakeDevice("dev-3", 1, "nobody")), kFailedPrecondition);
+    return tx.AppendAudit(Audit("device.create", "dev-2"));
+  }));
+  EXPECT_OK(store_->GetDevice("dev-2"));
+  EXPECT_CODE(store_->GetDevice("dev-3"), kNotFound);
+  EXPECT_EQ(store_->ListAudit(10)->size(), 1u);
+}
+
 // Reads inside the body see the body's own uncommitted writes, LoadFleet included.
-TEST_F(TransactionStoreTest, BodySeesItsOwnWrites) {
+TEST_P(TransactionStoreTest, BodySeesItsOwnWrites) {
   ASSERT_OK(store_->RunInTransaction([](Store& tx) -> absl::Status {
     EXPECT_OK(tx.CreateDevice(MakeDevice("dev-1")));
     EXPECT_OK(tx.GetDevice("dev-1"));
@@ -77,7 +93,7 @@ TEST_F(TransactionStoreTest, BodySeesItsOwnWrites) {
 
 // Nested RunInTransaction joins the outer one; a failing nested body is undone on its
 // own while the outer body may carry on and commit.
-TEST_F(TransactionStoreTest, NestedTransactionsJoin) {
+TEST_P(TransactionStoreTest, NestedTransactionsJoin) {
   ASSERT_OK(store_->RunInTransaction([](Store& tx) -> absl::Status {
     EXPECT_OK(tx.CreateDevice(MakeDevice("outer")));
     EXPECT_OK(tx.RunInTransaction(
@@ -96,8 +112,8 @@ TEST_F(TransactionStoreTest, NestedTransactionsJoin) {
 
 // Calling the outer store from inside the body on the same thread joins instead of
 // deadlocking, and is rolled back with the body.
-TEST_F(TransactionStoreTest, ReentrantCallOnOuterStoreJoins) {
-  SqliteStore* outer = store_.get();
+TEST_P(TransactionStoreTest, ReentrantCallOnOuterStoreJoins) {
+  Store* outer = store_.get();
   absl::Status result = store_->RunInTransaction([outer](Store&) -> absl::Status {
     EXPECT_OK(outer->CreateDevice(MakeDevice("dev-1")));
     EXPECT_OK(outer->GetDevice("dev-1"));
@@ -108,7 +124,7 @@ TEST_F(TransactionStoreTest, ReentrantCallOnOuterStoreJoins) {
 }
 
 // The audit log lists newest first, honours the limit, and refuses edits.
-TEST_F(TransactionStoreTest, AuditIsAppendOnlyNewestFirst) {
+TEST_P(TransactionStoreTest, AuditIsAppendOnlyNewestFirst) {
   for (int i = 0; i < 5; ++i) ASSERT_OK(store_->AppendAudit(Audit("a" + std::to_string(i), "t")));
   ASSERT_OK_AND_ASSIGN(auto audit, store_->ListAudit(3));
   ASSERT_EQ(audit.size(), 3u);
@@ -116,12 +132,12 @@ TEST_F(TransactionStoreTest, AuditIsAppendOnlyNewestFirst) {
   EXPECT_EQ(audit[2].action, "a2");
   EXPECT_GT(audit[0].seq, audit[1].seq);
   // The schema itself refuses to rewrite history.
-  auto db = Database::Open(path_, 1000);
-  ASSERT_TRUE(db.ok());
-  EXPECT_CODE((*db)->Execute("DELETE FROM audit_log"), kFailedPrecondition);
-  EXPECT_CODE((*db)->Execute("UPDATE audit_log SET actor = 'x'"), kFailedPrecondition);
+  EXPECT_CODE(ExecuteSql("DELETE FROM audit_log"), kFailedPrecondition);
+  EXPECT_CODE(ExecuteSql("UPDATE audit_log SET actor = 'x'"), kFailedPrecondition);
   EXPECT_EQ(store_->ListAudit(100)->size(), 5u);
 }
+
+INSTANTIATE_STORE_CONTRACT(TransactionStoreTest);
 
 }  // namespace
 }  // namespace iothub::store
