@@ -70,11 +70,14 @@ TEST(PostgresHubsTest, ChangesOnOneHubReachTheOtherWithinOneSecond) {
       Api(a.hub().http_port(), "POST", "/api/devices/certificates/sign-csr",
           {{"deviceId", "dev-pg"}, {"csrPem", ReadFile(csr_path)}});
   ASSERT_EQ(signed_status, 200) << certificate.dump();
-  const std::string username = PemModeUsername(certificate["certificate"].get<std::string>());
+  // As EMQX sends it from the devices listener: the certificate and its verified subject.
+  const DeviceCert cert = a.CertFromPem("dev-pg", certificate["certificate"].get<std::string>());
 
   const auto authenticate = [&](ExhookClient& client) {
     pb::ClientAuthenticateRequest request;
-    *request.mutable_clientinfo() = HubFlow::Client("dev-pg", username);
+    *request.mutable_clientinfo() = HubFlow::Client("dev-pg", cert.username);
+    request.mutable_clientinfo()->set_cn(cert.cn);
+    request.mutable_clientinfo()->set_dn(cert.dn);
     request.mutable_meta()->set_node("emqx@127.0.0.1");
     pb::ValuedResponse response;
     EXPECT_TRUE(client.Authenticate(request, &response).ok());
