@@ -123,7 +123,9 @@ int HubBridge::OnBasicAuth(mosquitto_evt_basic_auth* event) {
   const char* clientid = OrEmpty(mosquitto_client_id(client));
   sessions_.Erase(client);
   if (!EnsureLoaded()) return MOSQ_ERR_AUTH;
-  if (!hooks_->authenticate) return MOSQ_ERR_PLUGIN_DEFER;
+  // A hub that does not decide logins admits nobody (fail closed; EMQX would leave it to
+  // its authentication chain, whose guard refuses).
+  if (!hooks_->authenticate) return MOSQ_ERR_AUTH;
 
   ConnectInput input;
   input.node = node_;
@@ -178,7 +180,7 @@ int HubBridge::OnAclCheck(mosquitto_evt_acl_check* event) {
   if (route == AclRoute::kAllowWithoutCall) return MOSQ_ERR_SUCCESS;
   if (route == AclRoute::kDeny) return MOSQ_ERR_ACL_DENIED;
   if (!EnsureLoaded()) return MOSQ_ERR_ACL_DENIED;
-  if (!hooks_->authorize) return MOSQ_ERR_SUCCESS;
+  if (!hooks_->authorize) return MOSQ_ERR_ACL_DENIED;  // as EMQX's no_match = deny
   const char* clientid = OrEmpty(mosquitto_client_id(event->client));
   auto facts = FactsOf(event->client);
   if (!facts.has_value()) return MOSQ_ERR_ACL_DENIED;
@@ -207,7 +209,8 @@ int HubBridge::OnAclCheck(mosquitto_evt_acl_check* event) {
 }
 
 int HubBridge::OnMessage(mosquitto_evt_message* event) {
-  // A failed call lets the message pass (EMQX, failed_action = deny, message.publish).
+  // Not loaded: nothing was authorized either (OnAclCheck denies), so nothing reaches here
+  // but what an authorize cache let through; those topics were checked by the hub.
   if (!EnsureLoaded() || !hooks_->publish) return MOSQ_ERR_SUCCESS;
   if (event->topic == nullptr || !WantsPublish(hooks_->publish_topics, event->topic)) {
     return MOSQ_ERR_SUCCESS;
@@ -225,7 +228,7 @@ int HubBridge::OnMessage(mosquitto_evt_message* event) {
   auto answer = hub_->MessagePublish(std::move(request));
   if (!answer.ok()) {
     mosquitto_log_printf(MOSQ_LOG_WARNING,
-                         "iot-hub: OnMessagePublish for \"%s\" failed (%s); message passes",
+                         "iot-hub: OnMessagePublish for \"%s\" failed (%s); message dropped",
                          event->topic, std::string(answer.status().message()).c_str());
   }
   const PublishAction action = ApplyPublishAnswer(sent, answer);

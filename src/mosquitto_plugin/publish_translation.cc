@@ -29,7 +29,14 @@ Message MakePublishMessage(const ClientFacts& publisher, std::string id, std::st
 PublishAction ApplyPublishAnswer(const Message& sent,
                                  const absl::StatusOr<ValuedResponse>& answer) {
   PublishAction action;
-  if (!answer.ok() || answer->type() == ValuedResponse::IGNORE ||
+  if (!answer.ok()) {
+    // EMQX lets the message pass when the call fails; here the hub asked to check these
+    // topics, so one it could not check is not delivered.
+    action.kind = PublishAction::Kind::kDrop;
+    action.note = "the hub did not answer";
+    return action;
+  }
+  if (answer->type() == ValuedResponse::IGNORE ||
       answer->value_case() != ValuedResponse::kMessage) {
     return action;  // kPass
   }

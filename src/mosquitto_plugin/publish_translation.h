@@ -23,8 +23,9 @@ emqx::exhook::v2::Message MakePublishMessage(const ClientFacts& publisher, std::
 // What to do with the message after the hub answered.
 struct PublishAction {
   enum class Kind {
-    kPass,     // unchanged (IGNORE, no message value, error, timeout)
-    kDrop,     // allow_publish "false", or a returned topic Mosquitto cannot route
+    kPass,     // unchanged (IGNORE, no message value)
+    kDrop,     // allow_publish "false", a returned topic Mosquitto cannot route, or no
+               // answer (error, timeout): fail closed, an RPC message never passes unchecked
     kRewrite,  // replace topic / payload / qos with the fields below
   };
   Kind kind = Kind::kPass;

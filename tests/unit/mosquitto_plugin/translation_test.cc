@@ -196,12 +196,20 @@ TEST(ApplyPublishAnswerTest, PartialMessageBlanksPayloadAndDropsWithoutTopic) {
   EXPECT_EQ(ApplyPublishAnswer(sent, MessageAnswer(wildcard)).kind, PublishAction::Kind::kDrop);
 }
 
-TEST(ApplyPublishAnswerTest, ErrorsIgnoreAndBoolValuesPassUnchanged) {
+// A message the hub could not check (the call failed or timed out) is not delivered:
+// unlike EMQX, which lets it pass, the plugin fails closed.
+TEST(ApplyPublishAnswerTest, FailedCallDrops) {
+  pb::Message sent = MakePublishMessage(Publisher(), "1", "in/t", "old", 1, 1);
+  EXPECT_EQ(ApplyPublishAnswer(sent, absl::DeadlineExceededError("slow")).kind,
+            PublishAction::Kind::kDrop);
+  EXPECT_EQ(ApplyPublishAnswer(sent, absl::UnavailableError("down")).kind,
+            PublishAction::Kind::kDrop);
+}
+
+TEST(ApplyPublishAnswerTest, IgnoreAndBoolValuesPassUnchanged) {
   pb::Message sent = MakePublishMessage(Publisher(), "1", "in/t", "old", 1, 1);
   pb::Message back = sent;
   back.set_topic("other");
-  EXPECT_EQ(ApplyPublishAnswer(sent, absl::DeadlineExceededError("slow")).kind,
-            PublishAction::Kind::kPass);
   EXPECT_EQ(ApplyPublishAnswer(sent, MessageAnswer(back, pb::ValuedResponse::IGNORE)).kind,
             PublishAction::Kind::kPass);
   EXPECT_EQ(ApplyPublishAnswer(sent, BoolAnswer(pb::ValuedResponse::STOP_AND_RETURN, false)).kind,
