@@ -26,15 +26,10 @@ absl::StatusOr<SessionState> DecodeSession(std::string_view value) {
   if (!parsed.ok()) return parsed.status();
   const nlohmann::json& json = *parsed;
   if (!json.is_object()) return absl::InvalidArgumentError("session is not a JSON object");
-  const auto text = [&](const char* name) -> const std::string* {
-    auto it = json.find(name);
-    return it != json.end() && it->is_string() ? it->get_ptr<const std::string*>() : nullptr;
-  };
+  const auto text = [&](const char* name) { return StringMember(json, name); };
   const auto count = [&](const char* name) -> std::optional<std::int64_t> {
-    auto it = json.find(name);
-    if (it == json.end() || !it->is_number_integer()) return std::nullopt;
-    const auto n = it->get<std::int64_t>();
-    return n >= 0 ? std::optional(n) : std::nullopt;
+    const std::optional<std::int64_t> n = IntegerMember(json, name);
+    return n && *n >= 0 ? n : std::nullopt;
   };
   const std::string* kind_name = text("kind");
   const std::string* id = text("id");

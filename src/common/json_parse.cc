@@ -117,4 +117,15 @@ absl::StatusOr<Json> ParseJson(std::string_view text, const JsonParseLimits& lim
   return std::move(builder.root());
 }
 
+const std::string* StringMember(const nlohmann::json& object, const char* name) {
+  auto it = object.find(name);
+  return it != object.end() && it->is_string() ? it->get_ptr<const std::string*>() : nullptr;
+}
+
+std::optional<std::int64_t> IntegerMember(const nlohmann::json& object, const char* name) {
+  auto it = object.find(name);
+  if (it == object.end() || !it->is_number_integer()) return std::nullopt;
+  return it->get<std::int64_t>();
+}
+
 }  // namespace iothub

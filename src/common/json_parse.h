@@ -8,7 +8,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
@@ -24,5 +27,10 @@ struct JsonParseLimits {
 // `larger than 1048576 bytes`, `nesting deeper than 32`, `duplicate key`,
 // `number out of range`, `binary values not allowed`, `invalid JSON or UTF-8 at byte 7`.
 absl::StatusOr<nlohmann::json> ParseJson(std::string_view text, const JsonParseLimits& limits = {});
+
+// Typed reads of one member of `object` (an object): nullptr / nullopt when the member
+// is missing or of another type, so a decoder can refuse what it did not write.
+const std::string* StringMember(const nlohmann::json& object, const char* name);
+std::optional<std::int64_t> IntegerMember(const nlohmann::json& object, const char* name);
 
 }  // namespace iothub

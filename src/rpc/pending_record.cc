@@ -43,15 +43,8 @@ absl::StatusOr<PendingRequest> DecodePendingRequest(std::string_view key, std::s
   if (!parsed.ok()) return parsed.status();
   const nlohmann::json& json = *parsed;
   if (!json.is_object()) return absl::InvalidArgumentError("pending request is not a JSON object");
-  const auto text = [&](const char* name) -> const std::string* {
-    auto it = json.find(name);
-    return it != json.end() && it->is_string() ? it->get_ptr<const std::string*>() : nullptr;
-  };
-  const auto millis = [&](const char* name) -> std::optional<UnixMillis> {
-    auto it = json.find(name);
-    if (it == json.end() || !it->is_number_integer()) return std::nullopt;
-    return it->get<UnixMillis>();
-  };
+  const auto text = [&](const char* name) { return StringMember(json, name); };
+  const auto millis = [&](const char* name) { return IntegerMember(json, name); };
   const std::string* user = text("user");
   const std::string* requester = text("requester");
   const std::string* method_name = text("method");
