@@ -41,7 +41,8 @@ namespace iothub::registry {
 class FleetView {
  public:
   static constexpr std::chrono::milliseconds kDefaultPollInterval{250};
-  static constexpr std::chrono::milliseconds kMaxRetryInterval{8000};
+  // Short enough that a store back from an outage is read again within 5 s.
+  static constexpr std::chrono::milliseconds kMaxRetryInterval{4000};
 
   explicit FleetView(store::Store& store,
                      std::chrono::milliseconds poll_interval = kDefaultPollInterval);
