@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "app/cli_acl.h"
 #include "app/cli_ca.h"
 #include "app/cli_context.h"
 #include "app/cli_db.h"
@@ -54,11 +55,12 @@ int RunCli(int argc, char** argv) {
   CLI::App* check = config_cmd->add_subcommand("check", "Validate a config file and exit");
   check->add_option("file", check_path, "TOML config file")->required();
 
-  // Registry commands: the CA, devices, users (cli_ca.h, cli_device.h, cli_user.h).
+  // Registry commands: the CA, devices, users, the schema, access rules (cli_*.h).
   CaCommand ca_command(app);
   DeviceCommand device_command(app);
   UserCommand user_command(app);
   DbCommand db_command(app);
+  AclCommand acl_command(app);
 
   try {
     app.parse(argc, argv);
@@ -92,9 +94,10 @@ int RunCli(int argc, char** argv) {
   }
   // Registry commands print results on stdout; only warnings and errors are logged.
   if (ca_command.parsed() || device_command.parsed() || user_command.parsed() ||
-      db_command.parsed()) {
+      db_command.parsed() || acl_command.parsed()) {
     SetUpLogging("warn", config->log.format);
     if (db_command.parsed()) return db_command.Run(*config);
+    if (acl_command.parsed()) return acl_command.Run(*config);
     if (ca_command.parsed()) return ca_command.Run(*config);
     if (device_command.parsed()) return device_command.Run(*config);
     return user_command.Run(*config);

@@ -168,6 +168,9 @@ int RunServe(const Config& config) {
   std::function<bool()> link_up;  // empty without a link: /api/health leaves it out
   if (link) link_up = [raw = link.get()] { return raw->connected(); };
   http::HttpServer http_server(MakeHttpServerOptions(config.http));
+  const acl::AclExplainer explainer(
+      acl, [&fleet] { return fleet.snapshot(); },
+      [&sessions](std::string_view clientid) { return sessions.Find(clientid); });
   http::ApiContext api{.registry = registry,
                        .jwt_verifier = jwt->verifier.get(),
                        .command_sender = command_sender.get(),
@@ -175,6 +178,7 @@ int RunServe(const Config& config) {
                        .clock = clock,
                        .metrics = metrics,
                        .log_throttle = &log_throttle,
+                       .acl_explainer = &explainer,
                        .ca_certificate_pem = ca->ca_certificate_pem(),
                        .options = MakeApiOptions(config.http)};
   http::RegisterApi(http_server.routes(), api);

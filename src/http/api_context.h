@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "acl/explainer.h"
 #include "auth/jwt_verifier.h"
 #include "common/clock.h"
 #include "common/log_throttle.h"
@@ -51,6 +52,8 @@ struct ApiContext {
   Metrics& metrics;
   // Bounds the access log's 401/403 lines; null: every request is logged.
   LogThrottle* log_throttle = nullptr;
+  // Answers POST /api/acl/explain; null: 503.
+  const acl::AclExplainer* acl_explainer = nullptr;
   // The CA certificate (PEM) served by GET /api/devices/certificates/ca.
   std::string ca_certificate_pem;
   ApiOptions options;

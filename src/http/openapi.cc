@@ -101,6 +101,15 @@ json Schemas() {
                                    {"message", kString},
                                    {"id", kString},
                                    {"metadata", metadata}});
+  schemas["AclExplanation"] = Object(
+      {{"allow", {{"type", "boolean"}}},
+       {"reason", kString},
+       {"decidedBy", {{"type", "string"}, {"enum", {"topic", "principal", "rule", "builtin"}}}},
+       {"rule", Nullable(Object({{"number", kInteger}, {"text", kString}}))},
+       {"principal", Object({{"kind", kString},
+                             {"id", kString},
+                             {"clientid", Nullable(kString)},
+                             {"ownerId", Nullable(kString)}})}});
   schemas["Health"] = Object({{"status", kString},
                               {"store", kString},
                               {"mqtt", kString},

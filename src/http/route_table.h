@@ -112,6 +112,7 @@ std::vector<Route> DeviceRoutes();
 std::vector<Route> CertificateRoutes();
 std::vector<Route> AuthRoutes();  // /api/auth/* and /api/health
 std::vector<Route> CommandRoutes();
+std::vector<Route> AclRoutes();  // /api/acl/*
 std::vector<Route> OpenApiRoutes();  // GET /api/openapi.json
 
 // The whole table, in matching order. Built once.
