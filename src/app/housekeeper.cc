@@ -49,8 +49,16 @@ void Housekeeper::Run() {
 }
 
 void Housekeeper::SweepTimeouts() {
-  for (const rpc::TimeoutNotice& notice :
-       parts_.rpc.SweepTimeouts(parts_.clock.SteadyNow(), parts_.clock.NowUnixMillis())) {
+  auto notices = parts_.rpc.SweepTimeouts(parts_.clock.SteadyNow(), parts_.clock.NowUnixMillis());
+  if (!notices.ok()) {
+    // The shared state is down (reported by /api/health and /metrics); the requests stay
+    // there and are claimed by the first sweep after it returns. Logged once per streak.
+    if (!sweep_failing_) spdlog::warn("cannot sweep RPC timeouts: {}", notices.status().ToString());
+    sweep_failing_ = true;
+    return;
+  }
+  sweep_failing_ = false;
+  for (const rpc::TimeoutNotice& notice : *notices) {
     if (parts_.commands == nullptr) {
       spdlog::info("rpc request {} to device {} timed out (no broker link to tell {})",
                    Printable(notice.request_id), notice.device_id,

@@ -58,6 +58,7 @@ class Housekeeper {
   HousekeeperParts parts_;
   std::shared_ptr<const FleetSnapshot> last_fleet_;
   std::chrono::steady_clock::time_point next_flush_;
+  bool sweep_failing_ = false;  // the last sweep failed (logged once per streak)
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stop_ = false;
