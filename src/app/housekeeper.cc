@@ -36,6 +36,7 @@ void Housekeeper::Run() {
   std::unique_lock lock(mutex_);
   while (!wake_.wait_for(lock, kTick, [this] { return stop_; })) {
     lock.unlock();
+    MaintainSharedState();
     SweepTimeouts();
     NotifyFleetChanges();
     parts_.log_throttle.Tick();
@@ -70,6 +71,17 @@ void Housekeeper::SweepTimeouts() {
                    Printable(notice.request_id), status.ToString());
     }
   }
+}
+
+void Housekeeper::MaintainSharedState() {
+  if (parts_.shared_state == nullptr) return;
+  const absl::Status status = parts_.shared_state->Maintain(parts_.presence);
+  if (!status.ok() && !maintain_failing_) {
+    spdlog::warn("shared state (redis) unavailable: {}", status.ToString());
+  } else if (status.ok() && maintain_failing_) {
+    spdlog::info("shared state (redis) available again");
+  }
+  maintain_failing_ = !status.ok();
 }
 
 void Housekeeper::NotifyFleetChanges() {
