@@ -16,6 +16,9 @@ constexpr auto kFlushEvery = std::chrono::seconds(5);
 void Housekeeper::Start() {
   last_fleet_ = parts_.fleet.snapshot();
   next_flush_ = std::chrono::steady_clock::now() + kFlushEvery;
+  // Shared state reached once before the servers start, so that /api/health is right
+  // from the first request.
+  MaintainSharedState();
   thread_ = std::thread([this] { Run(); });
 }
 

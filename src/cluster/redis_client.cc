@@ -137,7 +137,9 @@ RedisClient::RedisClient(RedisOptions options, Metrics& metrics)
       errors_(metrics.GetCounter("iothub_redis_errors_total",
                                  "Redis round trips that failed (down, timeout, error reply).")),
       up_gauge_(
-          metrics.GetGauge("iothub_redis_up", "1 while the last Redis round trip succeeded.")) {}
+          metrics.GetGauge("iothub_redis_up", "1 while the last Redis round trip succeeded.")) {
+  last_error_ = "redis: not reached yet";
+}
 
 RedisClient::~RedisClient() = default;
 
