@@ -14,6 +14,7 @@
 #include "app/open_store.h"
 #include "app/serve.h"
 #include "app/version.h"
+#include "cluster/redis_client.h"
 
 namespace iothub::app {
 namespace {
@@ -80,6 +81,9 @@ int RunCli(int argc, char** argv) {
     std::cout << check_path << ": ok\n";
     // Which store it would open; the PostgreSQL password is never shown.
     std::cout << "store: " << DescribeStore(*config) << "\n";
+    if (!config->cluster.redis_url.empty()) {
+      std::cout << "shared state: " << cluster::RedactRedisUrl(config->cluster.redis_url) << "\n";
+    }
     return 0;
   }
 

@@ -7,6 +7,7 @@
 #include <functional>
 #include <set>
 
+#include "cluster/redis_client.h"
 #include "registry/ca_files.h"
 #include "store/postgres_url.h"
 
@@ -232,6 +233,13 @@ const std::map<std::string, Setter>& Keys() {
                                           "rpc.max_pending_per_user", 1, 1000000)},
       {"rpc.max_pending_total",
        IntKey(&Config::rpc, &RpcSection::max_pending_total, "rpc.max_pending_total", 1, 10000000)},
+      // Shared state of several hubs.
+      {"cluster.redis_url",
+       StringKey(&Config::cluster, &ClusterConfig::redis_url, "cluster.redis_url")},
+      {"cluster.redis_timeout_ms", IntKey(&Config::cluster, &ClusterConfig::redis_timeout_ms,
+                                          "cluster.redis_timeout_ms", 5, 5000)},
+      {"cluster.redis_connections", IntKey(&Config::cluster, &ClusterConfig::redis_connections,
+                                           "cluster.redis_connections", 1, 64)},
       // HTTP API.
       {"http.admin_token", StringKey(&Config::http, &HttpConfig::admin_token, "http.admin_token")},
       {"http.trusted_proxies",
@@ -387,6 +395,12 @@ absl::Status Validate(const Config& config) {
     }
     if (absl::Status s = store::CheckPostgresUrl(config.store.postgres_url); !s.ok()) {
       return absl::InvalidArgumentError("store.postgres_url: " + std::string(s.message()));
+    }
+  }
+  if (!config.cluster.redis_url.empty()) {
+    if (auto parsed = cluster::ParseRedisUrl(config.cluster.redis_url); !parsed.ok()) {
+      return absl::InvalidArgumentError("cluster.redis_url: " +
+                                        std::string(parsed.status().message()));
     }
   }
   static const std::set<std::string> kLevels = {"trace", "debug",    "info", "warn",

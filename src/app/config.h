@@ -102,6 +102,14 @@ struct RpcSection {
   std::int64_t max_pending_total = 100000;
 };
 
+// Shared ephemeral state of hubs behind one EMQX cluster (pending RPC requests, reply
+// tombstones, plan rate limits, device presence). Empty redis_url: kept in this process.
+struct ClusterConfig {
+  std::string redis_url;                // redis://[:password@]host:port/db
+  std::int64_t redis_timeout_ms = 100;  // bound on each Redis call (connect and command)
+  std::int64_t redis_connections = 4;   // connections to Redis, shared by the hook threads
+};
+
 struct HttpConfig {
   std::string admin_token;                   // bootstrap admin bearer token; empty: none
   std::vector<std::string> trusted_proxies;  // OAuth2 Proxy addresses
@@ -149,6 +157,7 @@ struct Config {
   JwtConfigSection jwt;
   AclConfig acl;
   RpcSection rpc;
+  ClusterConfig cluster;
   HttpConfig http;
   MqttConfig mqtt;
   EmqxConfig emqx;

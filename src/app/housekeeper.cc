@@ -16,6 +16,9 @@ constexpr auto kFlushEvery = std::chrono::seconds(5);
 void Housekeeper::Start() {
   last_fleet_ = parts_.fleet.snapshot();
   next_flush_ = std::chrono::steady_clock::now() + kFlushEvery;
+  // Shared state reached once before the servers start, so that /api/health is right
+  // from the first request.
+  MaintainSharedState();
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -36,6 +39,7 @@ void Housekeeper::Run() {
   std::unique_lock lock(mutex_);
   while (!wake_.wait_for(lock, kTick, [this] { return stop_; })) {
     lock.unlock();
+    MaintainSharedState();
     SweepTimeouts();
     NotifyFleetChanges();
     parts_.log_throttle.Tick();
@@ -49,8 +53,16 @@ void Housekeeper::Run() {
 }
 
 void Housekeeper::SweepTimeouts() {
-  for (const rpc::TimeoutNotice& notice :
-       parts_.rpc.SweepTimeouts(parts_.clock.SteadyNow(), parts_.clock.NowUnixMillis())) {
+  auto notices = parts_.rpc.SweepTimeouts(parts_.clock.SteadyNow(), parts_.clock.NowUnixMillis());
+  if (!notices.ok()) {
+    // The shared state is down (reported by /api/health and /metrics); the requests stay
+    // there and are claimed by the first sweep after it returns. Logged once per streak.
+    if (!sweep_failing_) spdlog::warn("cannot sweep RPC timeouts: {}", notices.status().ToString());
+    sweep_failing_ = true;
+    return;
+  }
+  sweep_failing_ = false;
+  for (const rpc::TimeoutNotice& notice : *notices) {
     if (parts_.commands == nullptr) {
       spdlog::info("rpc request {} to device {} timed out (no broker link to tell {})",
                    Printable(notice.request_id), notice.device_id,
@@ -62,6 +74,17 @@ void Housekeeper::SweepTimeouts() {
                    Printable(notice.request_id), status.ToString());
     }
   }
+}
+
+void Housekeeper::MaintainSharedState() {
+  if (parts_.shared_state == nullptr) return;
+  const absl::Status status = parts_.shared_state->Maintain(parts_.presence);
+  if (!status.ok() && !maintain_failing_) {
+    spdlog::warn("shared state (redis) unavailable: {}", status.ToString());
+  } else if (status.ok() && maintain_failing_) {
+    spdlog::info("shared state (redis) available again");
+  }
+  maintain_failing_ = !status.ok();
 }
 
 void Housekeeper::NotifyFleetChanges() {

@@ -3,6 +3,8 @@
 //    published through the hub's broker link (or logged when there is none);
 //  - every tick: when the fleet snapshot changed, tell the broker at once (kick revoked
 //    devices, clear EMQX's authorization cache) through the BrokerNotifier;
+//  - every tick, with shared state (Redis): this hub marked alive there and its
+//    devices' presence changes published (RedisRpcState::Maintain);
 //  - every tick, and at Stop(): sessions and pending RPC requests written behind to the
 //    state journal (StatePersister), so that a restart resumes them;
 //  - every 5 s, and at Stop(): last-seen times of devices written to the store in one
@@ -18,6 +20,7 @@
 #include <thread>
 
 #include "app/state_persister.h"
+#include "cluster/redis_rpc_state.h"
 #include "common/clock.h"
 #include "common/log_throttle.h"
 #include "emqx/broker_notifier.h"
@@ -31,7 +34,8 @@ namespace iothub::app {
 
 struct HousekeeperParts {
   rpc::RpcPipeline& rpc;
-  StatePersister* persister;  // null: nothing is journaled
+  cluster::RedisRpcState* shared_state;  // null: the state is in this process
+  StatePersister* persister;             // null: nothing is journaled
   rpc::Presence& presence;
   store::Store& store;
   const registry::FleetView& fleet;
@@ -54,10 +58,13 @@ class Housekeeper {
   void SweepTimeouts();
   void NotifyFleetChanges();
   void FlushLastSeen();
+  void MaintainSharedState();
 
   HousekeeperParts parts_;
   std::shared_ptr<const FleetSnapshot> last_fleet_;
   std::chrono::steady_clock::time_point next_flush_;
+  bool sweep_failing_ = false;     // the last sweep failed (logged once per streak)
+  bool maintain_failing_ = false;  // the last MaintainSharedState failed (likewise)
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stop_ = false;

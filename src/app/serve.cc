@@ -99,10 +99,22 @@ int RunServe(const Config& config) {
   auth::TokenAuthenticator tokens(jwt->verifier.get());
   acl::AclPolicy acl(std::move(*acl_rules));
   auth::SessionTable sessions(/*track_changes=*/true);
-  rpc::Presence presence;
+  auto shared = MakeSharedState(config, metrics);
+  if (!shared.ok()) return Fail("invalid [cluster] settings", shared.status());
+  if (shared->state != nullptr) {
+    spdlog::info("cluster: pending RPC requests, rate limits and presence shared in {}",
+                 cluster::RedactRedisUrl(config.cluster.redis_url));
+  }
+  // With shared state, this hub's devices going online or offline are published to it.
+  rpc::Presence presence(16, /*track_changes=*/shared->state != nullptr);
   rpc::RpcConfig rpc_config = MakeRpcConfig(config);
   rpc_config.pending.track_changes = true;
-  rpc::RpcPipeline rpc(std::move(rpc_config), presence, metrics);
+  std::unique_ptr<rpc::RpcPipeline> rpc_owner =
+      shared->state != nullptr
+          ? std::make_unique<rpc::RpcPipeline>(std::move(rpc_config), presence, *shared->state,
+                                               metrics)
+          : std::make_unique<rpc::RpcPipeline>(std::move(rpc_config), presence, metrics);
+  rpc::RpcPipeline& rpc = *rpc_owner;
 
   // Sessions and pending requests of the previous process, before any hook is served.
   auto journal = store::SqliteStateJournal::Open(registry::StateJournalPath(data_dir).string());
@@ -151,6 +163,7 @@ int RunServe(const Config& config) {
     });
   }
   Housekeeper housekeeper({.rpc = rpc,
+                           .shared_state = shared->state.get(),
                            .persister = &persister,
                            .presence = presence,
                            .store = **store,
@@ -167,6 +180,12 @@ int RunServe(const Config& config) {
   if (!grpc_server.ok()) return Fail("cannot start the ExHook server", grpc_server.status());
   std::function<bool()> link_up;  // empty without a link: /api/health leaves it out
   if (link) link_up = [raw = link.get()] { return raw->connected(); };
+  std::function<absl::Status()> shared_state_health;  // empty without Redis
+  if (shared->redis != nullptr) {
+    shared_state_health = [raw = shared->redis.get()] {
+      return raw->up() ? absl::OkStatus() : absl::UnavailableError(raw->last_error());
+    };
+  }
   http::HttpServer http_server(MakeHttpServerOptions(config.http));
   const acl::AclExplainer explainer(
       acl, [&fleet] { return fleet.snapshot(); },
@@ -175,6 +194,7 @@ int RunServe(const Config& config) {
                        .jwt_verifier = jwt->verifier.get(),
                        .command_sender = command_sender.get(),
                        .broker_link_up = link_up,
+                       .shared_state_health = shared_state_health,
                        .clock = clock,
                        .metrics = metrics,
                        .log_throttle = &log_throttle,

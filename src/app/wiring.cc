@@ -3,6 +3,7 @@
 #include "app/version.h"
 #include "registry/ca_files.h"
 #include "registry/data_layout.h"
+#include "registry/uuid.h"
 
 namespace iothub::app {
 
@@ -68,6 +69,22 @@ rpc::RpcConfig MakeRpcConfig(const Config& config) {
   rpc.pending.max_total = static_cast<std::size_t>(config.rpc.max_pending_total);
   rpc.plans = config.plans;
   return rpc;
+}
+
+absl::StatusOr<SharedState> MakeSharedState(const Config& config, Metrics& metrics) {
+  SharedState shared;
+  if (config.cluster.redis_url.empty()) return shared;
+  auto options = cluster::ParseRedisUrl(config.cluster.redis_url);
+  if (!options.ok()) return options.status();
+  options->timeout = std::chrono::milliseconds(config.cluster.redis_timeout_ms);
+  options->connections = static_cast<std::size_t>(config.cluster.redis_connections);
+  // A fresh id per process: a restarted hub's connections are new ones.
+  auto hub_id = registry::NewUuidV4();
+  if (!hub_id.ok()) return hub_id.status();
+  shared.redis = std::make_unique<cluster::RedisClient>(*std::move(options), metrics);
+  shared.state = std::make_unique<cluster::RedisRpcState>(*shared.redis, *std::move(hub_id),
+                                                          MakeRpcConfig(config).pending);
+  return shared;
 }
 
 hooks::ExhookServerOptions MakeExhookOptions(const ServerConfig& config) {

@@ -13,6 +13,8 @@
 #include "app/hub_identity.h"
 #include "auth/jwks_source.h"
 #include "auth/jwt_verifier.h"
+#include "cluster/redis_client.h"
+#include "cluster/redis_rpc_state.h"
 #include "common/log_throttle.h"
 #include "crypto/keys.h"
 #include "emqx/broker_admin_options.h"
@@ -38,6 +40,15 @@ std::vector<hooks::HookSpec> HookSpecs(const HooksConfig& config);
 absl::StatusOr<JwtSetup> MakeJwtVerifier(const JwtConfigSection& config, const Clock& clock);
 absl::StatusOr<std::vector<acl::AclRule>> MakeAclRules(const AclConfig& config);
 rpc::RpcConfig MakeRpcConfig(const Config& config);
+
+// Where the RPC pipeline's pending requests, rate limits and cross-hub presence live:
+// in this process (no [cluster] redis_url: `redis` and `state` are null, the pipeline
+// makes its own LocalRpcState), or in Redis, shared with the other hubs.
+struct SharedState {
+  std::unique_ptr<cluster::RedisClient> redis;
+  std::unique_ptr<cluster::RedisRpcState> state;
+};
+absl::StatusOr<SharedState> MakeSharedState(const Config& config, Metrics& metrics);
 hooks::ExhookServerOptions MakeExhookOptions(const ServerConfig& config);
 http::ApiOptions MakeApiOptions(const HttpConfig& config);
 http::HttpServerOptions MakeHttpServerOptions(const HttpConfig& config);

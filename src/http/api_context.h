@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "acl/explainer.h"
 #include "auth/jwt_verifier.h"
 #include "common/clock.h"
@@ -48,6 +49,9 @@ struct ApiContext {
   // Whether the hub's MQTT link is connected and holds its subscriptions, for
   // GET /api/health; empty when there is no link ([mqtt] enabled = false).
   std::function<bool()> broker_link_up;
+  // Whether the shared state (Redis, [cluster] redis_url) answers, with the reason when
+  // not, for GET /api/health; empty when the state is in this process.
+  std::function<absl::Status()> shared_state_health;
   const Clock& clock;
   Metrics& metrics;
   // Bounds the access log's 401/403 lines; null: every request is logged.

@@ -113,6 +113,8 @@ json Schemas() {
   schemas["Health"] = Object({{"status", kString},
                               {"store", kString},
                               {"mqtt", kString},
+                              {"redis", kString},
+                              {"reason", kString},
                               {"time", kTime},
                               {"version", kString}});
   return schemas;

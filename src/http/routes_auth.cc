@@ -34,13 +34,16 @@ Reply Me(ApiContext&, const RequestContext& request) {
 // is one, is reported (`mqtt`, and `status` "degraded" while it is down) without
 // turning the answer into 503: the container health check reads this endpoint, and the
 // broker is started only once the hub is healthy (docker-compose.yml), so a 503 for a
-// link that waits for that broker would never clear.
+// link that waits for that broker would never clear. Shared state (Redis), when
+// configured, is needed for every RPC request: 503 while it is down, with the reason.
 Reply Health(ApiContext& context, const RequestContext&) {
   const bool store_ok = context.registry.users().ListUsers({.page = 1, .limit = 1}).ok();
+  const absl::Status shared =
+      context.shared_state_health ? context.shared_state_health() : absl::OkStatus();
   const bool has_link = static_cast<bool>(context.broker_link_up);
   const bool link_ok = !has_link || context.broker_link_up();
   const char* status = "ok";
-  if (!store_ok) {
+  if (!store_ok || !shared.ok()) {
     status = "unavailable";
   } else if (!link_ok) {
     status = "degraded";
@@ -49,8 +52,12 @@ Reply Health(ApiContext& context, const RequestContext&) {
             {"store", store_ok ? "ok" : "unavailable"},
             {"time", registry::FormatIso8601(context.clock.NowUnixMillis())}};
   if (has_link) body["mqtt"] = link_ok ? "ok" : "unavailable";
+  if (context.shared_state_health) {
+    body["redis"] = shared.ok() ? "ok" : "unavailable";
+    if (!shared.ok()) body["reason"] = std::string(shared.message());
+  }
   if (!context.options.version.empty()) body["version"] = context.options.version;
-  return JsonReply(store_ok ? 200 : 503, std::move(body));
+  return JsonReply(store_ok && shared.ok() ? 200 : 503, std::move(body));
 }
 
 }  // namespace
@@ -66,7 +73,8 @@ std::vector<Route> AuthRoutes() {
        std::nullopt,
        {},
        {{200, "serving (status \"degraded\" while the MQTT link is down)", "Health"},
-        {503, "the store does not answer", "Health"}},
+        {503, "the store (or the shared state in Redis, when configured) does not answer",
+         "Health"}},
        Health},
       {Method::kGet,
        "/api/auth/profile",

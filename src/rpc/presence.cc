@@ -27,10 +27,13 @@ struct Presence::Shard {
   mutable std::mutex mutex;
   StringMap<std::uint32_t> connections;  // online devices only
   StringMap<UnixMillis> last_seen;       // not yet drained
+  StringMap<bool> online_changes;        // not yet drained (track_changes only)
 };
 
-Presence::Presence(std::size_t shards)
-    : shard_count_(std::max<std::size_t>(1, shards)), shards_(new Shard[shard_count_]) {}
+Presence::Presence(std::size_t shards, bool track_changes)
+    : shard_count_(std::max<std::size_t>(1, shards)),
+      track_changes_(track_changes),
+      shards_(new Shard[shard_count_]) {}
 
 Presence::~Presence() = default;
 
@@ -44,6 +47,7 @@ void Presence::OnConnected(std::string_view device_id, UnixMillis now) {
   auto it = shard.connections.find(device_id);
   if (it == shard.connections.end()) {
     shard.connections.emplace(std::string(device_id), 1);
+    if (track_changes_) shard.online_changes.insert_or_assign(std::string(device_id), true);
   } else {
     it->second = std::min(it->second + 1, kMaxConnections);
   }
@@ -54,7 +58,10 @@ void Presence::OnDisconnected(std::string_view device_id, UnixMillis now) {
   Shard& shard = ShardFor(device_id);
   std::lock_guard lock(shard.mutex);
   if (auto it = shard.connections.find(device_id); it != shard.connections.end()) {
-    if (--it->second == 0) shard.connections.erase(it);
+    if (--it->second == 0) {
+      shard.connections.erase(it);
+      if (track_changes_) shard.online_changes.insert_or_assign(std::string(device_id), false);
+    }
   }
   NoteSeen(shard.last_seen, device_id, now);
 }
@@ -90,6 +97,28 @@ std::vector<std::pair<std::string, UnixMillis>> Presence::DrainLastSeen() {
     }
     out.reserve(out.size() + taken.size());
     for (auto& [id, ms] : taken) out.emplace_back(id, ms);
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, bool>> Presence::DrainOnlineChanges() {
+  std::vector<std::pair<std::string, bool>> out;
+  for (std::size_t i = 0; i < shard_count_; ++i) {
+    StringMap<bool> taken;
+    {
+      std::lock_guard lock(shards_[i].mutex);
+      taken.swap(shards_[i].online_changes);
+    }
+    for (auto& [id, online] : taken) out.emplace_back(id, online);
+  }
+  return out;
+}
+
+std::vector<std::string> Presence::OnlineDevices() const {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < shard_count_; ++i) {
+    std::lock_guard lock(shards_[i].mutex);
+    for (const auto& [id, count] : shards_[i].connections) out.push_back(id);
   }
   return out;
 }

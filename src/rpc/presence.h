@@ -8,6 +8,10 @@
 // (kMaxConnections) so that a stream of duplicate connects cannot pin a device online
 // for ever; the next disconnect after the cap marks it offline.
 //
+// With track_changes, a device going online or offline here is also remembered (the
+// newest state per device) for DrainOnlineChanges: shared state publishes it to other
+// hubs, off the hook path.
+//
 // Last-seen updates coalesce per device (the newest time wins), so the queue is bounded
 // by the number of devices, and DrainLastSeen hands them over in one batch.
 //
@@ -32,7 +36,7 @@ class Presence {
  public:
   static constexpr std::uint32_t kMaxConnections = 8;
 
-  explicit Presence(std::size_t shards = 16);
+  explicit Presence(std::size_t shards = 16, bool track_changes = false);
   Presence(const Presence&) = delete;
   Presence& operator=(const Presence&) = delete;
   ~Presence();
@@ -50,11 +54,18 @@ class Presence {
   // particular order. Never blocks for long: each shard is swapped out under its lock.
   std::vector<std::pair<std::string, UnixMillis>> DrainLastSeen();
 
+  // Devices whose online state here changed since the last call, with the state now
+  // (true: online). Empty unless constructed with track_changes.
+  std::vector<std::pair<std::string, bool>> DrainOnlineChanges();
+  // Every device online here now.
+  std::vector<std::string> OnlineDevices() const;
+
  private:
   struct Shard;
   Shard& ShardFor(std::string_view device_id) const;
 
   const std::size_t shard_count_;
+  const bool track_changes_;
   std::unique_ptr<Shard[]> shards_;
 };
 

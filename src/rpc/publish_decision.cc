@@ -54,6 +54,8 @@ std::string_view ToString(PublishReason reason) {
       return "malformed_topic";
     case PublishReason::kNoSession:
       return "no_session";
+    case PublishReason::kStateUnavailable:
+      return "state_unavailable";
     case PublishReason::kInternalError:
       return "internal_error";
   }

@@ -6,7 +6,7 @@ namespace iothub::rpc {
 namespace {
 
 bool IsRequestReason(PublishReason r) {
-  return r >= PublishReason::kRequestAccepted && r <= PublishReason::kRequestIdInUse;
+  return r >= PublishReason::kRequestAccepted && r <= PublishReason::kStateUnavailable;
 }
 
 bool IsDropReason(PublishReason r) {
@@ -21,6 +21,7 @@ bool IsDropReason(PublishReason r) {
     case PublishReason::kResponseWrongUser:
     case PublishReason::kMalformedTopic:
     case PublishReason::kNoSession:
+    case PublishReason::kStateUnavailable:
     case PublishReason::kInternalError:
       return true;
     default:

@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "rpc/local_rpc_state.h"
 #include "rpc/rpc_error.h"
 #include "rpc/rpc_message.h"
 #include "rpc/rpc_topic.h"
@@ -36,9 +37,17 @@ RpcPipeline::RpcPipeline(RpcConfig config, Presence& presence, Metrics& metrics)
     : config_(std::move(config)),
       timeout_(std::min(config_.default_timeout, config_.max_timeout)),
       presence_(presence),
+      owned_state_(std::make_unique<LocalRpcState>(config_.pending, config_.rate_limiter)),
+      state_(*owned_state_),
       metrics_(metrics),
-      pending_(config_.pending),
-      rate_limiter_(config_.rate_limiter),
+      dedupe_(config_.dedupe_capacity) {}
+
+RpcPipeline::RpcPipeline(RpcConfig config, Presence& presence, RpcState& state, Metrics& metrics)
+    : config_(std::move(config)),
+      timeout_(std::min(config_.default_timeout, config_.max_timeout)),
+      presence_(presence),
+      state_(state),
+      metrics_(metrics),
       dedupe_(config_.dedupe_capacity) {}
 
 PublishDecision RpcPipeline::OnPublish(const PublishInput& in) {
@@ -63,7 +72,8 @@ PublishDecision RpcPipeline::OnPublish(const PublishInput& in) {
       metrics_.Drop(PublishReason::kMalformedTopic);
       decision = Decision(Kind::kDrop, PublishReason::kMalformedTopic);
     }
-    dedupe_.Put(in.message_id, decision);
+    // Not cached when the shared state did not answer: a retry may succeed.
+    if (decision.reason != PublishReason::kStateUnavailable) dedupe_.Put(in.message_id, decision);
   } catch (...) {
     // Only allocation failure can get here. Fail closed: a request passed now would reach
     // the device unvalidated and without a pending entry. Not cached: a retry may succeed.
@@ -86,8 +96,19 @@ PublishDecision RpcPipeline::OnRequest(const PublishInput& in, std::string_view 
   // an error reply carries the id on the response topic that the id's owner reads, so a
   // reused id must neither answer nor touch the owner's request. A repeat of one's own
   // id (QoS 1 redelivery, a client retry) is dropped before it costs a token.
+  const StateNow now{in.now, in.now_ms};
+  auto unavailable_state = [&] {
+    return refuse(PublishReason::kStateUnavailable,
+                  MakeError(RpcErrorCode::kInternalError, "shared state unavailable"));
+  };
   if (!request.id.empty()) {
-    switch (pending_.Lookup(device_id, request.id, in.from)) {
+    const absl::StatusOr<IdUse> use = state_.Lookup(device_id, request.id, in.from);
+    if (!use.ok()) {
+      // Whose id this is cannot be told, so no reply may carry it.
+      metrics_.Request(request.method, PublishReason::kStateUnavailable);
+      return Decision(Kind::kDrop, PublishReason::kStateUnavailable);
+    }
+    switch (*use) {
       case IdUse::kFree:
         break;
       case IdUse::kSameRequester:
@@ -119,11 +140,17 @@ PublishDecision RpcPipeline::OnRequest(const PublishInput& in, std::string_view 
                   MakeError(RpcErrorCode::kDeviceUnavailable, std::string(kNotAvailable)));
   }
   if (!presence_.IsOnline(device_id)) {
-    return refuse(PublishReason::kDeviceOffline,
-                  MakeError(RpcErrorCode::kDeviceUnavailable, "device offline"));
+    const absl::StatusOr<bool> elsewhere = state_.IsOnlineElsewhere(device_id);
+    if (!elsewhere.ok()) return unavailable_state();
+    if (!*elsewhere) {
+      return refuse(PublishReason::kDeviceOffline,
+                    MakeError(RpcErrorCode::kDeviceUnavailable, "device offline"));
+    }
   }
   const std::uint32_t per_minute = RpcPerMinute(in.fleet, user_id, in.now_ms);
-  if (!rate_limiter_.TryAcquire(user_id, per_minute, in.now)) {
+  const absl::StatusOr<bool> acquired = state_.TryAcquire(user_id, per_minute, now);
+  if (!acquired.ok()) return unavailable_state();
+  if (!*acquired) {
     return refuse(PublishReason::kRateLimited,
                   MakeError(RpcErrorCode::kRateLimited,
                             "plan limit: " + std::to_string(per_minute) + " requests per minute"));
@@ -138,9 +165,10 @@ PublishDecision RpcPipeline::OnRequest(const PublishInput& in, std::string_view 
                          *request.method,
                          in.now,
                          deadline};
-  const InsertResult inserted = pending_.Insert(pending);
+  const absl::StatusOr<InsertResult> inserted = state_.Insert(pending, now);
   request.id = std::move(pending.request_id);  // for a possible error reply below
-  switch (inserted) {
+  if (!inserted.ok()) return unavailable_state();
+  switch (*inserted) {
     case InsertResult::kOk:
       metrics_.pending().Add(1);
       metrics_.Request(request.method, PublishReason::kRequestAccepted);
@@ -174,7 +202,10 @@ PublishDecision RpcPipeline::OnResponse(const PublishInput& in, std::string_view
   auto response = ParseResponse(in.payload, config_.response_limits);
   if (!response.ok()) return drop(PublishReason::kResponseMalformed);
 
-  const TakeResult taken = pending_.Take(device_id, response->id, user_id, in.now);
+  const absl::StatusOr<TakeResult> take =
+      state_.Take(device_id, response->id, user_id, {in.now, in.now_ms});
+  if (!take.ok()) return drop(PublishReason::kStateUnavailable);
+  const TakeResult& taken = *take;
   switch (taken.status) {
     case TakeStatus::kTaken:
       metrics_.pending().Add(-1);
@@ -193,18 +224,22 @@ PublishDecision RpcPipeline::OnResponse(const PublishInput& in, std::string_view
   return drop(PublishReason::kResponseUnknownId);
 }
 
-std::vector<TimeoutNotice> RpcPipeline::SweepTimeouts(SteadyTime now, UnixMillis now_ms) {
-  std::vector<PendingRequest> expired = pending_.SweepExpired(now);
+absl::StatusOr<std::vector<TimeoutNotice>> RpcPipeline::SweepTimeouts(SteadyTime now,
+                                                                      UnixMillis now_ms) {
+  absl::StatusOr<std::vector<PendingRequest>> expired = state_.ClaimExpired({now, now_ms});
+  if (!expired.ok()) return expired.status();
   std::vector<TimeoutNotice> notices;
-  notices.reserve(expired.size());
+  notices.reserve(expired->size());
   const RpcError timeout = MakeError(RpcErrorCode::kTimeout);
-  for (PendingRequest& r : expired) {
+  for (PendingRequest& r : *expired) {
     metrics_.Timeout(r.method);
-    metrics_.pending().Add(-1);
     notices.push_back(
         {ResponseTopic(r.user_id, r.device_id), MakeErrorPayload(r.request_id, timeout, now_ms),
          std::move(r.requester_clientid), std::move(r.device_id), std::move(r.request_id)});
   }
+  // Shared state is also answered and swept by other hubs: the gauge is reset to the
+  // state's own count here rather than kept by this hub's additions alone.
+  metrics_.pending().Set(static_cast<std::int64_t>(state_.pending()));
   return notices;
 }
 

@@ -11,17 +11,24 @@
 //  - passes a reply only from the topic's own device, for an id pending for that device
 //    and user, in time, once; anything else is dropped with a distinct reason;
 //  - passes every other topic untouched;
-//  - fails closed: an exception inside (allocation failure) drops the message.
+//  - fails closed: an exception inside (allocation failure) drops the message, and so
+//    does shared state that does not answer (RpcState: Redis down or slow) when the
+//    request id cannot be checked or a reply cannot be matched; a request whose id was
+//    checked but whose rate limit or pending entry cannot be decided gets -32603.
 // A repeated hook call with the same Message.id gets the first call's decision again,
 // with no second side effect. SweepTimeouts() turns expired requests into -32000 replies
 // for the caller to publish.
 //
-// Thread-safe: call OnPublish and SweepTimeouts from any threads. State lives in sharded
-// tables; the fleet snapshot is passed in per call and only read.
+// Pending requests and rate limits live in an RpcState: this process's sharded tables
+// (LocalRpcState) or, for several hubs, a shared store chosen by the wiring.
+//
+// Thread-safe: call OnPublish and SweepTimeouts from any threads. The fleet snapshot is
+// passed in per call and only read.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +44,7 @@
 #include "rpc/publish_decision.h"
 #include "rpc/rate_limiter.h"
 #include "rpc/rpc_metrics.h"
+#include "rpc/rpc_state.h"
 #include "rpc/strict_json.h"
 
 namespace iothub::rpc {
@@ -81,8 +89,12 @@ struct TimeoutNotice {
 
 class RpcPipeline {
  public:
-  // `presence` and `metrics` must outlive the pipeline.
+  // State in this process (LocalRpcState). `presence` and `metrics` must outlive the
+  // pipeline.
   RpcPipeline(RpcConfig config, Presence& presence, Metrics& metrics);
+  // State in `state` (e.g. shared by several hubs), which must outlive the pipeline;
+  // config.pending and config.rate_limiter are then the state's business.
+  RpcPipeline(RpcConfig config, Presence& presence, RpcState& state, Metrics& metrics);
   RpcPipeline(const RpcPipeline&) = delete;
   RpcPipeline& operator=(const RpcPipeline&) = delete;
 
@@ -90,16 +102,17 @@ class RpcPipeline {
   PublishDecision OnPublish(const PublishInput& in);
 
   // Removes requests whose deadline passed and returns the replies owed to their
-  // requesters. Call periodically (e.g. every 100-250 ms).
-  std::vector<TimeoutNotice> SweepTimeouts(SteadyTime now, UnixMillis now_ms);
+  // requesters (with shared state: the ones this hub claimed). Call periodically (e.g.
+  // every 100-250 ms). An error when the state did not answer; nothing was claimed then.
+  absl::StatusOr<std::vector<TimeoutNotice>> SweepTimeouts(SteadyTime now, UnixMillis now_ms);
 
-  std::size_t pending() const { return pending_.pending(); }
+  std::size_t pending() const { return state_.pending(); }
 
   // The state journal's access to the pending requests: what changed since the last
   // call (needs config.pending.track_changes), and putting back a request journaled by
   // an earlier process (start-up only; the table's bounds apply).
-  std::vector<PendingChange> DrainPendingChanges() { return pending_.DrainChanges(); }
-  InsertResult RestorePending(const PendingRequest& request) { return pending_.Insert(request); }
+  std::vector<PendingChange> DrainPendingChanges() { return state_.DrainChanges(); }
+  InsertResult RestorePending(const PendingRequest& request) { return state_.Restore(request); }
 
  private:
   PublishDecision OnRequest(const PublishInput& in, std::string_view user_id,
@@ -114,9 +127,9 @@ class RpcPipeline {
   const RpcConfig config_;
   const std::chrono::milliseconds timeout_;
   Presence& presence_;
+  std::unique_ptr<RpcState> owned_state_;  // null when the state was given
+  RpcState& state_;
   RpcMetrics metrics_;
-  PendingTable pending_;
-  RateLimiter rate_limiter_;
   DedupeCache dedupe_;
 };
 

@@ -54,6 +54,36 @@ TEST(CliConfigTest, RefusesBadRegistrySettings) {
   }
 }
 
+// [cluster] redis_url comes from the file or IOTHUB_CLUSTER__REDIS_URL and is shown
+// with its password redacted; a bad URL or timeout is refused naming the key, without
+// echoing the password.
+TEST(CliConfigTest, ClusterRedisKeys) {
+  const TempDir dir;
+  const CommandResult env =
+      Check(dir, "", {{"IOTHUB_CLUSTER__REDIS_URL", "redis://:pw-9f3k@cache:6380/2"}});
+  EXPECT_EQ(env.status, 0) << env.err;
+  EXPECT_NE(env.out.find("shared state: redis://:****@cache:6380/2"), std::string::npos) << env.out;
+  EXPECT_EQ(env.out.find("pw-9f3k"), std::string::npos);
+  const CommandResult file =
+      Check(dir, "[cluster]\nredis_url = \"redis://cache\"\nredis_timeout_ms = 50\n");
+  EXPECT_EQ(file.status, 0) << file.err;
+  EXPECT_EQ(Check(dir, "").out.find("shared state"), std::string::npos);
+  const std::pair<std::string, std::string> cases[] = {
+      {"[cluster]\nredis_url = \"http://:pw-9f3k@cache\"\n", "cluster.redis_url: invalid"},
+      {"[cluster]\nredis_url = \"redis://:pw-9f3k@cache:0\"\n", "cluster.redis_url: invalid"},
+      {"[cluster]\nredis_url = \"redis://:pw-9f3k@cache/99\"\n", "cluster.redis_url: invalid"},
+      {"[cluster]\nredis_timeout_ms = 0\n", "cluster.redis_timeout_ms: 0 is outside"},
+      {"[cluster]\nredis_connections = 0\n", "cluster.redis_connections: 0 is outside"},
+  };
+  for (const auto& [toml, expected] : cases) {
+    SCOPED_TRACE(toml);
+    const CommandResult result = Check(dir, toml);
+    EXPECT_EQ(result.status, 2);
+    EXPECT_NE(result.err.find(expected), std::string::npos) << result.err;
+    EXPECT_EQ(result.err.find("pw-9f3k"), std::string::npos) << result.err;
+  }
+}
+
 // [jwt] require_exp and max_lifetime_s come from the file or IOTHUB_JWT__*; bad values
 // (not a bool, negative, over ten years) stop the start with the key named.
 TEST(CliConfigTest, JwtPolicyKeys) {

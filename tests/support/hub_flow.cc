@@ -176,6 +176,12 @@ HubFlow::HubFlow(HubFlowOptions options) : options_(std::move(options)) {}
   initialized_ = true;
   WriteFile(config_path(), "[jwt]\nhs256_secret = \"" + std::string(kJwtSecret) + "\"\n\n" +
                                options_.extra_toml + "\n");
+  if (!options_.ca_from.empty()) {
+    std::filesystem::create_directories(data_dir());
+    std::filesystem::copy(options_.ca_from / "ca", data_dir() / "ca",
+                          std::filesystem::copy_options::recursive);
+    return ::testing::AssertionSuccess();
+  }
   const CommandResult ca = Cli({"ca", "init"});
   if (ca.status != 0) return ::testing::AssertionFailure() << "ca init: " << ca.err << ca.out;
   return ::testing::AssertionSuccess();

@@ -88,6 +88,9 @@ struct DeviceCert {
 struct HubFlowOptions {
   std::string extra_toml;                  // appended to the config file
   std::map<std::string, std::string> env;  // added to the hub's environment
+  // Another hub's data dir whose CA this hub uses (copied, no `ca init`): hubs sharing
+  // one database share one CA.
+  std::filesystem::path ca_from;
 };
 
 class HubFlow {

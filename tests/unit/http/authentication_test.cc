@@ -53,6 +53,29 @@ TEST_F(AuthenticationTest, HealthReportsTheMqttLink) {
   EXPECT_EQ(healthy.body["mqtt"], "ok");
 }
 
+// With shared state configured, /api/health is 503 with the reason while it is down
+// (no RPC request can be decided), 200 once it answers; without it there is no `redis`.
+TEST_F(AuthenticationTest, HealthIs503WhileSharedStateIsDown) {
+  EXPECT_FALSE(Get("/api/health", {}).body.contains("redis"));
+  std::atomic<bool> up{false};
+  Start({"127.0.0.1"}, [&](ApiContext& c) {
+    c.shared_state_health = [&] {
+      return up ? absl::OkStatus() : absl::UnavailableError("redis: connection refused");
+    };
+  });
+  Answer down = Get("/api/health", {});
+  ASSERT_EQ(down.status, 503) << down.text;
+  EXPECT_EQ(down.body["status"], "unavailable");
+  EXPECT_EQ(down.body["redis"], "unavailable");
+  EXPECT_EQ(down.body["reason"], "redis: connection refused");
+  EXPECT_EQ(down.body["store"], "ok");
+  up = true;
+  Answer healthy = Get("/api/health", {});
+  EXPECT_EQ(healthy.status, 200);
+  EXPECT_EQ(healthy.body["redis"], "ok");
+  EXPECT_FALSE(healthy.body.contains("reason"));
+}
+
 // The admin token is an admin; a wrong or malformed Authorization is 401.
 TEST_F(AuthenticationTest, AdminToken) {
   Answer me = Get("/api/auth/admin", AdminToken());

@@ -183,7 +183,9 @@ TEST_F(RpcPipelineTest, LateReplyDroppedAndTimeoutSwept) {
   ASSERT_EQ(Request("r1").kind, Kind::kPass);
   clock_.Advance(milliseconds(5000));
   EXPECT_EQ(Reply("r1").reason, PublishReason::kResponseLate);
-  const auto notices = pipeline_->SweepTimeouts(clock_.SteadyNow(), clock_.NowUnixMillis());
+  const auto swept = pipeline_->SweepTimeouts(clock_.SteadyNow(), clock_.NowUnixMillis());
+  ASSERT_TRUE(swept.ok());
+  const auto& notices = *swept;
   ASSERT_EQ(notices.size(), 1u);
   EXPECT_EQ(notices[0].topic, kResp1);
   EXPECT_EQ(notices[0].requester_clientid, "app-1");
@@ -195,7 +197,7 @@ TEST_F(RpcPipelineTest, LateReplyDroppedAndTimeoutSwept) {
   EXPECT_EQ(pipeline_->pending(), 0u);
   EXPECT_EQ(CounterValue(R"(iothub_rpc_timeouts_total{method="getSensors"})"), 1);
   EXPECT_EQ(Reply("r1").reason, PublishReason::kResponseLate);  // after the sweep too
-  EXPECT_TRUE(pipeline_->SweepTimeouts(clock_.SteadyNow(), 0).empty());
+  EXPECT_TRUE(pipeline_->SweepTimeouts(clock_.SteadyNow(), 0)->empty());
 }
 
 // A reply nobody asked for is dropped; so is a malformed one.

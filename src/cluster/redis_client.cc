@@ -1,0 +1,309 @@
+#include "cluster/redis_client.h"
+
+#include <hiredis/hiredis.h>
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+
+namespace iothub::cluster {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kFirstBackoff = std::chrono::milliseconds(100);
+constexpr auto kMaxBackoff = std::chrono::milliseconds(1000);
+
+struct ContextFree {
+  void operator()(redisContext* c) const { redisFree(c); }
+};
+struct ReplyFree {
+  void operator()(redisReply* r) const { freeReplyObject(r); }
+};
+using ReplyPtr = std::unique_ptr<redisReply, ReplyFree>;
+
+timeval ToTimeval(std::chrono::milliseconds ms) {
+  return {static_cast<time_t>(ms.count() / 1000),
+          static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
+}
+
+// The reply tree as plain values; an error reply anywhere becomes Internal.
+absl::StatusOr<RedisReply> Convert(const redisReply& r) {
+  RedisReply out;
+  switch (r.type) {
+    case REDIS_REPLY_ERROR:
+      return absl::InternalError("redis: " + std::string(r.str, r.len));
+    case REDIS_REPLY_NIL:
+      return out;
+    case REDIS_REPLY_INTEGER:
+      out.type = RedisReply::Type::kInteger;
+      out.integer = r.integer;
+      return out;
+    case REDIS_REPLY_STRING:
+    case REDIS_REPLY_STATUS:
+      out.type = RedisReply::Type::kString;
+      out.str.assign(r.str, r.len);
+      return out;
+    case REDIS_REPLY_ARRAY:
+      out.type = RedisReply::Type::kArray;
+      out.elements.reserve(r.elements);
+      for (std::size_t i = 0; i < r.elements; ++i) {
+        auto element = Convert(*r.element[i]);
+        if (!element.ok()) return element.status();
+        out.elements.push_back(*std::move(element));
+      }
+      return out;
+    default:
+      return absl::InternalError("redis: unexpected reply type");
+  }
+}
+
+bool ParseInt(std::string_view text, int& value) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+}  // namespace
+
+struct RedisClient::Connection {
+  std::mutex mutex;
+  std::unique_ptr<redisContext, ContextFree> context;  // null: down
+  Clock::time_point next_attempt{};
+  std::chrono::milliseconds backoff = kFirstBackoff;
+};
+
+absl::StatusOr<RedisOptions> ParseRedisUrl(std::string_view url) {
+  constexpr std::string_view kScheme = "redis://";
+  const auto invalid = [](std::string_view why) {
+    return absl::InvalidArgumentError("invalid redis URL (" + std::string(why) +
+                                      "); expected redis://[:password@]host[:port][/db]");
+  };
+  if (url.substr(0, kScheme.size()) != kScheme) return invalid("scheme");
+  std::string_view rest = url.substr(kScheme.size());
+  RedisOptions options;
+  if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
+    const std::string_view user_info = rest.substr(0, at);
+    const auto colon = user_info.find(':');
+    if (colon == std::string_view::npos) return invalid("user without password");
+    options.password = std::string(user_info.substr(colon + 1));
+    rest = rest.substr(at + 1);
+  }
+  if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
+    const std::string_view db = rest.substr(slash + 1);
+    if (!db.empty() && (!ParseInt(db, options.db) || options.db < 0 || options.db > 15)) {
+      return invalid("database number");
+    }
+    rest = rest.substr(0, slash);
+  }
+  if (const auto colon = rest.rfind(':'); colon != std::string_view::npos) {
+    if (!ParseInt(rest.substr(colon + 1), options.port) || options.port < 1 ||
+        options.port > 65535) {
+      return invalid("port");
+    }
+    rest = rest.substr(0, colon);
+  }
+  if (rest.empty()) return invalid("host");
+  options.host = std::string(rest);
+  return options;
+}
+
+std::string RedactRedisUrl(std::string_view url) {
+  const auto at = url.rfind('@');
+  const auto scheme_end = url.find("://");
+  if (at == std::string_view::npos || scheme_end == std::string_view::npos) {
+    return std::string(url);
+  }
+  const auto colon = url.find(':', scheme_end + 3);
+  if (colon == std::string_view::npos || colon > at) return std::string(url);
+  return std::string(url.substr(0, colon + 1)) + "****" + std::string(url.substr(at));
+}
+
+RedisScript::RedisScript(std::string source) : source_(std::move(source)) {
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(source_.data()), source_.size(), digest);
+  char hex[2 * SHA_DIGEST_LENGTH + 1];
+  for (int i = 0; i < SHA_DIGEST_LENGTH; ++i) std::snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+  sha1_.assign(hex, 2 * SHA_DIGEST_LENGTH);
+}
+
+RedisClient::RedisClient(RedisOptions options, Metrics& metrics)
+    : options_([&] {
+        options.connections = std::max<std::size_t>(1, options.connections);
+        return options;
+      }()),
+      connections_(new Connection[options_.connections]),
+      latency_(metrics.GetHistogram("iothub_redis_command_seconds",
+                                    "Round trips to Redis (shared state), successful or not.")),
+      errors_(metrics.GetCounter("iothub_redis_errors_total",
+                                 "Redis round trips that failed (down, timeout, error reply).")),
+      up_gauge_(
+          metrics.GetGauge("iothub_redis_up", "1 while the last Redis round trip succeeded.")) {
+  last_error_ = "redis: not reached yet";
+}
+
+RedisClient::~RedisClient() = default;
+
+std::string RedisClient::last_error() const {
+  std::lock_guard lock(error_mutex_);
+  return last_error_;
+}
+
+void RedisClient::NoteFailure(const absl::Status& status) {
+  errors_.Increment();
+  up_.store(false, std::memory_order_relaxed);
+  up_gauge_.Set(0);
+  std::lock_guard lock(error_mutex_);
+  last_error_ = std::string(status.message());
+}
+
+absl::Status RedisClient::Connect(Connection& c) {
+  const Clock::time_point now = Clock::now();
+  if (now < c.next_attempt) return absl::UnavailableError("redis: down, reconnecting");
+  // Until this attempt succeeds, the next one waits (doubling up to kMaxBackoff).
+  c.next_attempt = now + c.backoff;
+  c.backoff =
+      std::min(c.backoff * 2, std::chrono::duration_cast<std::chrono::milliseconds>(kMaxBackoff));
+  std::unique_ptr<redisContext, ContextFree> context(
+      redisConnectWithTimeout(options_.host.c_str(), options_.port, ToTimeval(options_.timeout)));
+  if (context == nullptr) return absl::UnavailableError("redis: cannot allocate a connection");
+  if (context->err != 0) {
+    return absl::UnavailableError("redis: cannot connect to " + options_.host + ":" +
+                                  std::to_string(options_.port) + ": " + context->errstr);
+  }
+  if (redisSetTimeout(context.get(), ToTimeval(options_.timeout)) != REDIS_OK) {
+    return absl::UnavailableError("redis: cannot set the timeout");
+  }
+  c.context = std::move(context);
+  std::vector<std::vector<std::string_view>> setup;
+  const std::string db = std::to_string(options_.db);
+  if (!options_.password.empty()) setup.push_back({"AUTH", options_.password});
+  if (options_.db != 0) setup.push_back({"SELECT", db});
+  for (const auto& command : setup) {
+    std::vector<const char*> argv;
+    std::vector<std::size_t> lengths;
+    for (std::string_view a : command) {
+      argv.push_back(a.data());
+      lengths.push_back(a.size());
+    }
+    ReplyPtr reply(static_cast<redisReply*>(redisCommandArgv(
+        c.context.get(), static_cast<int>(argv.size()), argv.data(), lengths.data())));
+    if (reply == nullptr || reply->type == REDIS_REPLY_ERROR) {
+      c.context.reset();
+      // The reply's text only (never the password that was sent).
+      return absl::UnavailableError("redis: " + std::string(command[0]) + " refused");
+    }
+  }
+  c.backoff = kFirstBackoff;
+  c.next_attempt = {};
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<RedisReply>> RedisClient::RoundTrip(
+    const std::vector<std::vector<std::string_view>>& commands) {
+  const Clock::time_point start = Clock::now();
+  // A free connection if there is one, else wait for the one after the last used.
+  const std::size_t first = next_.fetch_add(1, std::memory_order_relaxed);
+  Connection* chosen = nullptr;
+  std::unique_lock<std::mutex> lock;
+  for (std::size_t i = 0; i < options_.connections && chosen == nullptr; ++i) {
+    Connection& c = connections_[(first + i) % options_.connections];
+    std::unique_lock<std::mutex> attempt(c.mutex, std::try_to_lock);
+    if (attempt.owns_lock()) {
+      chosen = &c;
+      lock = std::move(attempt);
+    }
+  }
+  if (chosen == nullptr) {
+    chosen = &connections_[first % options_.connections];
+    lock = std::unique_lock<std::mutex>(chosen->mutex);
+  }
+  Connection& c = *chosen;
+
+  absl::StatusOr<std::vector<RedisReply>> result;
+  if (c.context == nullptr) {
+    if (absl::Status connected = Connect(c); !connected.ok()) result = connected;
+  }
+  if (c.context != nullptr) {
+    for (const auto& command : commands) {
+      std::vector<const char*> argv;
+      std::vector<std::size_t> lengths;
+      argv.reserve(command.size());
+      lengths.reserve(command.size());
+      for (std::string_view a : command) {
+        argv.push_back(a.data());
+        lengths.push_back(a.size());
+      }
+      redisAppendCommandArgv(c.context.get(), static_cast<int>(argv.size()), argv.data(),
+                             lengths.data());
+    }
+    std::vector<RedisReply> replies;
+    absl::Status status;
+    for (std::size_t i = 0; i < commands.size(); ++i) {
+      void* raw = nullptr;
+      if (redisGetReply(c.context.get(), &raw) != REDIS_OK || raw == nullptr) {
+        // A timeout or a broken connection: the stream's state is unknown, start over.
+        status =
+            absl::UnavailableError(std::string("redis: ") +
+                                   (c.context->errstr[0] != '\0' ? c.context->errstr : "no reply"));
+        c.context.reset();
+        break;
+      }
+      ReplyPtr reply(static_cast<redisReply*>(raw));
+      auto converted = Convert(*reply);
+      if (!converted.ok()) {
+        if (status.ok()) status = converted.status();  // read the other replies still
+        continue;
+      }
+      replies.push_back(*std::move(converted));
+    }
+    if (status.ok()) {
+      result = std::move(replies);
+    } else {
+      result = status;
+    }
+  }
+  lock.unlock();
+  latency_.ObserveSeconds(std::chrono::duration<double>(Clock::now() - start).count());
+  if (!result.ok()) {
+    // An error reply is an answer: Redis is up. Anything else marks it down.
+    if (absl::IsInternal(result.status())) {
+      errors_.Increment();
+    } else {
+      NoteFailure(result.status());
+    }
+    return result;
+  }
+  up_.store(true, std::memory_order_relaxed);
+  up_gauge_.Set(1);
+  return result;
+}
+
+absl::StatusOr<RedisReply> RedisClient::Command(const std::vector<std::string_view>& argv) {
+  auto replies = RoundTrip({argv});
+  if (!replies.ok()) return replies.status();
+  return std::move(replies->front());
+}
+
+absl::StatusOr<std::vector<RedisReply>> RedisClient::Pipeline(
+    const std::vector<std::vector<std::string_view>>& commands) {
+  if (commands.empty()) return std::vector<RedisReply>{};
+  return RoundTrip(commands);
+}
+
+absl::StatusOr<RedisReply> RedisClient::Eval(const RedisScript& script,
+                                             const std::vector<std::string_view>& keys,
+                                             const std::vector<std::string_view>& args) {
+  const std::string key_count = std::to_string(keys.size());
+  std::vector<std::string_view> argv = {"EVALSHA", script.sha1(), key_count};
+  argv.insert(argv.end(), keys.begin(), keys.end());
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto reply = Command(argv);
+  if (reply.ok() || reply.status().message().find("NOSCRIPT") == std::string_view::npos) {
+    return reply;
+  }
+  argv[0] = "EVAL";
+  argv[1] = script.source();
+  return Command(argv);
+}
+
+}  // namespace iothub::cluster

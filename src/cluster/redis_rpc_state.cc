@@ -1,0 +1,342 @@
+#include "cluster/redis_rpc_state.h"
+
+#include <charconv>
+
+namespace iothub::cluster {
+namespace {
+
+using rpc::IdUse;
+using rpc::InsertResult;
+using rpc::PendingRequest;
+using rpc::TakeResult;
+using rpc::TakeStatus;
+
+constexpr std::string_view kPrefix = "iothub:";
+constexpr std::chrono::milliseconds kHubAlive{10'000};
+constexpr std::size_t kClaimBatch = 1000;
+constexpr std::size_t kPresenceBatch = 1000;
+
+// Decrements a count without going below zero (a count that expired early).
+constexpr std::string_view kDecrement = R"(
+local function dec(k)
+  if tonumber(redis.call('GET', k) or '0') > 0 then redis.call('DECR', k) end
+end
+)";
+
+// KEYS: pending, device count, user count, total count, deadlines.
+// ARGV: user, clientid, method, sent, deadline, max device, max user, max total, ttl, member.
+const RedisScript& InsertScript() {
+  static const auto* script = new RedisScript(R"(
+if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end
+if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[6]) then return 2 end
+if tonumber(redis.call('GET', KEYS[4]) or '0') >= tonumber(ARGV[8]) then return 3 end
+if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[7]) then return 4 end
+redis.call('HSET', KEYS[1], 's', 'p', 'u', ARGV[1], 'c', ARGV[2], 'm', ARGV[3], 't', ARGV[4], 'd', ARGV[5])
+redis.call('PEXPIRE', KEYS[1], ARGV[9])
+for i = 2, 4 do
+  redis.call('INCR', KEYS[i])
+  if redis.call('PTTL', KEYS[i]) < tonumber(ARGV[9]) then redis.call('PEXPIRE', KEYS[i], ARGV[9]) end
+end
+redis.call('ZADD', KEYS[5], ARGV[5], ARGV[10])
+return 0
+)");
+  return *script;
+}
+
+// KEYS: pending, device count, user count, total count, deadlines.
+// ARGV: user, now, linger, member. Returns {status, method, sent}.
+const RedisScript& TakeScript() {
+  static const auto* script = new RedisScript(std::string(kDecrement) + R"(
+local h = redis.call('HMGET', KEYS[1], 's', 'u', 'd', 'm', 't')
+if not h[1] then return {0} end
+if h[1] == 'a' then return {3} end
+if h[1] == 'x' then return {2} end
+if h[2] ~= ARGV[1] then return {4} end
+if tonumber(ARGV[2]) >= tonumber(h[3]) then return {2} end
+redis.call('HSET', KEYS[1], 's', 'a')
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('ZREM', KEYS[5], ARGV[4])
+dec(KEYS[2]) dec(KEYS[3]) dec(KEYS[4])
+return {1, tonumber(h[4]), tonumber(h[5])}
+)");
+  return *script;
+}
+
+// KEYS: deadlines, total count. ARGV: now, batch, linger, pending prefix, device count
+// prefix, user count prefix. Returns {pending left, {member, user, clientid, method,
+// sent, deadline, ...}}.
+const RedisScript& ClaimScript() {
+  static const auto* script = new RedisScript(std::string(kDecrement) + R"(
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local out = {}
+for _, m in ipairs(due) do
+  redis.call('ZREM', KEYS[1], m)
+  local k = ARGV[4] .. m
+  local h = redis.call('HMGET', k, 's', 'u', 'c', 'm', 't', 'd')
+  if h[1] == 'p' then
+    redis.call('HSET', k, 's', 'x')
+    redis.call('PEXPIRE', k, ARGV[3])
+    local slash = string.find(m, '/', 1, true)
+    dec(ARGV[5] .. string.sub(m, 1, slash - 1)) dec(ARGV[6] .. h[2]) dec(KEYS[2])
+    for _, v in ipairs({m, h[2], h[3], h[4], h[5], h[6]}) do out[#out + 1] = v end
+  end
+end
+return {redis.call('ZCARD', KEYS[1]), out}
+)");
+  return *script;
+}
+
+// KEYS: rate window. ARGV: window ttl. Returns the window's count after this request.
+const RedisScript& RateScript() {
+  static const auto* script = new RedisScript(R"(
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+)");
+  return *script;
+}
+
+// KEYS: the device's presence set. ARGV: hub key prefix, this hub's id. Forgets hubs
+// that stopped ticking.
+const RedisScript& PresenceScript() {
+  static const auto* script = new RedisScript(R"(
+for _, h in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if h ~= ARGV[2] then
+    if redis.call('EXISTS', ARGV[1] .. h) == 1 then return 1 end
+    redis.call('SREM', KEYS[1], h)
+  end
+end
+return 0
+)");
+  return *script;
+}
+
+std::string Key(std::string_view kind, std::string_view id) {
+  std::string key(kPrefix);
+  key.append(kind).append(id);
+  return key;
+}
+
+std::string Member(std::string_view device_id, std::string_view request_id) {
+  std::string member(device_id);
+  member.append("/").append(request_id);
+  return member;
+}
+
+absl::Status Unexpected(std::string_view what) {
+  return absl::InternalError("redis: unexpected reply to " + std::string(what));
+}
+
+bool ToInt(std::string_view text, long long& value) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+// A Unix time of the shared store on this process's steady clock.
+rpc::SteadyTime ToSteady(long long unix_ms, rpc::StateNow now) {
+  return now.steady + std::chrono::milliseconds(unix_ms - now.unix_ms);
+}
+
+bool ValidIds(std::string_view device_id, std::string_view request_id) {
+  return !device_id.empty() && device_id.size() <= 64 && request_id.size() <= 64 &&
+         device_id.find('/') == std::string_view::npos;
+}
+
+}  // namespace
+
+RedisRpcState::RedisRpcState(RedisClient& redis, std::string hub_id, rpc::PendingLimits limits)
+    : redis_(redis), hub_id_(std::move(hub_id)), limits_(limits) {}
+
+absl::StatusOr<IdUse> RedisRpcState::Lookup(std::string_view device_id, std::string_view request_id,
+                                            std::string_view requester_clientid) {
+  if (!ValidIds(device_id, request_id)) return IdUse::kFree;
+  auto reply = redis_.Command({"HGET", Key("rpc:p:", Member(device_id, request_id)), "c"});
+  if (!reply.ok()) return reply.status();
+  if (reply->type == RedisReply::Type::kNil) return IdUse::kFree;
+  return reply->str == requester_clientid ? IdUse::kSameRequester : IdUse::kOtherRequester;
+}
+
+absl::StatusOr<InsertResult> RedisRpcState::Insert(const PendingRequest& request,
+                                                   rpc::StateNow now) {
+  if (!ValidIds(request.device_id, request.request_id) || request.user_id.size() > 255) {
+    return InsertResult::kInvalid;
+  }
+  const auto unix_of = [&](rpc::SteadyTime t) {
+    return now.unix_ms +
+           std::chrono::duration_cast<std::chrono::milliseconds>(t - now.steady).count();
+  };
+  const long long deadline_ms = unix_of(request.deadline);
+  const long long ttl_ms =
+      std::max<long long>(1, deadline_ms - now.unix_ms + limits_.tombstone_linger.count());
+  const std::string member = Member(request.device_id, request.request_id);
+  const std::string keys[] = {Key("rpc:p:", member), Key("rpc:n:d:", request.device_id),
+                              Key("rpc:n:u:", request.user_id), Key("rpc:n:total", ""),
+                              Key("rpc:deadlines", "")};
+  const std::string args[] = {std::to_string(static_cast<int>(request.method)),
+                              std::to_string(unix_of(request.sent_at)),
+                              std::to_string(deadline_ms),
+                              std::to_string(limits_.max_per_device),
+                              std::to_string(limits_.max_per_user),
+                              std::to_string(limits_.max_total),
+                              std::to_string(ttl_ms)};
+  auto reply = redis_.Eval(InsertScript(), {keys[0], keys[1], keys[2], keys[3], keys[4]},
+                           {request.user_id, request.requester_clientid, args[0], args[1], args[2],
+                            args[3], args[4], args[5], args[6], member});
+  if (!reply.ok()) return reply.status();
+  if (reply->type != RedisReply::Type::kInteger) return Unexpected("insert");
+  switch (reply->integer) {
+    case 0:
+      return InsertResult::kOk;
+    case 1:
+      return InsertResult::kDuplicate;
+    case 2:
+      return InsertResult::kDeviceFull;
+    case 3:
+      return InsertResult::kTableFull;
+    case 4:
+      return InsertResult::kUserFull;
+    default:
+      return Unexpected("insert");
+  }
+}
+
+absl::StatusOr<TakeResult> RedisRpcState::Take(std::string_view device_id,
+                                               std::string_view request_id,
+                                               std::string_view user_id, rpc::StateNow now) {
+  if (!ValidIds(device_id, request_id)) return TakeResult{};
+  const std::string member = Member(device_id, request_id);
+  const std::string keys[] = {Key("rpc:p:", member), Key("rpc:n:d:", device_id),
+                              Key("rpc:n:u:", user_id), Key("rpc:n:total", ""),
+                              Key("rpc:deadlines", "")};
+  const std::string now_ms = std::to_string(now.unix_ms);
+  const std::string linger = std::to_string(limits_.tombstone_linger.count());
+  auto reply = redis_.Eval(TakeScript(), {keys[0], keys[1], keys[2], keys[3], keys[4]},
+                           {user_id, now_ms, linger, member});
+  if (!reply.ok()) return reply.status();
+  if (reply->type != RedisReply::Type::kArray || reply->elements.empty()) {
+    return Unexpected("take");
+  }
+  TakeResult result;
+  switch (reply->elements[0].integer) {
+    case 0:
+      result.status = TakeStatus::kUnknown;
+      return result;
+    case 2:
+      result.status = TakeStatus::kExpired;
+      return result;
+    case 3:
+      result.status = TakeStatus::kAlreadyAnswered;
+      return result;
+    case 4:
+      result.status = TakeStatus::kUserMismatch;
+      return result;
+    case 1:
+      break;
+    default:
+      return Unexpected("take");
+  }
+  if (reply->elements.size() != 3) return Unexpected("take");
+  const long long method = reply->elements[1].integer;
+  if (method < 0 || method >= static_cast<long long>(rpc::kMethodCount)) return Unexpected("take");
+  result.status = TakeStatus::kTaken;
+  result.method = static_cast<rpc::Method>(method);
+  result.sent_at = ToSteady(reply->elements[2].integer, now);
+  return result;
+}
+
+absl::StatusOr<std::vector<PendingRequest>> RedisRpcState::ClaimExpired(rpc::StateNow now) {
+  const std::string keys[] = {Key("rpc:deadlines", ""), Key("rpc:n:total", "")};
+  const std::string args[] = {std::to_string(now.unix_ms),
+                              std::to_string(kClaimBatch),
+                              std::to_string(limits_.tombstone_linger.count()),
+                              Key("rpc:p:", ""),
+                              Key("rpc:n:d:", ""),
+                              Key("rpc:n:u:", "")};
+  auto reply = redis_.Eval(ClaimScript(), {keys[0], keys[1]},
+                           {args[0], args[1], args[2], args[3], args[4], args[5]});
+  if (!reply.ok()) return reply.status();
+  if (reply->type != RedisReply::Type::kArray || reply->elements.size() != 2 ||
+      reply->elements[1].elements.size() % 6 != 0) {
+    return Unexpected("claim");
+  }
+  pending_.store(static_cast<std::size_t>(std::max<long long>(0, reply->elements[0].integer)),
+                 std::memory_order_relaxed);
+  std::vector<PendingRequest> claimed;
+  const std::vector<RedisReply>& fields = reply->elements[1].elements;
+  for (std::size_t i = 0; i < fields.size(); i += 6) {
+    const std::string& member = fields[i].str;
+    const auto slash = member.find('/');
+    long long method = 0, sent = 0, deadline = 0;
+    if (slash == std::string::npos || !ToInt(fields[i + 3].str, method) ||
+        !ToInt(fields[i + 4].str, sent) || !ToInt(fields[i + 5].str, deadline) || method < 0 ||
+        method >= static_cast<long long>(rpc::kMethodCount)) {
+      continue;  // not written by this build: claimed, nobody to answer
+    }
+    claimed.push_back({member.substr(0, slash), member.substr(slash + 1), fields[i + 1].str,
+                       fields[i + 2].str, static_cast<rpc::Method>(method), ToSteady(sent, now),
+                       ToSteady(deadline, now)});
+  }
+  return claimed;
+}
+
+absl::StatusOr<bool> RedisRpcState::TryAcquire(std::string_view user_id, std::uint32_t per_minute,
+                                               rpc::StateNow now) {
+  if (per_minute == 0) return false;
+  constexpr long long kWindowMs = 60'000;
+  const std::string key =
+      Key("rate:", std::string(user_id) + ":" + std::to_string(now.unix_ms / kWindowMs));
+  auto reply = redis_.Eval(RateScript(), {key}, {std::to_string(kWindowMs + 1000)});
+  if (!reply.ok()) return reply.status();
+  if (reply->type != RedisReply::Type::kInteger) return Unexpected("rate limit");
+  return reply->integer <= static_cast<long long>(per_minute);
+}
+
+absl::StatusOr<bool> RedisRpcState::IsOnlineElsewhere(std::string_view device_id) {
+  auto reply =
+      redis_.Eval(PresenceScript(), {Key("presence:", device_id)}, {Key("hub:", ""), hub_id_});
+  if (!reply.ok()) return reply.status();
+  if (reply->type != RedisReply::Type::kInteger) return Unexpected("presence");
+  return reply->integer == 1;
+}
+
+absl::Status RedisRpcState::Maintain(rpc::Presence& presence) {
+  std::lock_guard lock(maintain_mutex_);
+  for (auto& [device, online] : presence.DrainOnlineChanges()) unpublished_[device] = online;
+  // Alive for another kHubAlive; no previous value means Redis forgot this hub (first
+  // tick, expiry, or a restart without persistence): publish everything again.
+  auto alive = redis_.Command(
+      {"SET", Key("hub:", hub_id_), "1", "PX", std::to_string(kHubAlive.count()), "GET"});
+  if (!alive.ok()) {
+    resync_ = true;
+    return alive.status();
+  }
+  if (alive->type == RedisReply::Type::kNil) resync_ = true;
+  if (resync_) {
+    for (std::string& device : presence.OnlineDevices()) unpublished_[std::move(device)] = true;
+  }
+  if (absl::Status status = PublishPresence(unpublished_); !status.ok()) {
+    resync_ = true;
+    return status;
+  }
+  unpublished_.clear();
+  resync_ = false;
+  return absl::OkStatus();
+}
+
+absl::Status RedisRpcState::PublishPresence(const std::map<std::string, bool>& changes) {
+  std::vector<std::string> keys;
+  std::vector<std::vector<std::string_view>> batch;
+  keys.reserve(kPresenceBatch);  // never reallocated: `batch` points into it
+  for (auto it = changes.begin(); it != changes.end();) {
+    keys.clear();
+    batch.clear();
+    for (; it != changes.end() && batch.size() < kPresenceBatch; ++it) {
+      keys.push_back(Key("presence:", it->first));
+      batch.push_back({it->second ? "SADD" : "SREM", keys.back(), hub_id_});
+    }
+    if (auto replies = redis_.Pipeline(batch); !replies.ok()) return replies.status();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace iothub::cluster

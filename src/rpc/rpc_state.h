@@ -1,0 +1,68 @@
+// RpcState: the RPC pipeline's ephemeral state that hubs behind one EMQX cluster may
+// have to share, because a request enters through one node (its hub) and the device's
+// reply may come back through another:
+//  - pending requests with their deadlines, and the tombstones that tell a second or a
+//    late reply apart from an unknown one (PendingTable's semantics);
+//  - each user's plan rate limit;
+//  - whether a device is online on another hub (this hub's own connections are in
+//    rpc::Presence, which the pipeline asks first).
+// LocalRpcState keeps all of it in this process (one hub: today's classes);
+// cluster::RedisRpcState keeps it in Redis. The choice is made in the app's wiring; the
+// pipeline only sees this interface.
+//
+// Every call may fail (the shared store is down or too slow): errors are values, each
+// call is bounded in time by the implementation, and the pipeline fails closed on them.
+// Thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "rpc/pending_table.h"
+
+namespace iothub::rpc {
+
+// One instant on both clocks: deadlines are steady in this process and wall-clock
+// milliseconds in a store that other processes read.
+struct StateNow {
+  SteadyTime steady;
+  UnixMillis unix_ms = 0;
+};
+
+class RpcState {
+ public:
+  virtual ~RpcState() = default;
+
+  // PendingTable::Lookup / Insert / Take over the shared requests.
+  virtual absl::StatusOr<IdUse> Lookup(std::string_view device_id, std::string_view request_id,
+                                       std::string_view requester_clientid) = 0;
+  virtual absl::StatusOr<InsertResult> Insert(const PendingRequest& request, StateNow now) = 0;
+  virtual absl::StatusOr<TakeResult> Take(std::string_view device_id, std::string_view request_id,
+                                          std::string_view user_id, StateNow now) = 0;
+  // Removes the requests whose deadline passed and returns them. Each expired request
+  // is returned to exactly one caller, whichever hub calls, so that its requester gets
+  // exactly one timeout.
+  virtual absl::StatusOr<std::vector<PendingRequest>> ClaimExpired(StateNow now) = 0;
+
+  // RateLimiter::TryAcquire over the user's shared budget.
+  virtual absl::StatusOr<bool> TryAcquire(std::string_view user_id, std::uint32_t per_minute,
+                                          StateNow now) = 0;
+
+  // Whether another hub has a live connection of the device (false with one hub).
+  virtual absl::StatusOr<bool> IsOnlineElsewhere(std::string_view device_id) = 0;
+
+  // The state journal's access (<data_dir>/state.db): what changed since the last call,
+  // and putting back a request journaled by an earlier process. A shared store outlives
+  // the process by itself: it reports nothing and takes nothing back (kDuplicate).
+  virtual std::vector<PendingChange> DrainChanges() = 0;
+  virtual InsertResult Restore(const PendingRequest& request) = 0;
+
+  // Pending requests this process knows of (all of them when local), for the gauge.
+  virtual std::size_t pending() const = 0;
+};
+
+}  // namespace iothub::rpc
