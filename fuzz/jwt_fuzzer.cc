@@ -12,11 +12,26 @@
 #include <string>
 #include <string_view>
 
+#include "auth/jwks_key_set.h"
+#include "auth/jwt_key_provider.h"
 #include "auth/jwt_verifier.h"
 #include "crypto/base64.h"
 
 namespace {
 
+// Public keys (RSA kid r1 RS256, EC P-256 kid e1, EC P-384 kid e2 ES384), so that kid
+// lookup, algorithm pinning and the RSA and ECDSA signature checks see fuzzed tokens.
+constexpr std::string_view kJwks =
+    R"({"keys":[{"kty":"RSA","kid":"r1","alg":"RS256","use":"sig","n":"siweZDegiBCc)"
+    R"(UcJnF57c3IG_P4vf3SseuYA450LVftOt055AOf83LOSPpm5OoQnKV8-CS8m_V5YWvGNSC8GTaZli)"
+    R"(hEUBpBsFUenyVMwbpYcdpqyVFuNZP1uUBEY7CQcok-GmpJlSWCVrVQcbm1nk2KtgiHGrkDeefc_y)"
+    R"(Yl0cUninosca5eKn7OZCHxpruikvtlYRI4RBRQdqpWQl2kLi6eLYnXVxz2ZhBc5iu_LoYlKgsaKb)"
+    R"(n5z-iYqk57sTh56hoXnpHLTEMsyUNx0mHlEv4Tmb2qTlzhr7u06h7U7J0tkD6DV24CLpOG94XMUJ)"
+    R"(L67OSFXWntzr-7U8hdf-kd7HgQ","e":"AQAB"},{"kty":"EC","kid":"e1","crv":"P-256")"
+    R"(,"x":"cqbnQC6qiuKML9jcF0FX2m5iiWl8K2gXDAhdCR0JO9c","y":"Z6CX1Ps-NGJvXx5UqyMI)"
+    R"(2fivaNOaSloSA5TLZE29bK8"},{"kty":"EC","kid":"e2","crv":"P-384","alg":"ES384")"
+    R"(,"x":"HGghUfdUXrFkMNM9hgBGFtnWyxQQ4MDVgdNLEFMcQwGY7gJ5C4mdGol4YaVIgiRZ","y":)"
+    R"("kq9piLMy2qnVYnizO4ySm5aA2JU-8PSAdJqT9TVpIOAA9tBsWK5rGaQFGhoG1MLB"}]})";
 constexpr std::string_view kSecret = "fuzz-secret-0123456789abcdef0123";
 constexpr iothub::UnixMillis kNow{1'750'000'000'000};
 
@@ -28,7 +43,11 @@ const iothub::auth::JwtVerifier& Verifier() {
     config.audience = "iot-hub";
     config.client_id = "iot-hub";
     config.max_lifetime_s = 86400;
-    return iothub::auth::JwtVerifier::Create(config, nullptr).value().release();
+    auto keys = iothub::auth::KeySet::FromJwks(kJwks).value();
+    return iothub::auth::JwtVerifier::Create(
+               config, std::make_shared<iothub::auth::StaticKeyProvider>(std::move(keys)))
+        .value()
+        .release();
   }();
   return *verifier;
 }
