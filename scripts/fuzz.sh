@@ -29,8 +29,13 @@ for target in "${targets[@]}"; do
   if "$build_dir/fuzz/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
       -print_final_stats=1 -artifact_prefix="$build_dir/artifacts/$target-" \
       "$work" "fuzz/corpus/$target" >"$log" 2>&1; then
-    # "#12345 DONE cov: 812 ft: 2301 corp: 120/9Kb lim: 4096 exec/s: 2057 rss: 60Mb"
-    echo "fuzz: $target: $(grep -E '^#[0-9]+ +DONE' "$log" | tail -1 | sed 's/^#[0-9]* *DONE *//')"
+    # The last status line ("#12345 REDUCE cov: 812 ft: 2301 corp: 120/9Kb ...") and
+    # the final stats' executions per second.
+    status=$(grep -E '^#[0-9]+[[:space:]].*cov: ' "$log" | tail -1 |
+               grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [^ ]+' || true)
+    runs=$(grep -oE 'number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' || true)
+    rate=$(grep -oE 'average_exec_per_sec: *[0-9]+' "$log" | grep -oE '[0-9]+$' || true)
+    echo "fuzz: $target: $status runs: $runs exec/s: $rate"
   else
     echo "fuzz: $target FAILED (see $log):"
     grep -E 'ERROR|SUMMARY|Test unit written|deadly signal' "$log" | head -8 || true
