@@ -43,7 +43,7 @@ SANITIZER_DIR := $(CURDIR)/scripts/sanitizers
 test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DIOTHUB_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD_DIR) -j$(JOBS) --target unit_and_integration_tests
-	@ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
+	@ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:strict_string_checks=1 \
 	  LSAN_OPTIONS=suppressions=$(SANITIZER_DIR)/lsan.supp:print_suppressions=0 \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$(SANITIZER_DIR)/ubsan.supp \
 	  ctest --test-dir $(ASAN_BUILD_DIR) -L 'unit|integration' -E '^BrokerSmokeTest' \
