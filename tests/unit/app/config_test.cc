@@ -9,6 +9,7 @@ namespace iothub::app {
 namespace {
 
 using ::testing::HasSubstr;
+using namespace std::string_literals;
 
 // Text is loaded like a file: its keys, then the environment on top, then validation.
 TEST(LoadConfigFromText, AppliesTheTextThenTheEnvironment) {
@@ -33,7 +34,7 @@ TEST(LoadConfigFromText, RefusesBadText) {
   EXPECT_THAT(std::string(unknown.status().message()), HasSubstr("unknown key 'server.port'"));
   EXPECT_FALSE(LoadConfigFromText("server = 1\n", "text.toml", {}, {}).ok());
   EXPECT_FALSE(LoadConfigFromText("[log]\nlevel = \"loud\"\n", "text.toml", {}, {}).ok());
-  EXPECT_FALSE(LoadConfigFromText(std::string("[log]\nlevel = \"\0\"\n", 20), "t", {}, {}).ok());
+  EXPECT_FALSE(LoadConfigFromText("[log]\nlevel = \"\0\"\n"s, "t", {}, {}).ok());
 }
 
 }  // namespace
