@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev
   libmosquitto-dev mosquitto mosquitto-clients mosquitto-dev
   clang-format curl ca-certificates procps python3
+  clang libclang-rt-14-dev
 )
 
 missing=()

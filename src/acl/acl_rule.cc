@@ -3,6 +3,7 @@
 #include <array>
 #include <initializer_list>
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -45,7 +46,13 @@ absl::Status CheckPattern(std::string_view pattern, Who who) {
   }
   TopicLevels levels(pattern);
   std::string_view level;
+  std::size_t count = 0;
   while (levels.Next(&level)) {
+    if (++count > kMaxAclPatternLevels) {
+      // Quote only the start: such a pattern may be 64 KB.
+      return BadPattern(Cat({pattern.substr(0, 64), "..."}),
+                        Cat({"more than ", std::to_string(kMaxAclPatternLevels), " levels"}));
+    }
     if (level.find("${") == std::string_view::npos) continue;
     if (ParsePlaceholder(level)) continue;
     if (level.starts_with("${") && level.ends_with("}")) {

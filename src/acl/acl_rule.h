@@ -49,10 +49,16 @@ struct AclRuleText {
   std::string_view pattern;  // a topic filter with optional placeholder levels
 };
 
+// Most levels a rule pattern may have. The rule trie is walked recursively, one call per
+// level, so an unbounded pattern (a 64 KB one of '/' has 65537 levels) could overflow the
+// stack on the first lookup. 128 is EMQX's default mqtt.max_topic_levels.
+inline constexpr std::size_t kMaxAclPatternLevels = 128;
+
 // Checks and converts one rule. InvalidArgument, with a message naming the bad field and
 // value, when: a keyword is unknown (matching is exact and case-sensitive); the pattern
 // is not a valid topic filter; a level holds "${" but is not exactly one of the four
-// placeholders (an unknown name, or a placeholder inside a longer level); or a rule for
+// placeholders (an unknown name, or a placeholder inside a longer level); the pattern has
+// more than kMaxAclPatternLevels levels; or a rule for
 // devices, users or services names "$SYS" (no rule can open $SYS to non-admins).
 absl::StatusOr<AclRule> ParseAclRule(const AclRuleText& text);
 

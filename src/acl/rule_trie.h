@@ -20,7 +20,8 @@ namespace iothub::acl {
 
 class RuleTrie {
  public:
-  // `rules` should come from ParseAclRule (valid patterns, placeholders as whole levels);
+  // `rules` should come from ParseAclRule (valid patterns of at most kMaxAclPatternLevels
+  // levels, which bounds the recursion of FindFirst; placeholders as whole levels);
   // a level that is not a known placeholder is taken literally. Rule i keeps index i.
   explicit RuleTrie(std::vector<AclRule> rules = {});
   ~RuleTrie();

@@ -319,16 +319,17 @@ absl::Status Apply(const std::string& key, const toml::node& node, Config& confi
   return absl::OkStatus();
 }
 
-absl::Status ApplyFile(const std::string& path, Config& config) {
-  toml::table file;
-  try {
-    file = toml::parse_file(path);
-  } catch (const toml::parse_error& error) {
-    const auto& where = error.source().begin;
-    return absl::InvalidArgumentError("config " + path + ":" + std::to_string(where.line) + ":" +
-                                      std::to_string(where.column) + ": " +
-                                      std::string(error.description()));
-  }
+// The error of a TOML parse, as "config <source>:<line>:<column>: <description>".
+absl::Status TomlParseError(std::string_view source, const toml::parse_error& error) {
+  const auto& where = error.source().begin;
+  return absl::InvalidArgumentError(
+      "config " + std::string(source) + ":" + std::to_string(where.line) + ":" +
+      std::to_string(where.column) + ": " + std::string(error.description()));
+}
+
+// Applies a parsed configuration file; `source` names it in errors.
+absl::Status ApplyTable(const toml::table& file, std::string_view source_name, Config& config) {
+  const std::string path(source_name);
   for (const auto& [section, value] : file) {
     const toml::table* table = value.as_table();
     if (table == nullptr) {
@@ -364,6 +365,22 @@ absl::Status ApplyFile(const std::string& path, Config& config) {
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status ApplyFile(const std::string& path, Config& config) {
+  try {
+    return ApplyTable(toml::parse_file(path), path, config);
+  } catch (const toml::parse_error& error) {
+    return TomlParseError(path, error);
+  }
+}
+
+absl::Status ApplyText(std::string_view text, std::string_view source, Config& config) {
+  try {
+    return ApplyTable(toml::parse(text, source), source, config);
+  } catch (const toml::parse_error& error) {
+    return TomlParseError(source, error);
+  }
 }
 
 absl::Status CheckListen(std::string_view key, const std::string& address) {
@@ -464,13 +481,12 @@ std::map<std::string, std::string> IothubEnvironment() {
   return out;
 }
 
-absl::StatusOr<Config> LoadConfig(const std::string& path,
+namespace {
+
+// The environment, the flags and validation on top of what the file set.
+absl::StatusOr<Config> FinishLoad(Config config,
                                   const std::map<std::string, std::string>& environment,
                                   const ConfigOverrides& overrides) {
-  Config config;
-  if (!path.empty()) {
-    if (absl::Status status = ApplyFile(path, config); !status.ok()) return status;
-  }
   for (const auto& [name, value] : environment) {
     const std::string key = EnvKey(name);
     if (key.empty()) continue;  // IOTHUB_ variables of other tools (no "__")
@@ -487,6 +503,26 @@ absl::StatusOr<Config> LoadConfig(const std::string& path,
   if (overrides.data_dir) config.server.data_dir = *overrides.data_dir;
   if (absl::Status status = Validate(config); !status.ok()) return status;
   return config;
+}
+
+}  // namespace
+
+absl::StatusOr<Config> LoadConfig(const std::string& path,
+                                  const std::map<std::string, std::string>& environment,
+                                  const ConfigOverrides& overrides) {
+  Config config;
+  if (!path.empty()) {
+    if (absl::Status status = ApplyFile(path, config); !status.ok()) return status;
+  }
+  return FinishLoad(std::move(config), environment, overrides);
+}
+
+absl::StatusOr<Config> LoadConfigFromText(std::string_view text, std::string_view source,
+                                          const std::map<std::string, std::string>& environment,
+                                          const ConfigOverrides& overrides) {
+  Config config;
+  if (absl::Status status = ApplyText(text, source, config); !status.ok()) return status;
+  return FinishLoad(std::move(config), environment, overrides);
 }
 
 }  // namespace iothub::app

@@ -176,6 +176,11 @@ absl::StatusOr<Config> LoadConfig(const std::string& path,
                                   const std::map<std::string, std::string>& environment,
                                   const ConfigOverrides& overrides);
 
+// LoadConfig with the file's contents given as `text`; `source` names it in errors.
+absl::StatusOr<Config> LoadConfigFromText(std::string_view text, std::string_view source,
+                                          const std::map<std::string, std::string>& environment,
+                                          const ConfigOverrides& overrides);
+
 // The process environment as a map (only IOTHUB_* entries).
 std::map<std::string, std::string> IothubEnvironment();
 

@@ -99,7 +99,10 @@ Result<json> ParseJsonBody(std::string_view content_type, std::string_view body,
   if (!parsed.is_object()) return BadRequest("the body must be a JSON object");
 
   std::vector<FieldProblem> problems;
-  for (const auto& [name, value] : parsed.items()) {
+  for (const auto& item : parsed.items()) {
+    // A plain reference, not a structured binding: clang 14 (the fuzz build) cannot
+    // capture those in a lambda.
+    const std::string& name = item.key();
     const bool known = std::any_of(schema.fields.begin(), schema.fields.end(),
                                    [&](const FieldSpec& field) { return field.name == name; });
     if (!known) problems.push_back({Printable(name, 64), "unknown field"});

@@ -65,6 +65,21 @@ TEST(ParseAclRuleTest, RejectsInvalidPatterns) {
               HasSubstr("pattern \"a/#/b\""));
 }
 
+// A pattern deeper than kMaxAclPatternLevels is refused (fuzz finding: a 64 KB pattern of
+// '/' overflowed the stack in the rule trie's walk); the limit itself is accepted.
+TEST(ParseAclRuleTest, RejectsPatternsWithTooManyLevels) {
+  const std::string deepest(kMaxAclPatternLevels - 1, '/');  // 128 empty levels
+  EXPECT_TRUE(ParseAclRule({"allow", "any", "all", deepest}).ok());
+  EXPECT_TRUE(ParseAclRule({"allow", "any", "all", deepest + "#"}).ok());
+  EXPECT_THAT(Message(ParseAclRule({"allow", "any", "all", deepest + "/"}).status()),
+              HasSubstr("more than 128 levels"));
+  const std::string crash_input(65000, '/');
+  const auto status = ParseAclRules(std::vector<AclRuleText>{{"deny", "any", "all", crash_input}});
+  ASSERT_FALSE(status.ok());
+  EXPECT_THAT(Message(status.status()), HasSubstr("acl rule #1: pattern"));
+  EXPECT_LT(status.status().message().size(), 200u);  // the pattern is not echoed whole
+}
+
 // Unknown placeholders and placeholders that are not a whole level are refused.
 TEST(ParseAclRuleTest, RejectsBadPlaceholders) {
   EXPECT_THAT(Message(ParseAclRule({"allow", "any", "all", "x/${tenant}/y"}).status()),

@@ -176,5 +176,15 @@ TEST(RuleTrieTest, ManyRules) {
   EXPECT_EQ(Find(trie, "other"), std::nullopt);
 }
 
+// The fuzzer's crash input (rule and topic of 65000 '/'), cut to the deepest pattern that
+// ParseAclRule lets through: the walk recurses once per pattern level and answers.
+TEST(RuleTrieTest, DeepestAllowedPatternMatches) {
+  const std::string pattern(kMaxAclPatternLevels - 1, '/');
+  const RuleTrie trie({Rule(pattern)});
+  EXPECT_EQ(Find(trie, pattern), 0u);
+  EXPECT_EQ(Find(trie, std::string(65000, '/')), std::nullopt);
+  EXPECT_EQ(Find(trie, pattern, Action::kSubscribe), 0u);
+}
+
 }  // namespace
 }  // namespace iothub::acl

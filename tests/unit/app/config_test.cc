@@ -1,0 +1,41 @@
+#include "app/config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace iothub::app {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace std::string_literals;
+
+// Text is loaded like a file: its keys, then the environment on top, then validation.
+TEST(LoadConfigFromText, AppliesTheTextThenTheEnvironment) {
+  const auto config = LoadConfigFromText(
+      "[server]\ngrpc_listen = \"127.0.0.1:9100\"\n[plans.gold]\nmax_devices = 5\n"
+      "rpc_per_minute = 60\n",
+      "text.toml", {{"IOTHUB_SERVER__HTTP_LISTEN", "127.0.0.1:8100"}}, {});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->server.grpc_listen, "127.0.0.1:9100");
+  EXPECT_EQ(config->server.http_listen, "127.0.0.1:8100");
+  EXPECT_TRUE(std::any_of(config->plans.begin(), config->plans.end(),
+                          [](const Plan& p) { return p.name == "gold" && p.max_devices == 5; }));
+}
+
+// TOML syntax errors name the source, line and column; bad keys and values are refused.
+TEST(LoadConfigFromText, RefusesBadText) {
+  const auto syntax = LoadConfigFromText("[server]\ngrpc_listen = \n", "text.toml", {}, {});
+  ASSERT_FALSE(syntax.ok());
+  EXPECT_THAT(std::string(syntax.status().message()), HasSubstr("config text.toml:2:"));
+  const auto unknown = LoadConfigFromText("[server]\nport = 1\n", "text.toml", {}, {});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_THAT(std::string(unknown.status().message()), HasSubstr("unknown key 'server.port'"));
+  EXPECT_FALSE(LoadConfigFromText("server = 1\n", "text.toml", {}, {}).ok());
+  EXPECT_FALSE(LoadConfigFromText("[log]\nlevel = \"loud\"\n", "text.toml", {}, {}).ok());
+  EXPECT_FALSE(LoadConfigFromText("[log]\nlevel = \"\0\"\n"s, "t", {}, {}).ok());
+}
+
+}  // namespace
+}  // namespace iothub::app
