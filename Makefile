@@ -26,9 +26,10 @@ run: build
 # real Mosquitto broker, the deployment checks, and a short run of every fuzz target.
 FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_SMOKE_SECONDS ?= 10
+# The fuzz run goes first so that ctest's summary is the last word.
 test: build
-	@ctest --test-dir $(BUILD_DIR) --output-on-failure --timeout 300 -j$(CTEST_JOBS)
 	@FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) JOBS=$(JOBS) bash scripts/fuzz.sh $(FUZZ_BUILD_DIR)
+	@ctest --test-dir $(BUILD_DIR) --output-on-failure --timeout 300 -j$(CTEST_JOBS)
 
 # Every libFuzzer target (fuzz/, clang, own tree) for FUZZ_SECONDS (default 60) each,
 # from its seed corpus; crashes land in $(FUZZ_BUILD_DIR)/artifacts/.
