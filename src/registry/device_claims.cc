@@ -116,6 +116,23 @@ absl::StatusOr<Device> DeviceRegistry::ClaimDevice(std::string_view device_id,
   return device;
 }
 
+absl::Status DeviceRegistry::CheckClaimCode(std::string_view device_id,
+                                            std::string_view claim_code) {
+  if (absl::Status s = CheckId("device id", device_id); !s.ok()) return s;
+  absl::StatusOr<std::string> canonical = NormalizeClaimCode(claim_code);
+  if (!canonical.ok()) return canonical.status();
+  absl::StatusOr<store::StoredClaimCode> stored = context_.store.GetClaimCode(device_id);
+  if (absl::IsNotFound(stored.status())) {
+    return absl::FailedPreconditionError("device " + std::string(device_id) + " has no claim code");
+  }
+  if (!stored.ok()) return stored.status();
+  if (!VerifyClaimCode(*stored, *canonical)) {
+    return absl::PermissionDeniedError("that is not the claim code of device " +
+                                       std::string(device_id));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> DeviceRegistry::RotateClaimCode(std::string_view device_id,
                                                             std::string_view actor) {
   std::string code;

@@ -100,6 +100,11 @@ class DeviceRegistry {
   absl::StatusOr<Device> ClaimDevice(std::string_view device_id, std::string_view user_id,
                                      std::string_view claim_code, std::string_view actor);
 
+  // OK when `claim_code` is the unbound device's current code; PermissionDenied when
+  // not, FailedPrecondition when it has none. For the CLI's label check: no lockout, no
+  // audit (the CLI has the database anyway); never expose it to untrusted callers.
+  absl::Status CheckClaimCode(std::string_view device_id, std::string_view claim_code);
+
   // A new claim code for an unbound device (a lost label), replacing the old one;
   // FailedPrecondition for a bound or revoked device. Returns the display form.
   absl::StatusOr<std::string> RotateClaimCode(std::string_view device_id, std::string_view actor);
