@@ -30,8 +30,9 @@ absl::StatusOr<std::string> DeviceRegistry::IssueClaimCode(store::Store& tx,
 
 absl::Status DeviceRegistry::CheckLockout(store::Store& tx, std::string_view key, int limit,
                                           std::chrono::milliseconds window, UnixMillis now) {
+  // A failure at t counts during [t, t + window).
   absl::StatusOr<std::vector<UnixMillis>> failures =
-      tx.ListClaimFailures(key, now - window.count());
+      tx.ListClaimFailures(key, now - window.count() + 1);
   if (!failures.ok()) return failures.status();
   const auto count = static_cast<std::int64_t>(failures->size());
   if (count < limit) return absl::OkStatus();
