@@ -49,7 +49,8 @@ TEST_F(DeviceClaimTest, RightCodeClaimsOnce) {
   EXPECT_EQ(claims[0].actor, "user:" + alice.id);
   EXPECT_EQ(claims[0].target, "dev-1");
   EXPECT_EQ(claims[0].details_json.find(code.substr(0, 4)), std::string::npos);
-  for (const auto& entry : *store_->ListAudit(1000)) {
+  const auto all = store_->ListAudit(1000);
+  for (const auto& entry : *all) {
     EXPECT_EQ(entry.details_json.find(code), std::string::npos) << entry.action;
   }
 
