@@ -30,7 +30,7 @@ HttpAnswer PostAs(int port, const std::string& subject, const std::string& path,
 }
 
 TEST(ClaimFlowTest, CreateClaimLockoutUnbind) {
-  HubFlow flow({});
+  HubFlow flow;
   ASSERT_TRUE(flow.Init());
   const std::string alice = flow.CreateUser("a@example.com", "Alice", "sub-a");
   flow.CreateUser("b@example.com", "Bob", "sub-b");
