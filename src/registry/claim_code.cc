@@ -5,7 +5,6 @@
 #include <openssl/rand.h>
 
 #include <array>
-#include <cctype>
 #include <cstdint>
 
 #include "absl/strings/cord.h"
@@ -54,14 +53,6 @@ std::array<unsigned char, 32> Digest(std::string_view salt, std::string_view can
   return digest;
 }
 
-// The alphabet character a typed character stands for, or 0.
-char CanonicalChar(char c) {
-  c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (c == 'O') return '0';
-  if (c == 'I' || c == 'L') return '1';
-  return kCrockfordAlphabet.find(c) == std::string_view::npos ? 0 : c;
-}
-
 }  // namespace
 
 absl::StatusOr<std::string> GenerateClaimCode() {
@@ -84,31 +75,6 @@ absl::StatusOr<std::string> GenerateClaimCode() {
   return FormatClaimCode(canonical);
 }
 
-absl::StatusOr<std::string> NormalizeClaimCode(std::string_view input) {
-  const absl::Status bad = absl::InvalidArgumentError(
-      "a claim code is 16 characters of 0-9 and A-Z without I, L, O, U, like "
-      "ABCD-EFGH-JKMN-PQRS");
-  if (input.size() > kMaxClaimCodeInput) return bad;
-  std::string canonical;
-  for (char c : input) {
-    if (c == '-' || c == ' ') continue;
-    const char mapped = CanonicalChar(c);
-    if (mapped == 0) return bad;
-    canonical.push_back(mapped);
-  }
-  if (canonical.size() != kClaimCodeLength) return bad;
-  return canonical;
-}
-
-std::string FormatClaimCode(std::string_view canonical) {
-  std::string out;
-  for (std::size_t i = 0; i < canonical.size(); ++i) {
-    if (i > 0 && i % 4 == 0) out.push_back('-');
-    out.push_back(canonical[i]);
-  }
-  return out;
-}
-
 absl::StatusOr<store::StoredClaimCode> HashClaimCode(std::string_view canonical,
                                                      UnixMillis issued_at) {
   std::array<unsigned char, kSaltBytes> salt{};
@@ -128,10 +94,6 @@ bool VerifyClaimCode(const store::StoredClaimCode& stored, std::string_view cano
   if (!salt || !expected || expected->size() != 32) return false;
   const std::array<unsigned char, 32> digest = Digest(*salt, canonical);
   return CRYPTO_memcmp(digest.data(), expected->data(), digest.size()) == 0;
-}
-
-std::string ClaimUri(std::string_view device_id, std::string_view canonical) {
-  return "iothub://claim?id=" + std::string(device_id) + "&code=" + FormatClaimCode(canonical);
 }
 
 absl::Status ClaimLockedOut(std::string message, std::int64_t retry_after_seconds) {

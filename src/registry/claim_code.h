@@ -18,28 +18,14 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/clock.h"
+#include "model/claim_code_text.h"
 #include "store/store.h"
 
 namespace iothub::registry {
 
-inline constexpr std::size_t kClaimCodeBits = 80;
-// Canonical length: 80 bits / 5 bits per base32 character.
-inline constexpr std::size_t kClaimCodeLength = kClaimCodeBits / 5;
-// Longest input NormalizeClaimCode looks at (dashes and spaces included).
-inline constexpr std::size_t kMaxClaimCodeInput = 64;
-inline constexpr std::string_view kCrockfordAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
 // A new random code in display form "XXXX-XXXX-XXXX-XXXX"; Internal if the random
 // generator fails.
 absl::StatusOr<std::string> GenerateClaimCode();
-
-// The canonical form (16 upper-case alphabet characters) of a code typed by a person:
-// case-insensitive, dashes and spaces ignored, O/I/L read as 0/1/1. InvalidArgument for
-// anything else (other characters, wrong length, longer than kMaxClaimCodeInput).
-absl::StatusOr<std::string> NormalizeClaimCode(std::string_view input);
-
-// The display form of a canonical code: groups of four joined by dashes.
-std::string FormatClaimCode(std::string_view canonical);
 
 // The stored form of a canonical code: a fresh random 16-byte salt and SHA-256(salt ||
 // code), both hex. Internal if the random generator fails.
@@ -49,10 +35,6 @@ absl::StatusOr<store::StoredClaimCode> HashClaimCode(std::string_view canonical,
 // True when `canonical` is the code `stored` was made from. Compares the digests in
 // constant time; false for a malformed stored row.
 bool VerifyClaimCode(const store::StoredClaimCode& stored, std::string_view canonical);
-
-// The URI a label's QR code carries: "iothub://claim?id=ID&code=XXXX-XXXX-XXXX-XXXX".
-// Device ids are [A-Za-z0-9_-] and codes base32, so nothing needs escaping.
-std::string ClaimUri(std::string_view device_id, std::string_view canonical);
 
 // A lockout refusal carries the seconds until the next attempt may succeed as a status
 // payload (ResourceExhausted); these set and read it.
