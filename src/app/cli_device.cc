@@ -187,9 +187,9 @@ int DeviceCommand::RunLabel(registry::Registry& registry, const std::string& act
   } else if (absl::Status s = registry.devices().CheckClaimCode(id_, code_); !s.ok()) {
     return Fail(s);  // a label with a wrong code would be useless
   }
-  absl::StatusOr<std::string> canonical = registry::NormalizeClaimCode(code);
+  absl::StatusOr<std::string> canonical = NormalizeClaimCode(code);
   if (!canonical.ok()) return Fail(canonical.status());
-  const std::string uri = registry::ClaimUri(id_, *canonical);
+  const std::string uri = ClaimUri(id_, *canonical);
   absl::StatusOr<std::string> label = RenderLabel(uri, format_);
   if (!label.ok()) return Fail(label.status());
   if (out_.empty()) {
