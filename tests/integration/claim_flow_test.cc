@@ -53,6 +53,18 @@ TEST(ClaimFlowTest, CreateClaimLockoutUnbind) {
   EXPECT_EQ(label.status, 0) << label.err;
   EXPECT_NE(label.out.find("iothub://claim?id=dev-1&code=" + code), std::string::npos);
   EXPECT_NE(flow.Cli({"device", "label", "dev-1", "--code", "0000-0000-0000-0000"}).status, 0);
+  // SVG and PNG labels go to a file; the URI is printed.
+  const std::string svg = flow.dir().File("label.svg");
+  const std::string png = flow.dir().File("label.png");
+  ASSERT_EQ(flow.Cli({"device", "label", "dev-1", "--code", code, "--format", "svg", "--out", svg})
+                .status,
+            0);
+  EXPECT_EQ(ReadFile(svg).rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u);
+  ASSERT_EQ(flow.Cli({"device", "label", "dev-1", "--code", code, "--format", "png", "--out", png})
+                .status,
+            0);
+  EXPECT_EQ(ReadFile(png).substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  EXPECT_NE(flow.Cli({"device", "label", "dev-1", "--code", code, "--format", "png"}).status, 0);
 
   ASSERT_TRUE(flow.Start());
   const int port = flow.hub().http_port();
