@@ -79,8 +79,7 @@ Reply ClaimFor(ApiContext& context, const Caller& caller, const std::string& id,
   if (auto bad = CheckPathId("id", id)) problems.push_back({"id", bad->message});
   if (!code) {
     problems.push_back({"claimCode", "required"});
-  } else if (absl::StatusOr<std::string> canonical = NormalizeClaimCode(*code);
-             !canonical.ok()) {
+  } else if (absl::StatusOr<std::string> canonical = NormalizeClaimCode(*code); !canonical.ok()) {
     problems.push_back({"claimCode", StatusMessage(canonical.status())});
   }
   if (!problems.empty()) return ErrorReply(BadRequest("invalid claim", std::move(problems)));

@@ -29,6 +29,7 @@ HttpAnswer PostAs(int port, const std::string& subject, const std::string& path,
           result->get_header_value("Retry-After")};
 }
 
+// The whole claim life of two devices through the CLI and HTTP, and a restart.
 TEST(ClaimFlowTest, CreateClaimLockoutUnbind) {
   HubFlow flow;
   ASSERT_TRUE(flow.Init());
