@@ -66,6 +66,13 @@ absl::StatusOr<Device> DeviceRegistry::ClaimDevice(std::string_view device_id,
         for (const std::string& key : {DeviceKey(device_id), UserKey(user_id)}) {
           if (absl::Status s = tx.RecordClaimFailure(key, now); !s.ok()) return s;
         }
+        // Failures older than the longest window count for nothing: drop them, so the
+        // table stays as small as the recent failures.
+        const std::chrono::milliseconds longest =
+            std::max(limits_.device_window, limits_.user_window);
+        if (absl::Status s = tx.PruneClaimFailures(now - longest.count()).status(); !s.ok()) {
+          return s;
+        }
       }
       return tx.AppendAudit(MakeAudit(now, actor, kClaimRefusedAction, device_id,
                                       json{{"userId", user_id}, {"reason", reason}}));

@@ -59,6 +59,7 @@ class ConnectionStore final : public Store {
   absl::Status RecordClaimFailure(std::string_view key, UnixMillis at) override;
   absl::StatusOr<std::vector<UnixMillis>> ListClaimFailures(std::string_view key,
                                                             UnixMillis since) override;
+  absl::StatusOr<std::int64_t> PruneClaimFailures(UnixMillis before) override;
   // Runs in a read transaction of its own unless one is already open, so the three
   // table scans see one consistent state.
   absl::StatusOr<std::shared_ptr<FleetSnapshot>> LoadFleet() override;

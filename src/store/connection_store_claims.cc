@@ -60,4 +60,11 @@ absl::StatusOr<std::vector<UnixMillis>> ConnectionStore::ListClaimFailures(std::
   return out;
 }
 
+absl::StatusOr<std::int64_t> ConnectionStore::PruneClaimFailures(UnixMillis before) {
+  ASSIGN_OR_RETURN(Statement s, db_.GetCachedStatement("DELETE FROM claim_failures WHERE at < ?1"));
+  s.BindInt64(1, before);
+  RETURN_IF_ERROR(s.Run());
+  return db_.Changes();
+}
+
 }  // namespace iothub::store

@@ -48,4 +48,10 @@ absl::StatusOr<std::vector<UnixMillis>> PgOperations::ListClaimFailures(std::str
   return out;
 }
 
+absl::StatusOr<std::int64_t> PgOperations::PruneClaimFailures(UnixMillis before) {
+  ASSIGN_OR_RETURN(
+      PgResult r, conn_.Exec("DELETE FROM claim_failures WHERE at < $1", PgParams().Int64(before)));
+  return r.affected();
+}
+
 }  // namespace iothub::store

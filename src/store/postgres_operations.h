@@ -61,6 +61,7 @@ class PgOperations {
   absl::Status ClearClaimCode(std::string_view device_id);
   absl::Status RecordClaimFailure(std::string_view key, UnixMillis at);
   absl::StatusOr<std::vector<UnixMillis>> ListClaimFailures(std::string_view key, UnixMillis since);
+  absl::StatusOr<std::int64_t> PruneClaimFailures(UnixMillis before);
   // The three table scans; the caller runs them in one REPEATABLE READ transaction so
   // that they see one state.
   absl::StatusOr<std::shared_ptr<FleetSnapshot>> ScanFleet();

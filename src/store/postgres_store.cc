@@ -233,6 +233,10 @@ absl::StatusOr<std::vector<UnixMillis>> PostgresStore::ListClaimFailures(std::st
   return Read([&](PgOperations& ops) { return ops.ListClaimFailures(key, since); });
 }
 
+absl::StatusOr<std::int64_t> PostgresStore::PruneClaimFailures(UnixMillis before) {
+  return Write([&](PgOperations& ops) { return ops.PruneClaimFailures(before); });
+}
+
 absl::StatusOr<std::shared_ptr<FleetSnapshot>> PostgresStore::LoadFleet() {
   // Inside a transaction: read through it, so the body sees its own changes.
   if (InThisThreadsTransaction()) return Joined([](PgOperations& ops) { return ops.ScanFleet(); });

@@ -88,6 +88,7 @@ class PostgresStore final : public Store {
   absl::Status RecordClaimFailure(std::string_view key, UnixMillis at) override;
   absl::StatusOr<std::vector<UnixMillis>> ListClaimFailures(std::string_view key,
                                                             UnixMillis since) override;
+  absl::StatusOr<std::int64_t> PruneClaimFailures(UnixMillis before) override;
   absl::StatusOr<std::shared_ptr<FleetSnapshot>> LoadFleet() override;
   // A counter the change listener bumps when another connection commits a registry
   // change (users, devices other than last-seen times, certificates); never fails once

@@ -182,6 +182,10 @@ absl::StatusOr<std::vector<UnixMillis>> SqliteStore::ListClaimFailures(std::stri
   return Read([&](ConnectionStore& ops) { return ops.ListClaimFailures(key, since); });
 }
 
+absl::StatusOr<std::int64_t> SqliteStore::PruneClaimFailures(UnixMillis before) {
+  return Write([&](ConnectionStore& ops) { return ops.PruneClaimFailures(before); });
+}
+
 absl::StatusOr<std::shared_ptr<FleetSnapshot>> SqliteStore::LoadFleet() {
   // Inside a transaction: read through it, so the body sees its own changes.
   if (transaction_owner_.load() == std::this_thread::get_id()) return ops_.LoadFleet();

@@ -76,6 +76,7 @@ class SqliteStore final : public Store {
   absl::Status RecordClaimFailure(std::string_view key, UnixMillis at) override;
   absl::StatusOr<std::vector<UnixMillis>> ListClaimFailures(std::string_view key,
                                                             UnixMillis since) override;
+  absl::StatusOr<std::int64_t> PruneClaimFailures(UnixMillis before) override;
   absl::StatusOr<std::shared_ptr<FleetSnapshot>> LoadFleet() override;
   absl::StatusOr<std::int64_t> DataVersion() override;
 

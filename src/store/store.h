@@ -166,6 +166,8 @@ class Store {
   // The times of the key's failed attempts at or after `since`, oldest first.
   virtual absl::StatusOr<std::vector<UnixMillis>> ListClaimFailures(std::string_view key,
                                                                     UnixMillis since) = 0;
+  // Deletes the failed attempts (of every key) before `before`; returns how many.
+  virtual absl::StatusOr<std::int64_t> PruneClaimFailures(UnixMillis before) = 0;
 
   // --- Hot-path snapshot and change detection ---
   // A consistent picture of all devices, certificates and users (one scan per table).

@@ -130,6 +130,17 @@ TEST_F(DeviceClaimTest, UserLockoutWindow) {
   ASSERT_OK(Claim("other", mallory, other));
 }
 
+// A new failure drops those older than the longest window (an hour) from the store.
+TEST_F(DeviceClaimTest, OldFailuresArePruned) {
+  const User alice = MakeUser("alice@example.com");
+  MakeDevice("dev-1");
+  EXPECT_EQ(Claim("dev-1", alice, kWrong).code(), absl::StatusCode::kPermissionDenied);
+  clock_.Advance(std::chrono::hours(1) + std::chrono::milliseconds(1));
+  EXPECT_EQ(Claim("dev-1", alice, kWrong).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(store_->ListClaimFailures("device:dev-1", 0)->size(), 1u);
+  EXPECT_EQ(store_->ListClaimFailures("user:" + alice.id, 0)->size(), 1u);
+}
+
 // Unknown devices count as failures too, so ids cannot be probed without limit.
 TEST_F(DeviceClaimTest, UnknownDeviceCountsAsFailure) {
   const User alice = MakeUser("alice@example.com");

@@ -49,6 +49,19 @@ TEST_P(ClaimTest, FailuresPerKeyAndWindow) {
   EXPECT_TRUE(none.empty());
 }
 
+// Pruning deletes the failures before a time, of every key, and counts them.
+TEST_P(ClaimTest, PruneOldFailures) {
+  ASSERT_OK(store_->RecordClaimFailure("device:d1", 100));
+  ASSERT_OK(store_->RecordClaimFailure("user:u1", 150));
+  ASSERT_OK(store_->RecordClaimFailure("device:d1", 200));
+  ASSERT_OK_AND_ASSIGN(std::int64_t pruned, store_->PruneClaimFailures(200));
+  EXPECT_EQ(pruned, 2);
+  ASSERT_OK_AND_ASSIGN(std::vector<UnixMillis> left, store_->ListClaimFailures("device:d1", 0));
+  EXPECT_EQ(left, (std::vector<UnixMillis>{200}));
+  ASSERT_OK_AND_ASSIGN(std::vector<UnixMillis> user, store_->ListClaimFailures("user:u1", 0));
+  EXPECT_TRUE(user.empty());
+}
+
 // Hostile keys (SQL, wildcards, slashes) are data: they match only themselves.
 TEST_P(ClaimTest, HostileKeysAreData) {
   ASSERT_OK(store_->RecordClaimFailure("device:x' OR '1'='1", 1));
