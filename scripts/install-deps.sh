@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config git
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev libabsl-dev
   libssl-dev openssl libsqlite3-dev sqlite3 libpq-dev postgresql-15 libhiredis-dev redis-server
+  libqrencode-dev libpng-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev
   libmosquitto-dev mosquitto mosquitto-clients mosquitto-dev

@@ -5,6 +5,8 @@
 #include <iostream>
 
 #include "app/cli_context.h"
+#include "app/qr_label.h"
+#include "registry/claim_code.h"
 #include "registry/json_views.h"
 
 namespace iothub::app {
@@ -13,9 +15,10 @@ namespace {
 // Longest CSR file read (the CA refuses anything above 16 KiB anyway).
 constexpr std::size_t kMaxCsrFileBytes = 64 * 1024;
 
-// Prints one device: JSON, or "key: value" lines.
-int PrintDevice(const Device& device, bool json) {
-  const nlohmann::ordered_json view = registry::DeviceToJson(device);
+// Prints one device: JSON, or "key: value" lines; with its claim code when given.
+int PrintDevice(const Device& device, bool json, const std::string& claim_code = "") {
+  nlohmann::ordered_json view = registry::DeviceToJson(device);
+  if (!claim_code.empty()) view["claimCode"] = claim_code;
   if (json) {
     PrintJson(view);
   } else {
@@ -34,6 +37,16 @@ void PrintDeviceTable(const registry::Page<Device>& page) {
   const std::int64_t pages = (page.total + page.limit - 1) / page.limit;
   std::printf("page %lld of %lld, %lld device(s)\n", static_cast<long long>(page.page),
               static_cast<long long>(pages < 1 ? 1 : pages), static_cast<long long>(page.total));
+}
+
+// The label of `uri` in `format`; InvalidArgument for an unknown format.
+absl::StatusOr<std::string> RenderLabel(std::string_view uri, std::string_view format) {
+  absl::StatusOr<QrMatrix> qr = EncodeQr(uri);
+  if (!qr.ok()) return qr.status();
+  if (format == "txt") return QrToText(*qr) + std::string(uri) + "\n";
+  if (format == "svg") return QrToSvg(*qr);
+  if (format == "png") return QrToPng(*qr);
+  return absl::InvalidArgumentError("unknown label format; use txt, svg or png");
 }
 
 }  // namespace
@@ -71,6 +84,20 @@ DeviceCommand::DeviceCommand(CLI::App& app) {
 
   unbind_ = device_->add_subcommand("unbind", "Unbind a bound device");
   unbind_->add_option("device_id", id_, "Device id")->required();
+
+  claim_code_ = device_->add_subcommand(
+      "claim-code", "Issue a new claim code for an unbound device (the old one stops working)");
+  claim_code_->add_option("id", id_, "Device id")->required();
+  claim_code_->add_flag("--rotate", rotate_, "Replace the code; prints the new one")->required();
+
+  label_ = device_->add_subcommand("label", "Print a QR code of the device's claim URI");
+  label_->add_option("id", id_, "Device id")->required();
+  auto* code = label_->add_option("--code", code_, "The device's claim code");
+  auto* rotate = label_->add_flag("--rotate", rotate_, "Issue a new claim code for the label");
+  code->excludes(rotate);
+  label_->add_option("--format", format_, "txt (terminal), svg or png (needs --out)")
+      ->check(CLI::IsMember({"txt", "svg", "png"}));
+  label_->add_option("--out", out_, "Write the label to this file (default: stdout)");
 }
 
 bool DeviceCommand::parsed() const { return device_->parsed(); }
@@ -87,7 +114,10 @@ int DeviceCommand::Run(const Config& config) {
     input.id = id_;
     input.model = model_;
     if (create_->get_option("--firmware")->count() > 0) input.firmware_version = firmware_;
-    device = registry.devices().CreateDevice(input, actor);
+    std::string code;
+    device = registry.devices().CreateDevice(input, actor, &code);
+    if (!device.ok()) return Fail(device.status());
+    return PrintDevice(*device, json_, code);
   } else if (show_->parsed()) {
     device = registry.devices().GetDevice(id_);
   } else if (revoke_->parsed()) {
@@ -95,7 +125,21 @@ int DeviceCommand::Run(const Config& config) {
   } else if (bind_->parsed()) {
     device = registry.devices().BindDevice(id_, user_id_, actor);
   } else if (unbind_->parsed()) {
-    device = registry.devices().UnbindDevice(id_, actor);
+    std::string code;
+    device = registry.devices().UnbindDevice(id_, actor, &code);
+    if (!device.ok()) return Fail(device.status());
+    return PrintDevice(*device, json_, code);
+  } else if (claim_code_->parsed()) {
+    absl::StatusOr<std::string> code = registry.devices().RotateClaimCode(id_, actor);
+    if (!code.ok()) return Fail(code.status());
+    if (json_) {
+      PrintJson({{"id", id_}, {"claimCode", *code}});
+    } else {
+      std::printf("%s\n", code->c_str());
+    }
+    return kExitOk;
+  } else if (label_->parsed()) {
+    return RunLabel(registry, actor);
   } else if (list_->parsed()) {
     std::optional<std::string_view> owner;
     if (!owner_.empty()) owner = owner_;
@@ -130,6 +174,32 @@ int DeviceCommand::Run(const Config& config) {
   }
   if (!device.ok()) return Fail(device.status());
   return PrintDevice(*device, json_);
+}
+
+int DeviceCommand::RunLabel(registry::Registry& registry, const std::string& actor) {
+  if (!rotate_ && code_.empty()) return Fail("label needs --code CODE or --rotate");
+  if (format_ == "png" && out_.empty()) return Fail("a png label needs --out FILE");
+  std::string code = code_;
+  if (rotate_) {
+    absl::StatusOr<std::string> issued = registry.devices().RotateClaimCode(id_, actor);
+    if (!issued.ok()) return Fail(issued.status());
+    code = *std::move(issued);
+  } else if (absl::Status s = registry.devices().CheckClaimCode(id_, code_); !s.ok()) {
+    return Fail(s);  // a label with a wrong code would be useless
+  }
+  absl::StatusOr<std::string> canonical = NormalizeClaimCode(code);
+  if (!canonical.ok()) return Fail(canonical.status());
+  const std::string uri = ClaimUri(id_, *canonical);
+  absl::StatusOr<std::string> label = RenderLabel(uri, format_);
+  if (!label.ok()) return Fail(label.status());
+  if (out_.empty()) {
+    std::cout << *label;
+    return kExitOk;
+  }
+  // 0600: the label holds the claim code.
+  if (absl::Status s = WriteFileAtomically(out_, *label, 0600); !s.ok()) return Fail(s);
+  std::printf("%s\n", uri.c_str());
+  return kExitOk;
 }
 
 }  // namespace iothub::app

@@ -5,7 +5,11 @@
 //   device sign-csr ID CSR_FILE [--days N] [--firmware V]   prints the certificate PEM
 //   device revoke ID
 //   device bind DEVICE_ID USER_ID
-//   device unbind DEVICE_ID
+//   device unbind DEVICE_ID                      prints the device's new claim code
+//   device claim-code ID --rotate                 a new claim code (a lost label)
+//   device label ID (--code CODE | --rotate) [--format txt|svg|png] [--out FILE]
+// create and unbind show the device's claim code once (only its hash is stored); label
+// draws the claim URI iothub://claim?id=ID&code=CODE as a QR code for a device label.
 // --json prints the contract's JSON; otherwise "key: value" lines (a table for list).
 // Thread-compatible (main thread).
 #pragma once
@@ -18,6 +22,10 @@
 namespace CLI {
 class App;
 }  // namespace CLI
+
+namespace iothub::registry {
+class Registry;
+}  // namespace iothub::registry
 
 namespace iothub::app {
 
@@ -32,6 +40,9 @@ class DeviceCommand {
   int Run(const Config& config);
 
  private:
+  // `device label`: checks or rotates the code, renders, writes.
+  int RunLabel(registry::Registry& registry, const std::string& actor);
+
   CLI::App* device_ = nullptr;
   CLI::App* create_ = nullptr;
   CLI::App* list_ = nullptr;
@@ -40,6 +51,8 @@ class DeviceCommand {
   CLI::App* revoke_ = nullptr;
   CLI::App* bind_ = nullptr;
   CLI::App* unbind_ = nullptr;
+  CLI::App* claim_code_ = nullptr;
+  CLI::App* label_ = nullptr;
 
   bool json_ = false;
   std::string id_;
@@ -51,6 +64,10 @@ class DeviceCommand {
   std::int64_t page_ = 1;
   std::int64_t limit_ = 10;
   std::string owner_;
+  bool rotate_ = false;
+  std::string code_;
+  std::string format_ = "txt";
+  std::string out_;
 };
 
 }  // namespace iothub::app

@@ -25,12 +25,13 @@ json Object(json properties) { return {{"type", "object"}, {"properties", proper
 
 json Schemas() {
   json schemas;
-  schemas["Error"] = Object(
-      {{"error", Object({{"code", kString},
-                         {"message", kString},
-                         {"details",
-                          {{"type", "array"},
-                           {"items", Object({{"field", kString}, {"problem", kString}})}}}})}});
+  schemas["Error"] =
+      Object({{"error", Object({{"code", kString},
+                                {"message", kString},
+                                {"details",
+                                 {{"type", "array"},
+                                  {"items", Object({{"field", kString}, {"problem", kString}})}}},
+                                {"retryAfterSeconds", kInteger}})}});
   schemas["User"] = Object({{"id", kString},
                             {"userId", Nullable(kString)},
                             {"email", kString},
@@ -62,6 +63,10 @@ json Schemas() {
               {"lastSeenAt", Nullable(kTime)},
               {"createdAt", kTime}});
   schemas["DeviceAnswer"] = Object({{"message", kString}, {"device", Ref("Device")}});
+  // claimCode: shown once (sign-device, unbind-device); only its hash is stored.
+  schemas["DeviceCodeAnswer"] =
+      Object({{"message", kString}, {"device", Ref("Device")}, {"claimCode", kString}});
+  schemas["ClaimCode"] = Object({{"message", kString}, {"claimCode", kString}});
   schemas["DevicePage"] = Object({{"devices", {{"type", "array"}, {"items", Ref("Device")}}},
                                   {"total", kInteger},
                                   {"page", kInteger},

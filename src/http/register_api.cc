@@ -19,6 +19,7 @@ void Write(const Reply& reply, httplib::Response& response) {
   response.status = reply.status;
   response.set_header("Cache-Control", "no-store");
   if (reply.status == 401) response.set_header("WWW-Authenticate", "Bearer realm=\"iot-hub\"");
+  for (const auto& [name, value] : reply.headers) response.set_header(name, value);
   if (reply.status == 204) return;
   if (reply.content_type == "application/json") {
     response.set_content(reply.json.dump(-1, ' ', false, json::error_handler_t::replace),

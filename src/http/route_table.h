@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "http/api_context.h"
@@ -76,6 +77,8 @@ struct Reply {
   std::string text;     // used otherwise
   std::string content_type = "application/json";
   std::optional<ApiError> error;
+  // Extra response headers (e.g. Retry-After), name and value.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 Reply JsonReply(int status, nlohmann::json body);

@@ -1,11 +1,16 @@
 // Routes of /api/devices (contract sections 4 and 6): registering a device
-// (sign-device, admin), binding and unbinding, and listings. A user may bind an
-// unbound device only to themself and unbind only their own devices; GET /api/devices
-// lists the caller's own devices (every device for an admin).
+// (sign-device, admin), claiming, binding and unbinding, and listings. A user binds an
+// unbound device only to themself and only with its claim code (POST
+// /api/devices/claim, or bind-device with claimCode), which proves they hold the
+// device; an admin binds any unbound device to anyone without one. A user unbinds only
+// their own devices; GET /api/devices lists the caller's own devices (every device for
+// an admin). Claim codes are shown once: in the sign-device and unbind-device answers
+// and by the admin's claim-code rotation.
 #include "http/device_access.h"
 #include "http/json_body.h"
 #include "http/request_params.h"
 #include "http/route_table.h"
+#include "registry/claim_code.h"
 #include "registry/device_public_key.h"
 #include "registry/device_registry.h"
 #include "registry/input_checks.h"
@@ -48,8 +53,50 @@ Reply SignDevice(ApiContext& context, const RequestContext& request) {
     problems.push_back({"publicKey", StatusMessage(key.status())});
   }
   if (!problems.empty()) return ErrorReply(BadRequest("invalid device", std::move(problems)));
-  return DeviceAnswer(201, "device " + device.id + " registered",
-                      context.registry.devices().CreateDevice(device, request.caller->actor), "");
+  std::string code;
+  Reply reply = DeviceAnswer(
+      201, "device " + device.id + " registered",
+      context.registry.devices().CreateDevice(device, request.caller->actor, &code), "");
+  if (!reply.error) reply.json["claimCode"] = code;
+  return reply;
+}
+
+// The answer to a refused claim: 429 with Retry-After (header and retryAfterSeconds)
+// for a lockout, the usual mapping otherwise.
+Reply ClaimRefusal(const absl::Status& status) {
+  std::optional<std::int64_t> seconds = registry::RetryAfterSeconds(status);
+  if (!seconds) return ErrorReply(ErrorFromStatus(status));
+  Reply reply = ErrorReply({429, "too_many_attempts", StatusMessage(status), {}});
+  reply.json["error"]["retryAfterSeconds"] = *seconds;
+  reply.headers.emplace_back("Retry-After", std::to_string(*seconds));
+  return reply;
+}
+
+// The caller (a hub user) claims device `id` with `code` for themself.
+Reply ClaimFor(ApiContext& context, const Caller& caller, const std::string& id,
+               const std::optional<std::string>& code) {
+  std::vector<FieldProblem> problems;
+  if (auto bad = CheckPathId("id", id)) problems.push_back({"id", bad->message});
+  if (!code) {
+    problems.push_back({"claimCode", "required"});
+  } else if (absl::StatusOr<std::string> canonical = NormalizeClaimCode(*code); !canonical.ok()) {
+    problems.push_back({"claimCode", StatusMessage(canonical.status())});
+  }
+  if (!problems.empty()) return ErrorReply(BadRequest("invalid claim", std::move(problems)));
+  if (caller.user_id().empty()) {
+    return ErrorReply(
+        Forbidden("a claim binds the device to the calling hub user; "
+                  "this caller is not one (admins use bind-device)"));
+  }
+  absl::StatusOr<Device> device =
+      context.registry.devices().ClaimDevice(id, caller.user_id(), *code, caller.actor);
+  if (!device.ok()) return ClaimRefusal(device.status());
+  return DeviceAnswer(200, "device " + id + " claimed by user " + caller.user_id(), device, "");
+}
+
+Reply ClaimDevice(ApiContext& context, const RequestContext& request) {
+  return ClaimFor(context, *request.caller, *OptionalString(request.body, "id"),
+                  OptionalString(request.body, "claimCode"));
 }
 
 Reply BindDevice(ApiContext& context, const RequestContext& request) {
@@ -61,13 +108,18 @@ Reply BindDevice(ApiContext& context, const RequestContext& request) {
   if (!caller.MayActFor(owner_id)) {
     return ErrorReply(Forbidden("you may bind devices only to yourself"));
   }
+  // A user proves possession with the claim code, exactly as through /claim.
+  if (!caller.admin) {
+    std::optional<std::string> code = OptionalString(request.body, "claimCode");
+    if (!code) {
+      return ErrorReply(
+          Forbidden("binding a device needs its claim code: POST "
+                    "/api/devices/claim {\"id\", \"claimCode\"}"));
+    }
+    return ClaimFor(context, caller, id, code);
+  }
   Result<Device> device = LoadDevice(context, "id", id);
   if (!device.ok()) return ErrorReply(device.error());
-  // A user does not learn who owns another user's device.
-  if (!caller.admin && device->status == DeviceStatus::kBound &&
-      !(device->owner_id && caller.Is(*device->owner_id))) {
-    return ErrorReply(Conflict("device " + id + " is bound to another user"));
-  }
   return DeviceAnswer(200, "device " + id + " bound to user " + owner_id,
                       context.registry.devices().BindDevice(id, owner_id, caller.actor), "");
 }
@@ -77,8 +129,24 @@ Reply UnbindDevice(ApiContext& context, const RequestContext& request) {
   Result<Device> device = LoadDevice(context, "id", id);
   if (!device.ok()) return ErrorReply(device.error());
   if (auto denied = CheckOwnsDevice(*request.caller, *device)) return ErrorReply(*denied);
-  return DeviceAnswer(200, "device " + id + " unbound",
-                      context.registry.devices().UnbindDevice(id, request.caller->actor), "");
+  std::string code;
+  Reply reply =
+      DeviceAnswer(200, "device " + id + " unbound; its new claim code is shown only now",
+                   context.registry.devices().UnbindDevice(id, request.caller->actor, &code), "");
+  if (!reply.error) reply.json["claimCode"] = code;
+  return reply;
+}
+
+Reply RotateClaimCode(ApiContext& context, const RequestContext& request) {
+  const std::string id = *OptionalString(request.body, "id");
+  if (auto bad = CheckPathId("id", id)) return ErrorReply(*bad);
+  absl::StatusOr<std::string> code =
+      context.registry.devices().RotateClaimCode(id, request.caller->actor);
+  if (!code.ok()) return ErrorReply(ErrorFromStatus(code.status()));
+  return JsonReply(200, json{{"message", "device " + id +
+                                             " has a new claim code; the old one "
+                                             "no longer works"},
+                             {"claimCode", *code}});
 }
 
 Reply ListPage(ApiContext& context, const RequestContext& request,
@@ -119,15 +187,41 @@ std::vector<Route> DeviceRoutes() {
                    {"model", FieldType::kString, false, "0-100 characters"},
                    {"firmwareVersion", FieldType::kString, false, "1-64 characters"}}},
        {},
-       {{201, "{message, device}", "DeviceAnswer"}},
+       {{201, "{message, device, claimCode}: the claim code is shown only here",
+         "DeviceCodeAnswer"}},
        SignDevice},
       {Method::kPost,
-       "/api/devices/bind-device",
-       "Bind an unbound device to a user (admin; a user binds only to themself)",
+       "/api/devices/claim",
+       "Claim an unbound device for yourself with its claim code (the proof you hold it); "
+       "wrong codes lock claiming out (429 with Retry-After) after 5 per device in 15 "
+       "minutes or 20 per user in an hour",
        "devices",
        Access::kCaller,
        BodySchema{{{"id", FieldType::kString, true, "device id"},
-                   {"ownerId", FieldType::kString, true, "the hub user id of the new owner"}}},
+                   {"claimCode", FieldType::kString, true,
+                    "the device's claim code, XXXX-XXXX-XXXX-XXXX (any case, dashes optional)"}}},
+       {},
+       {answer},
+       ClaimDevice},
+      {Method::kPost,
+       "/api/devices/admin/claim-code",
+       "Issue a new claim code for an unbound device, e.g. for a lost label (admin)",
+       "devices",
+       Access::kAdmin,
+       BodySchema{{{"id", FieldType::kString, true, "device id"}}},
+       {},
+       {{200, "{message, claimCode}: the code is shown only here", "ClaimCode"}},
+       RotateClaimCode},
+      {Method::kPost,
+       "/api/devices/bind-device",
+       "Bind an unbound device to a user (admin, no code needed; a user binds only to "
+       "themself and must give the claim code, as with /api/devices/claim)",
+       "devices",
+       Access::kCaller,
+       BodySchema{{{"id", FieldType::kString, true, "device id"},
+                   {"ownerId", FieldType::kString, true, "the hub user id of the new owner"},
+                   {"claimCode", FieldType::kString, false,
+                    "the device's claim code; required for non-admin callers"}}},
        {},
        {answer},
        BindDevice},
@@ -138,7 +232,8 @@ std::vector<Route> DeviceRoutes() {
        Access::kCaller,
        BodySchema{{{"id", FieldType::kString, true, "device id"}}},
        {},
-       {answer},
+       {{200, "{message, device, claimCode}: the device's new claim code, shown only here",
+         "DeviceCodeAnswer"}},
        UnbindDevice},
       {Method::kGet,
        "/api/devices",

@@ -32,8 +32,8 @@ absl::StatusOr<Device> DeviceRegistry::Load(store::Store& store, std::string_vie
   return device;
 }
 
-absl::StatusOr<Device> DeviceRegistry::CreateDevice(const NewDevice& input,
-                                                    std::string_view actor) {
+absl::StatusOr<Device> DeviceRegistry::CreateDevice(const NewDevice& input, std::string_view actor,
+                                                    std::string* claim_code) {
   if (absl::Status s = CheckActor(actor); !s.ok()) return s;
   if (absl::Status s = CheckDeviceId(input.id); !s.ok()) return s;
   if (absl::Status s = CheckText("model", input.model, 0, 100); !s.ok()) return s;
@@ -61,6 +61,9 @@ absl::StatusOr<Device> DeviceRegistry::CreateDevice(const NewDevice& input,
       }
       return s;
     }
+    absl::StatusOr<std::string> code = IssueClaimCode(tx, device.id, device.created_at);
+    if (!code.ok()) return code.status();
+    if (claim_code != nullptr) *claim_code = *std::move(code);
     return tx.AppendAudit(MakeAudit(device.created_at, actor, kCreateAction, device.id,
                                     json{{"model", device.model}}));
   });
@@ -100,37 +103,45 @@ absl::StatusOr<Device> DeviceRegistry::BindDevice(std::string_view device_id,
                                                   std::string_view actor) {
   if (absl::Status s = CheckId("user id", user_id); !s.ok()) return s;
   return Transition(device_id, actor, [&](Device& device, store::Store& tx, UnixMillis now) {
-    if (device.status != DeviceStatus::kUnbound) {
-      return absl::FailedPreconditionError(DescribeState(device) +
-                                           (device.status == DeviceStatus::kBound
-                                                ? "; unbind it first"
-                                                : "; a revoked device cannot be bound again"));
-    }
-    absl::StatusOr<User> user = tx.GetUser(user_id);
-    if (absl::IsNotFound(user.status())) return UserNotFound(user_id);
-    if (!user.ok()) return user.status();
-    const std::string_view plan_name = EffectivePlanName(user->plan, user->plan_expires_at, now);
-    const Plan* plan = FindPlan(context_.plans, plan_name);
-    if (plan == nullptr) {
-      return absl::FailedPreconditionError("user " + user->id + " is on plan '" +
-                                           std::string(plan_name) + "', which is not configured");
-    }
-    absl::StatusOr<std::int64_t> owned = tx.CountDevicesOwnedBy(user->id);
-    if (!owned.ok()) return owned.status();
-    if (*owned >= static_cast<std::int64_t>(plan->max_devices)) {
-      return absl::ResourceExhaustedError(
-          "user " + user->id + " already has " + std::to_string(*owned) + " of the " +
-          std::to_string(plan->max_devices) + " devices plan '" + plan->name + "' allows");
-    }
-    device.owner_id = user->id;
-    device.status = DeviceStatus::kBound;
+    if (absl::Status s = BindTo(device, user_id, tx, now); !s.ok()) return s;
+    if (absl::Status s = tx.ClearClaimCode(device.id); !s.ok()) return s;
     return tx.AppendAudit(
-        MakeAudit(now, actor, kBindAction, device.id, json{{"ownerId", user->id}}));
+        MakeAudit(now, actor, kBindAction, device.id, json{{"ownerId", *device.owner_id}}));
   });
 }
 
+absl::Status DeviceRegistry::BindTo(Device& device, std::string_view user_id, store::Store& tx,
+                                    UnixMillis now) {
+  if (device.status != DeviceStatus::kUnbound) {
+    return absl::FailedPreconditionError(DescribeState(device) +
+                                         (device.status == DeviceStatus::kBound
+                                              ? "; unbind it first"
+                                              : "; a revoked device cannot be bound again"));
+  }
+  absl::StatusOr<User> user = tx.GetUser(user_id);
+  if (absl::IsNotFound(user.status())) return UserNotFound(user_id);
+  if (!user.ok()) return user.status();
+  const std::string_view plan_name = EffectivePlanName(user->plan, user->plan_expires_at, now);
+  const Plan* plan = FindPlan(context_.plans, plan_name);
+  if (plan == nullptr) {
+    return absl::FailedPreconditionError("user " + user->id + " is on plan '" +
+                                         std::string(plan_name) + "', which is not configured");
+  }
+  absl::StatusOr<std::int64_t> owned = tx.CountDevicesOwnedBy(user->id);
+  if (!owned.ok()) return owned.status();
+  if (*owned >= static_cast<std::int64_t>(plan->max_devices)) {
+    return absl::ResourceExhaustedError(
+        "user " + user->id + " already has " + std::to_string(*owned) + " of the " +
+        std::to_string(plan->max_devices) + " devices plan '" + plan->name + "' allows");
+  }
+  device.owner_id = user->id;
+  device.status = DeviceStatus::kBound;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Device> DeviceRegistry::UnbindDevice(std::string_view device_id,
-                                                    std::string_view actor) {
+                                                    std::string_view actor,
+                                                    std::string* claim_code) {
   return Transition(device_id, actor, [&](Device& device, store::Store& tx, UnixMillis now) {
     if (device.status != DeviceStatus::kBound) {
       return absl::FailedPreconditionError(DescribeState(device) +
@@ -144,6 +155,10 @@ absl::StatusOr<Device> DeviceRegistry::UnbindDevice(std::string_view device_id,
     absl::StatusOr<std::int64_t> revoked =
         tx.RevokeCertificatesIssuedToOwner(device.id, previous_owner, kOwnershipEndedReason, now);
     if (!revoked.ok()) return revoked.status();
+    // A new code: the previous owner may have kept the old one.
+    absl::StatusOr<std::string> code = IssueClaimCode(tx, device.id, now);
+    if (!code.ok()) return code.status();
+    if (claim_code != nullptr) *claim_code = *std::move(code);
     return tx.AppendAudit(
         MakeAudit(now, actor, kUnbindAction, device.id,
                   json{{"previousOwnerId", previous_owner}, {"certificatesRevoked", *revoked}}));

@@ -53,6 +53,13 @@ class ConnectionStore final : public Store {
   absl::Status DeleteUser(std::string_view id) override;
   absl::Status AppendAudit(const AuditEntry& entry) override;
   absl::StatusOr<std::vector<AuditEntry>> ListAudit(std::int64_t limit) override;
+  absl::Status SetClaimCode(std::string_view device_id, const StoredClaimCode& code) override;
+  absl::StatusOr<StoredClaimCode> GetClaimCode(std::string_view device_id) override;
+  absl::Status ClearClaimCode(std::string_view device_id) override;
+  absl::Status RecordClaimFailure(std::string_view key, UnixMillis at) override;
+  absl::StatusOr<std::vector<UnixMillis>> ListClaimFailures(std::string_view key,
+                                                            UnixMillis since) override;
+  absl::StatusOr<std::int64_t> PruneClaimFailures(UnixMillis before) override;
   // Runs in a read transaction of its own unless one is already open, so the three
   // table scans see one consistent state.
   absl::StatusOr<std::shared_ptr<FleetSnapshot>> LoadFleet() override;

@@ -56,6 +56,12 @@ class PgOperations {
   absl::Status DeleteUser(std::string_view id);
   absl::Status AppendAudit(const AuditEntry& entry);
   absl::StatusOr<std::vector<AuditEntry>> ListAudit(std::int64_t limit);
+  absl::Status SetClaimCode(std::string_view device_id, const StoredClaimCode& code);
+  absl::StatusOr<StoredClaimCode> GetClaimCode(std::string_view device_id);
+  absl::Status ClearClaimCode(std::string_view device_id);
+  absl::Status RecordClaimFailure(std::string_view key, UnixMillis at);
+  absl::StatusOr<std::vector<UnixMillis>> ListClaimFailures(std::string_view key, UnixMillis since);
+  absl::StatusOr<std::int64_t> PruneClaimFailures(UnixMillis before);
   // The three table scans; the caller runs them in one REPEATABLE READ transaction so
   // that they see one state.
   absl::StatusOr<std::shared_ptr<FleetSnapshot>> ScanFleet();

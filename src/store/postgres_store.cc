@@ -216,6 +216,27 @@ absl::StatusOr<std::vector<AuditEntry>> PostgresStore::ListAudit(std::int64_t li
   return Read([&](PgOperations& ops) { return ops.ListAudit(limit); });
 }
 
+absl::Status PostgresStore::SetClaimCode(std::string_view device_id, const StoredClaimCode& code) {
+  return Write([&](PgOperations& ops) { return ops.SetClaimCode(device_id, code); });
+}
+absl::StatusOr<StoredClaimCode> PostgresStore::GetClaimCode(std::string_view device_id) {
+  return Read([&](PgOperations& ops) { return ops.GetClaimCode(device_id); });
+}
+absl::Status PostgresStore::ClearClaimCode(std::string_view device_id) {
+  return Write([&](PgOperations& ops) { return ops.ClearClaimCode(device_id); });
+}
+absl::Status PostgresStore::RecordClaimFailure(std::string_view key, UnixMillis at) {
+  return Write([&](PgOperations& ops) { return ops.RecordClaimFailure(key, at); });
+}
+absl::StatusOr<std::vector<UnixMillis>> PostgresStore::ListClaimFailures(std::string_view key,
+                                                                         UnixMillis since) {
+  return Read([&](PgOperations& ops) { return ops.ListClaimFailures(key, since); });
+}
+
+absl::StatusOr<std::int64_t> PostgresStore::PruneClaimFailures(UnixMillis before) {
+  return Write([&](PgOperations& ops) { return ops.PruneClaimFailures(before); });
+}
+
 absl::StatusOr<std::shared_ptr<FleetSnapshot>> PostgresStore::LoadFleet() {
   // Inside a transaction: read through it, so the body sees its own changes.
   if (InThisThreadsTransaction()) return Joined([](PgOperations& ops) { return ops.ScanFleet(); });

@@ -180,6 +180,40 @@ constexpr std::string_view kPostgresV2 = R"sql(
 ALTER TABLE certificates ADD COLUMN owner_at_issue TEXT COLLATE "C";
 )sql";
 
+// Version 3: device claim codes (proof of possession, DeviceRegistry::ClaimDevice).
+// - claim_codes holds at most one code per device, only as a salted SHA-256 (hex) of
+//   its canonical form; the code itself is never stored.
+// - claim_failures records each failed claim attempt under a limiter key
+//   ("device:<id>", "user:<id>") and its time, so lockouts hold across restarts and
+//   across hubs sharing one database. No foreign key: an attempt may name no device.
+// Neither table feeds the fleet snapshot, so no change notification on PostgreSQL.
+constexpr std::string_view kSqliteV3 = R"sql(
+CREATE TABLE claim_codes (
+  device_id TEXT PRIMARY KEY NOT NULL REFERENCES devices (id),
+  salt      TEXT NOT NULL,
+  hash      TEXT NOT NULL,
+  issued_at INTEGER NOT NULL
+);
+CREATE TABLE claim_failures (
+  key TEXT NOT NULL,
+  at  INTEGER NOT NULL
+);
+CREATE INDEX claim_failures_by_key ON claim_failures (key, at);
+)sql";
+constexpr std::string_view kPostgresV3 = R"sql(
+CREATE TABLE claim_codes (
+  device_id TEXT COLLATE "C" PRIMARY KEY REFERENCES devices (id),
+  salt      TEXT NOT NULL,
+  hash      TEXT NOT NULL,
+  issued_at BIGINT NOT NULL
+);
+CREATE TABLE claim_failures (
+  key TEXT COLLATE "C" NOT NULL,
+  at  BIGINT NOT NULL
+);
+CREATE INDEX claim_failures_by_key ON claim_failures (key, at);
+)sql";
+
 // --- The one migration history ---
 
 // One schema version in both dialects. To change the schema, append a step with the
@@ -194,6 +228,7 @@ struct SchemaStep {
 constexpr SchemaStep kSteps[] = {
     {1, "users, devices, certificates, audit_log", kSqliteV1, kPostgresV1},
     {2, "certificates.owner_at_issue", kSqliteV2, kPostgresV2},
+    {3, "claim_codes, claim_failures", kSqliteV3, kPostgresV3},
 };
 
 template <std::string_view SchemaStep::*kSql>

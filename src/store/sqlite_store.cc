@@ -165,6 +165,27 @@ absl::StatusOr<std::vector<AuditEntry>> SqliteStore::ListAudit(std::int64_t limi
   return Read([&](ConnectionStore& ops) { return ops.ListAudit(limit); });
 }
 
+absl::Status SqliteStore::SetClaimCode(std::string_view device_id, const StoredClaimCode& code) {
+  return Write([&](ConnectionStore& ops) { return ops.SetClaimCode(device_id, code); });
+}
+absl::StatusOr<StoredClaimCode> SqliteStore::GetClaimCode(std::string_view device_id) {
+  return Read([&](ConnectionStore& ops) { return ops.GetClaimCode(device_id); });
+}
+absl::Status SqliteStore::ClearClaimCode(std::string_view device_id) {
+  return Write([&](ConnectionStore& ops) { return ops.ClearClaimCode(device_id); });
+}
+absl::Status SqliteStore::RecordClaimFailure(std::string_view key, UnixMillis at) {
+  return Write([&](ConnectionStore& ops) { return ops.RecordClaimFailure(key, at); });
+}
+absl::StatusOr<std::vector<UnixMillis>> SqliteStore::ListClaimFailures(std::string_view key,
+                                                                       UnixMillis since) {
+  return Read([&](ConnectionStore& ops) { return ops.ListClaimFailures(key, since); });
+}
+
+absl::StatusOr<std::int64_t> SqliteStore::PruneClaimFailures(UnixMillis before) {
+  return Write([&](ConnectionStore& ops) { return ops.PruneClaimFailures(before); });
+}
+
 absl::StatusOr<std::shared_ptr<FleetSnapshot>> SqliteStore::LoadFleet() {
   // Inside a transaction: read through it, so the body sees its own changes.
   if (transaction_owner_.load() == std::this_thread::get_id()) return ops_.LoadFleet();

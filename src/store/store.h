@@ -58,6 +58,13 @@ struct RevokedCertificate {
   UnixMillis revoked_at = 0;
 };
 
+// A device's claim code as stored: a salted hash, never the code (registry/claim_code.h).
+struct StoredClaimCode {
+  std::string salt;  // hex
+  std::string hash;  // hex SHA-256 over salt bytes + canonical code
+  UnixMillis issued_at = 0;
+};
+
 // The revocation reason InsertCertificate gives to the certificates a new one replaces.
 inline constexpr std::string_view kSupersededReason = "superseded";
 
@@ -146,6 +153,21 @@ class Store {
   virtual absl::Status AppendAudit(const AuditEntry& entry) = 0;
   // The newest `limit` entries, newest first.
   virtual absl::StatusOr<std::vector<AuditEntry>> ListAudit(std::int64_t limit) = 0;
+
+  // --- Claim codes and failed claim attempts ---
+  // Sets (or replaces) the device's claim code. FailedPrecondition for an unknown device.
+  virtual absl::Status SetClaimCode(std::string_view device_id, const StoredClaimCode& code) = 0;
+  // NotFound when the device has no claim code.
+  virtual absl::StatusOr<StoredClaimCode> GetClaimCode(std::string_view device_id) = 0;
+  // Removes the device's claim code (a no-op when it has none).
+  virtual absl::Status ClearClaimCode(std::string_view device_id) = 0;
+  // Records one failed claim attempt under a limiter key ("device:d1", "user:u1").
+  virtual absl::Status RecordClaimFailure(std::string_view key, UnixMillis at) = 0;
+  // The times of the key's failed attempts at or after `since`, oldest first.
+  virtual absl::StatusOr<std::vector<UnixMillis>> ListClaimFailures(std::string_view key,
+                                                                    UnixMillis since) = 0;
+  // Deletes the failed attempts (of every key) before `before`; returns how many.
+  virtual absl::StatusOr<std::int64_t> PruneClaimFailures(UnixMillis before) = 0;
 
   // --- Hot-path snapshot and change detection ---
   // A consistent picture of all devices, certificates and users (one scan per table).

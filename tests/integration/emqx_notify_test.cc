@@ -99,11 +99,12 @@ TEST(EmqxNotifyTest, UnbindRevokesTheCertificatesTheOwnerObtained) {
   const DeviceCert alices = flow.CertFromPem("dev-1", signed_cert["certificate"]);
   EXPECT_TRUE(Eventually([&] { return IsAllow(flow.ConnectDevice(ServiceVersion::kV2, alices)); }));
 
-  post("sub-a", "/api/devices/unbind-device", {{"id", "dev-1"}});
+  const nlohmann::json unbound = post("sub-a", "/api/devices/unbind-device", {{"id", "dev-1"}});
   EXPECT_TRUE(Eventually([&] { return emqx.Saw("DELETE /api/v5/clients/dev-1"); })) << flow.Log();
   flow.Disconnected(ServiceVersion::kV2, "dev-1", alices.username);  // the kick
   const nlohmann::json bound =
-      post("sub-b", "/api/devices/bind-device", {{"id", "dev-1"}, {"ownerId", bob}});
+      post("sub-b", "/api/devices/bind-device",
+           {{"id", "dev-1"}, {"ownerId", bob}, {"claimCode", unbound.value("claimCode", "")}});
   EXPECT_EQ(bound["device"].value("ownerId", ""), bob) << bound.dump();
 
   EXPECT_TRUE(Eventually(

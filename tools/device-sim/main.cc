@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 
+#include "model/claim_code_text.h"
 #include "simulator.h"
 
 namespace {
@@ -40,6 +41,10 @@ int main(int argc, char** argv) {
   app.add_flag("--wrong-id", options.wrong_id, "answer with a different id");
   app.add_flag("--no-reply", options.no_reply, "never answer");
   app.add_option("--exit-after", options.exit_after, "exit after answering N requests");
+  std::string claim_code;
+  app.add_option("--claim-code", claim_code,
+                 "this device's claim code (from `iot-hub device create`); the claim URI "
+                 "for its label is printed at start");
   bool once = false;
   app.add_flag("--once", once, "same as --exit-after 1");
   CLI11_PARSE(app, argc, argv);
@@ -47,6 +52,17 @@ int main(int argc, char** argv) {
   if (options.cert.empty() != options.key.empty()) {
     std::fprintf(stderr, "device-sim: --cert and --key go together\n");
     return 2;
+  }
+  if (!claim_code.empty()) {
+    // What a label would carry; a person scans it to claim the device.
+    absl::StatusOr<std::string> canonical = iothub::NormalizeClaimCode(claim_code);
+    if (!canonical.ok()) {
+      std::fprintf(stderr, "device-sim: --claim-code: %s\n",
+                   std::string(canonical.status().message()).c_str());
+      return 2;
+    }
+    std::printf("claim: %s\n", iothub::ClaimUri(options.device_id, *canonical).c_str());
+    std::fflush(stdout);
   }
 
   struct sigaction action {};

@@ -10,6 +10,7 @@
 #include <httplib.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -208,9 +209,10 @@ class ApiTest : public ::testing::Test {
     return counts;
   }
 
-  // A device created through the registry, bound to `owner` when not empty.
+  // A device created through the registry, bound to `owner` when not empty; its claim
+  // code goes to claim_codes_[id].
   Device MakeDevice(const std::string& id, const std::string& owner = "") {
-    auto device = registry_->devices().CreateDevice({.id = id}, "test");
+    auto device = registry_->devices().CreateDevice({.id = id}, "test", &claim_codes_[id]);
     EXPECT_TRUE(device.ok()) << device.status();
     if (!owner.empty()) {
       device = registry_->devices().BindDevice(id, owner, "test");
@@ -250,6 +252,7 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<httplib::Client> client_;
   int port_ = 0;
   User admin_, alice_, bob_;
+  std::map<std::string, std::string> claim_codes_;  // by device id, from MakeDevice
 };
 
 }  // namespace iothub::http::testing

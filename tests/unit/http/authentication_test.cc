@@ -196,15 +196,17 @@ TEST_F(AuthenticationTest, ProxyEmailFallbackWhenConfigured) {
 // The audit actor of a proxy caller is "proxy:<user>".
 TEST_F(AuthenticationTest, ProxyActorInAudit) {
   MakeDevice("dev-p");
-  Answer bound = Post("/api/devices/bind-device", {{"X-Auth-Request-User", "sub-alice"}},
-                      {{"id", "dev-p"}, {"ownerId", alice_.id}});
+  Answer bound =
+      Post("/api/devices/bind-device", {{"X-Auth-Request-User", "sub-alice"}},
+           {{"id", "dev-p"}, {"ownerId", alice_.id}, {"claimCode", claim_codes_["dev-p"]}});
   ASSERT_EQ(bound.status, 200) << bound.text;
   auto audit = store_->ListAudit(1);
   ASSERT_TRUE(audit.ok());
   EXPECT_EQ((*audit)[0].actor, "proxy:sub-alice");
-  Post("/api/devices/unbind-device", AdminToken(), {{"id", "dev-p"}});
+  Answer unbound = Post("/api/devices/unbind-device", AdminToken(), {{"id", "dev-p"}});
   EXPECT_EQ((*store_->ListAudit(1))[0].actor, "admin-token");
-  Post("/api/devices/bind-device", Alice(), {{"id", "dev-p"}, {"ownerId", alice_.id}});
+  Post("/api/devices/bind-device", Alice(),
+       {{"id", "dev-p"}, {"ownerId", alice_.id}, {"claimCode", unbound.body["claimCode"]}});
   EXPECT_EQ((*store_->ListAudit(1))[0].actor, "user:" + alice_.id);
 }
 

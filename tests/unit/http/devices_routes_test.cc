@@ -23,6 +23,7 @@ TEST_F(DevicesRoutesTest, AdminSignsDevice) {
   EXPECT_EQ(answer.body["device"]["status"], "unbound");
   EXPECT_EQ(answer.body["device"]["model"], "m1");
   EXPECT_TRUE(answer.body["device"]["ownerId"].is_null());
+  EXPECT_EQ(answer.body["claimCode"].get<std::string>().size(), 19u);
   // The same id again is a conflict.
   const StoreCounts before = Counts();
   EXPECT_EQ(Post("/api/devices/sign-device", AdminToken(),
@@ -51,16 +52,18 @@ TEST_F(DevicesRoutesTest, SignDeviceRefusesBadInput) {
   EXPECT_EQ(Counts(), before);
 }
 
-// A user binds an unbound device to themself, and only to themself.
+// A user binds an unbound device to themself, and only to themself, with its code.
 TEST_F(DevicesRoutesTest, UserBindsOnlyToThemself) {
   MakeDevice("dev-a");
+  const std::string code = claim_codes_["dev-a"];
   const StoreCounts before = Counts();
-  EXPECT_EQ(
-      Post("/api/devices/bind-device", Alice(), {{"id", "dev-a"}, {"ownerId", bob_.id}}).status,
-      403);
+  EXPECT_EQ(Post("/api/devices/bind-device", Alice(),
+                 {{"id", "dev-a"}, {"ownerId", bob_.id}, {"claimCode", code}})
+                .status,
+            403);
   EXPECT_EQ(Counts(), before);
-  Answer bound =
-      Post("/api/devices/bind-device", Alice(), {{"id", "dev-a"}, {"ownerId", alice_.id}});
+  Answer bound = Post("/api/devices/bind-device", Alice(),
+                      {{"id", "dev-a"}, {"ownerId", alice_.id}, {"claimCode", code}});
   ASSERT_EQ(bound.status, 200) << bound.text;
   EXPECT_EQ(bound.body["device"]["status"], "bound");
   EXPECT_EQ(bound.body["device"]["ownerId"], alice_.id);
@@ -71,9 +74,13 @@ TEST_F(DevicesRoutesTest, BindBoundDeviceIsConflict) {
   MakeDevice("dev-b", bob_.id);
   const StoreCounts before = Counts();
   Answer answer =
-      Post("/api/devices/bind-device", Alice(), {{"id", "dev-b"}, {"ownerId", alice_.id}});
+      Post("/api/devices/bind-device", Alice(),
+           {{"id", "dev-b"}, {"ownerId", alice_.id}, {"claimCode", "0000-0000-0000-0000"}});
   EXPECT_EQ(answer.status, 409);
   EXPECT_EQ(answer.text.find(bob_.id), std::string::npos);
+  const StoreCounts after_user = Counts();
+  EXPECT_EQ(after_user.audit, before.audit + 1);  // the refused claim is audited
+  EXPECT_EQ(after_user.devices, before.devices);
   EXPECT_EQ(
       Post("/api/devices/bind-device", AdminToken(), {{"id", "dev-b"}, {"ownerId", alice_.id}})
           .status,
@@ -84,7 +91,7 @@ TEST_F(DevicesRoutesTest, BindBoundDeviceIsConflict) {
   EXPECT_EQ(Post("/api/devices/bind-device", AdminToken(), {{"id", "dev-b"}, {"ownerId", "ghost"}})
                 .status,
             409);  // bound first: the state is checked before the user
-  EXPECT_EQ(Counts(), before);
+  EXPECT_EQ(Counts(), after_user);
 }
 
 // The admin binds to any user; an unknown owner is 404.
@@ -108,6 +115,7 @@ TEST_F(DevicesRoutesTest, Unbind) {
   Answer answer = Post("/api/devices/unbind-device", Alice(), {{"id", "dev-d"}});
   ASSERT_EQ(answer.status, 200) << answer.text;
   EXPECT_EQ(answer.body["device"]["status"], "unbound");
+  EXPECT_EQ(answer.body["claimCode"].get<std::string>().size(), 19u);
   Answer again = Post("/api/devices/unbind-device", AdminToken(), {{"id", "dev-d"}});
   EXPECT_EQ(again.status, 409);
   EXPECT_EQ(Code(again), "failed_precondition");
