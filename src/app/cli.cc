@@ -14,7 +14,7 @@
 #include "app/open_store.h"
 #include "app/serve.h"
 #include "app/version.h"
-#include "cluster/redis_client.h"
+#include "cluster/redis_url.h"
 
 namespace iothub::app {
 namespace {

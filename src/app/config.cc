@@ -7,7 +7,7 @@
 #include <functional>
 #include <set>
 
-#include "cluster/redis_client.h"
+#include "cluster/redis_url.h"
 #include "registry/ca_files.h"
 #include "store/postgres_url.h"
 

@@ -23,24 +23,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "cluster/redis_url.h"
 #include "common/metrics.h"
 
 namespace iothub::cluster {
-
-struct RedisOptions {
-  std::string host = "127.0.0.1";
-  int port = 6379;
-  int db = 0;
-  std::string password;
-  std::chrono::milliseconds timeout{100};
-  std::size_t connections = 4;
-};
-
-// redis://[[user]:password@]host[:port][/db]. InvalidArgument (without the password)
-// for anything else.
-absl::StatusOr<RedisOptions> ParseRedisUrl(std::string_view url);
-// The URL with its password replaced by "****", for logs.
-std::string RedactRedisUrl(std::string_view url);
 
 // A reply, as a tree of plain values. Error replies are statuses, never a RedisReply.
 struct RedisReply {
