@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <functional>
 #include <set>
@@ -389,7 +390,11 @@ absl::Status CheckListen(std::string_view key, const std::string& address) {
     return absl::InvalidArgumentError(std::string(key) + ": '" + address + "' is not host:port");
   }
   const std::string port = address.substr(colon + 1);
-  if (!std::all_of(port.begin(), port.end(), ::isdigit) || std::stol(port) > 65535) {
+  // from_chars, not stol: a port of 100 digits is a bad value, not an exception.
+  int number = 0;
+  const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), number);
+  if (error != std::errc() || end != port.data() + port.size() || port.front() == '+' ||
+      number < 0 || number > 65535) {
     return absl::InvalidArgumentError(std::string(key) + ": '" + port + "' is not a port");
   }
   return absl::OkStatus();

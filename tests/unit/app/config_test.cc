@@ -37,5 +37,19 @@ TEST(LoadConfigFromText, RefusesBadText) {
   EXPECT_FALSE(LoadConfigFromText("[log]\nlevel = \"\0\"\n"s, "t", {}, {}).ok());
 }
 
+// Found by the config fuzzer: a listen port too long for a long crashed the loader
+// (std::out_of_range from stol); every bad port is now a clear refusal naming the key.
+TEST(LoadConfigFromText, RefusesPortsThatAreNotPorts) {
+  const std::string huge(100, '2');
+  for (const std::string& port : {huge, "65536"s, "-1"s, "+80"s, "80x"s, "0x50"s, " 80"s}) {
+    const auto config = LoadConfigFromText("[server]\nhttp_listen = \"127.0.0.1:" + port + "\"\n",
+                                           "text.toml", {}, {});
+    ASSERT_FALSE(config.ok()) << port;
+    EXPECT_THAT(std::string(config.status().message()), HasSubstr("server.http_listen")) << port;
+  }
+  EXPECT_TRUE(
+      LoadConfigFromText("[server]\nhttp_listen = \"127.0.0.1:65535\"\n", "t", {}, {}).ok());
+}
+
 }  // namespace
 }  // namespace iothub::app
