@@ -28,7 +28,7 @@ FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_SMOKE_SECONDS ?= 10
 # The fuzz run goes first so that ctest's summary is the last word.
 test: build
-	@FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) JOBS=$(JOBS) bash scripts/fuzz.sh $(FUZZ_BUILD_DIR)
+	@FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) FUZZ_SEED=1 JOBS=$(JOBS) bash scripts/fuzz.sh $(FUZZ_BUILD_DIR)
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure --timeout 300 -j$(CTEST_JOBS)
 
 # Every libFuzzer target (fuzz/, clang, own tree) for FUZZ_SECONDS (default 60) each,

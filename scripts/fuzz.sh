@@ -3,7 +3,9 @@
 # FUZZ_SECONDS from its seed corpus in fuzz/corpus/<target>/. New inputs go to
 # <build>/corpus/<target>/ (the repository's seeds stay as they are); a crash leaves its
 # input in <build>/artifacts/ and makes the script fail after the other targets ran.
-# Usage: scripts/fuzz.sh [build-dir] [target...]   (env: FUZZ_SECONDS, default 60; JOBS)
+# Usage: scripts/fuzz.sh [build-dir] [target...]
+# Env: FUZZ_SECONDS (default 60); FUZZ_SEED (libFuzzer's -seed: the same mutations every
+# run, so a crash in CI's short run is found again here); JOBS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${1:-build-fuzz}
@@ -27,6 +29,7 @@ for target in "${targets[@]}"; do
   log="$build_dir/$target.log"
   # -rss_limit_mb bounds memory per input; -timeout flags an input that hangs (slow path).
   if "$build_dir/fuzz/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+      ${FUZZ_SEED:+-seed="$FUZZ_SEED"} \
       -print_final_stats=1 -artifact_prefix="$build_dir/artifacts/$target-" \
       "$work" "fuzz/corpus/$target" >"$log" 2>&1; then
     # The last status line ("#12345 REDUCE cov: 812 ft: 2301 corp: 120/9Kb ...") and
