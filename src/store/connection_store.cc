@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "model/fingerprint_text.h"
+#include "store/input_checks.h"
 #include "store/status_macros.h"
 
 namespace iothub::store {
@@ -103,20 +103,6 @@ void BindUserFields(Statement& s, const User& u) {
   s.BindOptionalInt64(9, u.plan_expires_at);
   s.BindText(10, u.metadata_json);
   s.BindInt64(11, u.updated_at);
-}
-
-absl::Status CheckPage(std::int64_t offset, std::int64_t limit) {
-  if (offset < 0 || limit < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("bad page: offset ", offset, ", limit ", limit));
-  }
-  return absl::OkStatus();
-}
-
-// The canonical text of a fingerprint given in any accepted form.
-absl::StatusOr<std::string> CanonicalFingerprint(std::string_view text) {
-  std::optional<Fingerprint> parsed = ParseFingerprint(text);
-  if (!parsed) return absl::InvalidArgumentError("fingerprint is not 32 bytes of hex");
-  return FormatFingerprint(*parsed);
 }
 
 // Runs a statement expected to return exactly one row of one integer.

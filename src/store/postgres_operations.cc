@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "model/fingerprint_text.h"
+#include "store/input_checks.h"
 #include "store/status_macros.h"
 
 namespace iothub::store {
@@ -110,19 +110,6 @@ void AddUserFields(PgParams& p, const User& u) {
       .OptionalInt64(u.plan_expires_at)
       .Text(u.metadata_json)
       .Int64(u.updated_at);
-}
-
-absl::Status CheckPage(std::int64_t offset, std::int64_t limit) {
-  if (offset < 0 || limit < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("bad page: offset ", offset, ", limit ", limit));
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::string> CanonicalFingerprint(std::string_view text) {
-  std::optional<Fingerprint> parsed = ParseFingerprint(text);
-  if (!parsed) return absl::InvalidArgumentError("fingerprint is not 32 bytes of hex");
-  return FormatFingerprint(*parsed);
 }
 
 absl::StatusOr<std::int64_t> Scalar(const PgResult& r) {
