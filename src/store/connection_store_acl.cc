@@ -26,6 +26,15 @@ StoredAclRule ReadAclRule(const Statement& s, int first) {
                        .updated_by = s.ColumnText(first + 9)};
 }
 
+// Binds effect, who, action, topic and description as ?first .. ?first+4.
+void BindRuleText(Statement& s, int first, const StoredAclRule& rule) {
+  s.BindText(first, rule.effect);
+  s.BindText(first + 1, rule.who);
+  s.BindText(first + 2, rule.action);
+  s.BindText(first + 3, rule.topic);
+  s.BindText(first + 4, rule.description);
+}
+
 absl::StatusOr<std::int64_t> CountAclRules(Database& db) {
   ASSIGN_OR_RETURN(Statement s, db.GetCachedStatement("SELECT count(*) FROM acl_rules"));
   ASSIGN_OR_RETURN(bool row, s.Step());
@@ -103,11 +112,7 @@ absl::Status ConnectionStore::InsertAclRule(const StoredAclRule& rule) {
                                                          " ?8, ?9, ?10)"));
     s.BindText(1, rule.id);
     s.BindInt64(2, rule.position);
-    s.BindText(3, rule.effect);
-    s.BindText(4, rule.who);
-    s.BindText(5, rule.action);
-    s.BindText(6, rule.topic);
-    s.BindText(7, rule.description);
+    BindRuleText(s, 3, rule);
     s.BindInt64(8, rule.created_at);
     s.BindInt64(9, rule.updated_at);
     s.BindText(10, rule.updated_by);
@@ -123,11 +128,7 @@ absl::Status ConnectionStore::UpdateAclRule(const StoredAclRule& rule) {
                                       " topic = ?5, description = ?6, updated_at = ?7,"
                                       " updated_by = ?8 WHERE id = ?1"));
     s.BindText(1, rule.id);
-    s.BindText(2, rule.effect);
-    s.BindText(3, rule.who);
-    s.BindText(4, rule.action);
-    s.BindText(5, rule.topic);
-    s.BindText(6, rule.description);
+    BindRuleText(s, 2, rule);
     s.BindInt64(7, rule.updated_at);
     s.BindText(8, rule.updated_by);
     RETURN_IF_ERROR(s.Run());

@@ -15,17 +15,27 @@ namespace {
 
 // The rule in `row` whose columns start at `first`.
 absl::StatusOr<StoredAclRule> ReadAclRule(const PgResult& r, int row, int first) {
-  StoredAclRule rule{.id = r.Text(row, first),
-                     .effect = r.Text(row, first + 2),
-                     .who = r.Text(row, first + 3),
-                     .action = r.Text(row, first + 4),
-                     .topic = r.Text(row, first + 5),
-                     .description = r.Text(row, first + 6),
-                     .updated_by = r.Text(row, first + 9)};
+  StoredAclRule rule;
+  rule.id = r.Text(row, first);
+  rule.effect = r.Text(row, first + 2);
+  rule.who = r.Text(row, first + 3);
+  rule.action = r.Text(row, first + 4);
+  rule.topic = r.Text(row, first + 5);
+  rule.description = r.Text(row, first + 6);
+  rule.updated_by = r.Text(row, first + 9);
   ASSIGN_OR_RETURN(rule.position, r.Int64(row, first + 1));
   ASSIGN_OR_RETURN(rule.created_at, r.Int64(row, first + 7));
   ASSIGN_OR_RETURN(rule.updated_at, r.Int64(row, first + 8));
   return rule;
+}
+
+// Appends effect, who, action, topic and description to `params`.
+PgParams& WithRuleText(PgParams& params, const StoredAclRule& rule) {
+  return params.Text(rule.effect)
+      .Text(rule.who)
+      .Text(rule.action)
+      .Text(rule.topic)
+      .Text(rule.description);
 }
 
 absl::StatusOr<std::int64_t> CountAclRules(PgConnection& conn) {
@@ -93,14 +103,7 @@ absl::Status PgOperations::InsertAclRule(const StoredAclRule& rule) {
   RETURN_IF_ERROR(conn_
                       .Exec("INSERT INTO acl_rules (" ACL_RULE_COLUMNS
                             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                            PgParams()
-                                .Text(rule.id)
-                                .Int64(rule.position)
-                                .Text(rule.effect)
-                                .Text(rule.who)
-                                .Text(rule.action)
-                                .Text(rule.topic)
-                                .Text(rule.description)
+                            WithRuleText(PgParams().Text(rule.id).Int64(rule.position), rule)
                                 .Int64(rule.created_at)
                                 .Int64(rule.updated_at)
                                 .Text(rule.updated_by))
@@ -112,13 +115,7 @@ absl::Status PgOperations::UpdateAclRule(const StoredAclRule& rule) {
   ASSIGN_OR_RETURN(PgResult r, conn_.Exec("UPDATE acl_rules SET effect = $2, who = $3,"
                                           " action = $4, topic = $5, description = $6,"
                                           " updated_at = $7, updated_by = $8 WHERE id = $1",
-                                          PgParams()
-                                              .Text(rule.id)
-                                              .Text(rule.effect)
-                                              .Text(rule.who)
-                                              .Text(rule.action)
-                                              .Text(rule.topic)
-                                              .Text(rule.description)
+                                          WithRuleText(PgParams().Text(rule.id), rule)
                                               .Int64(rule.updated_at)
                                               .Text(rule.updated_by)));
   if (r.affected() == 0) return absl::NotFoundError("no access rule with this id");
