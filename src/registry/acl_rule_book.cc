@@ -33,12 +33,13 @@ absl::Status FirstProblem(const AclRuleInput& input) {
 
 std::vector<AclRuleFieldProblem> CheckAclRuleInput(const AclRuleInput& input) {
   std::vector<AclRuleFieldProblem> problems;
-  if (input.topic.size() > kMaxAclRuleTopicBytes) {
+  const bool too_long = input.topic.size() > kMaxAclRuleTopicBytes;
+  if (too_long) {
     problems.push_back(
         {"topic", "must be at most " + std::to_string(kMaxAclRuleTopicBytes) + " bytes"});
   }
   for (acl::AclRuleProblem& problem : acl::CheckAclRule(TextOf(input))) {
-    if (problem.field == "pattern" && !problems.empty()) continue;  // already too long
+    if (problem.field == "pattern" && too_long) continue;  // one problem per field
     problems.push_back({problem.field == "pattern" ? "topic" : std::string(problem.field),
                         std::move(problem.problem)});
   }
