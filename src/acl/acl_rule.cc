@@ -30,17 +30,17 @@ std::optional<Enum> ParseKeyword(std::string_view text, const std::array<Enum, N
   return std::nullopt;
 }
 
-absl::Status UnknownKeyword(std::string_view field, std::string_view value,
-                            std::string_view expected) {
-  return absl::InvalidArgumentError(
-      Cat({"unknown ", field, " \"", value, "\" (expected ", expected, ")"}));
+std::string UnknownKeyword(std::string_view field, std::string_view value,
+                           std::string_view expected) {
+  return Cat({"unknown ", field, " \"", value, "\" (expected ", expected, ")"});
 }
 
-absl::Status BadPattern(std::string_view pattern, std::string_view why) {
-  return absl::InvalidArgumentError(Cat({"pattern \"", pattern, "\": ", why}));
+std::string BadPattern(std::string_view pattern, std::string_view why) {
+  return Cat({"pattern \"", pattern, "\": ", why});
 }
 
-absl::Status CheckPattern(std::string_view pattern, Who who) {
+// Why `pattern` is not a valid rule pattern for `who`, or nullopt.
+std::optional<std::string> CheckPattern(std::string_view pattern, Who who) {
   if (const TopicError error = CheckTopicFilter(pattern); error != TopicError::kOk) {
     return BadPattern(pattern, ToString(error));
   }
@@ -67,27 +67,27 @@ absl::Status CheckPattern(std::string_view pattern, Who who) {
     return BadPattern(pattern, Cat({"$SYS topics are for admins only; a rule for who = ",
                                     ToString(who), " could never apply"}));
   }
-  return absl::OkStatus();
+  return std::nullopt;
 }
 
-absl::Status Prefixed(const absl::Status& status, std::string_view prefix) {
-  return absl::Status(
-      status.code(),
-      Cat({prefix, std::string_view(status.message().data(), status.message().size())}));
+absl::Status Prefixed(std::string_view message, std::string_view prefix) {
+  return absl::InvalidArgumentError(Cat({prefix, message}));
 }
 
-absl::StatusOr<AclRule> ParseRule(const AclRuleText& text) {
-  const auto effect = ParseKeyword(text.effect, std::array{Effect::kAllow, Effect::kDeny});
-  if (!effect) return UnknownKeyword("effect", text.effect, "allow or deny");
-  const auto who = ParseKeyword(
-      text.who, std::array{Who::kAny, Who::kDevice, Who::kUser, Who::kAdmin, Who::kService});
-  if (!who) return UnknownKeyword("who", text.who, "any, device, user, admin or service");
-  const auto action = ParseKeyword(
-      text.action, std::array{RuleAction::kPublish, RuleAction::kSubscribe, RuleAction::kAll});
-  if (!action) return UnknownKeyword("action", text.action, "publish, subscribe or all");
-  if (absl::Status status = CheckPattern(text.pattern, *who); !status.ok()) return status;
-  return AclRule{
-      .effect = *effect, .who = *who, .action = *action, .pattern = std::string(text.pattern)};
+constexpr std::array kEffects{Effect::kAllow, Effect::kDeny};
+constexpr std::array kWhos{Who::kAny, Who::kDevice, Who::kUser, Who::kAdmin, Who::kService};
+constexpr std::array kRuleActions{RuleAction::kPublish, RuleAction::kSubscribe, RuleAction::kAll};
+
+// The rule, or its first problem's message.
+absl::StatusOr<AclRule> ParseRule(const AclRuleText& text, std::string_view prefix) {
+  std::vector<AclRuleProblem> problems = CheckAclRule(text);
+  if (!problems.empty()) return Prefixed(problems.front().problem, prefix);
+  AclRule rule;  // field by field: origin and id keep their defaults
+  rule.effect = *ParseKeyword(text.effect, kEffects);
+  rule.who = *ParseKeyword(text.who, kWhos);
+  rule.action = *ParseKeyword(text.action, kRuleActions);
+  rule.pattern = std::string(text.pattern);
+  return rule;
 }
 
 }  // namespace
@@ -126,19 +126,42 @@ std::string_view ToString(RuleAction action) {
   return "?";
 }
 
+std::string_view ToString(RuleOrigin origin) {
+  return origin == RuleOrigin::kConfig ? "config" : "database";
+}
+
+std::vector<AclRuleProblem> CheckAclRule(const AclRuleText& text) {
+  std::vector<AclRuleProblem> problems;
+  if (!ParseKeyword(text.effect, kEffects)) {
+    problems.push_back({"effect", UnknownKeyword("effect", text.effect, "allow or deny")});
+  }
+  const std::optional<Who> who = ParseKeyword(text.who, kWhos);
+  if (!who) {
+    problems.push_back(
+        {"who", UnknownKeyword("who", text.who, "any, device, user, admin or service")});
+  }
+  if (!ParseKeyword(text.action, kRuleActions)) {
+    problems.push_back(
+        {"action", UnknownKeyword("action", text.action, "publish, subscribe or all")});
+  }
+  // With an unknown `who`, the $SYS check is left to the rule as corrected.
+  if (std::optional<std::string> bad = CheckPattern(text.pattern, who.value_or(Who::kAny))) {
+    problems.push_back({"pattern", *std::move(bad)});
+  }
+  return problems;
+}
+
 absl::StatusOr<AclRule> ParseAclRule(const AclRuleText& text) {
-  absl::StatusOr<AclRule> rule = ParseRule(text);
-  if (!rule.ok()) return Prefixed(rule.status(), "acl rule: ");
-  return rule;
+  return ParseRule(text, "acl rule: ");
 }
 
 absl::StatusOr<std::vector<AclRule>> ParseAclRules(std::span<const AclRuleText> texts) {
   std::vector<AclRule> rules;
   rules.reserve(texts.size());
   for (std::size_t i = 0; i < texts.size(); ++i) {
-    absl::StatusOr<AclRule> rule = ParseRule(texts[i]);
-    if (!rule.ok())
-      return Prefixed(rule.status(), Cat({"acl rule #", std::to_string(i + 1), ": "}));
+    absl::StatusOr<AclRule> rule =
+        ParseRule(texts[i], Cat({"acl rule #", std::to_string(i + 1), ": "}));
+    if (!rule.ok()) return rule.status();
     rules.push_back(*std::move(rule));
   }
   return rules;

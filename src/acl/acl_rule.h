@@ -25,10 +25,15 @@ enum class Who { kAny, kDevice, kUser, kAdmin, kService };
 // Which actions a rule applies to.
 enum class RuleAction { kPublish, kSubscribe, kAll };
 
+// Where a rule comes from: the configuration file (read-only, tried first) or the
+// database (managed at runtime, tried after the configured ones).
+enum class RuleOrigin { kConfig, kDatabase };
+
 std::string_view ToString(Action action);
 std::string_view ToString(Effect effect);
 std::string_view ToString(Who who);
 std::string_view ToString(RuleAction action);
+std::string_view ToString(RuleOrigin origin);  // "config" | "database"
 
 struct AclRule {
   Effect effect = Effect::kDeny;
@@ -39,6 +44,9 @@ struct AclRule {
   // the whole filter (FilterCoveredBy), so "users/${user_id}/#" allows subscribing
   // "users/u1/devices/+/telemetry" for u1 but not "users/+/devices/d".
   std::string pattern;
+  // Provenance, for explanations and listings; no effect on matching.
+  RuleOrigin origin = RuleOrigin::kConfig;
+  std::string id;  // a database rule's id; empty for a configured rule
 };
 
 // A rule as written in the configuration, before checking. Views; nothing is owned.
@@ -61,6 +69,16 @@ inline constexpr std::size_t kMaxAclPatternLevels = 128;
 // more than kMaxAclPatternLevels levels; or a rule for
 // devices, users or services names "$SYS" (no rule can open $SYS to non-admins).
 absl::StatusOr<AclRule> ParseAclRule(const AclRuleText& text);
+
+// One problem with one field of a rule: field is "effect", "who", "action" or "pattern".
+struct AclRuleProblem {
+  std::string_view field;
+  std::string problem;
+};
+
+// The checks of ParseAclRule, field by field: every problem, in field order (empty when
+// the rule is valid), so that an API can report each bad field at once.
+std::vector<AclRuleProblem> CheckAclRule(const AclRuleText& text);
 
 // Parses every rule in order; the first failure is returned as "acl rule #N: ...".
 absl::StatusOr<std::vector<AclRule>> ParseAclRules(std::span<const AclRuleText> texts);

@@ -45,7 +45,8 @@ absl::StatusOr<ExplainAnswer> AclExplainer::Explain(const ExplainQuery& query) c
   absl::StatusOr<Principal> principal = Resolve(query, *fleet);
   if (!principal.ok()) return principal.status();
   ExplainAnswer answer{*std::move(principal), {}};
-  answer.explanation = acl::Explain(policy_, answer.principal, query.action, query.topic, *fleet);
+  const std::shared_ptr<const AclPolicy> policy = policy_();
+  answer.explanation = acl::Explain(*policy, answer.principal, query.action, query.topic, *fleet);
   return answer;
 }
 

@@ -41,13 +41,22 @@ struct ExplainAnswer {
 class AclExplainer {
  public:
   using FleetGetter = std::function<std::shared_ptr<const FleetSnapshot>()>;
+  // The policy in force (rules change at runtime); never null.
+  using PolicyGetter = std::function<std::shared_ptr<const AclPolicy>()>;
   // The live session of a clientid, or nullptr.
   using SessionLookup = std::function<std::shared_ptr<const Principal>(std::string_view)>;
 
-  // `policy` must outlive the explainer. `sessions` may be empty (the CLI has none):
-  // then a query by clientid is FailedPrecondition.
+  // `sessions` may be empty (the CLI has none): then a query by clientid is
+  // FailedPrecondition.
+  AclExplainer(PolicyGetter policy, FleetGetter fleet, SessionLookup sessions = {})
+      : policy_(std::move(policy)), fleet_(std::move(fleet)), sessions_(std::move(sessions)) {}
+  // A fixed policy, which must outlive the explainer.
   AclExplainer(const AclPolicy& policy, FleetGetter fleet, SessionLookup sessions = {})
-      : policy_(policy), fleet_(std::move(fleet)), sessions_(std::move(sessions)) {}
+      : AclExplainer(
+            [&policy] {
+              return std::shared_ptr<const AclPolicy>(std::shared_ptr<void>(), &policy);
+            },
+            std::move(fleet), std::move(sessions)) {}
 
   // NotFound for an unknown device or user, or a clientid without a session.
   absl::StatusOr<ExplainAnswer> Explain(const ExplainQuery& query) const;
@@ -55,7 +64,7 @@ class AclExplainer {
  private:
   absl::StatusOr<Principal> Resolve(const ExplainQuery& query, const FleetSnapshot& fleet) const;
 
-  const AclPolicy& policy_;
+  PolicyGetter policy_;
   FleetGetter fleet_;
   SessionLookup sessions_;
 };

@@ -53,7 +53,12 @@ Explanation Explain(const AclPolicy& policy, const Principal& principal, Action 
   if (explanation.step == DecidingStep::kRule) {
     const auto index = static_cast<std::size_t>(explanation.decision.rule_index);
     explanation.rule_number = explanation.decision.rule_index + 1;
-    if (index < policy.rules().size()) explanation.rule = FormatRule(policy.rules()[index]);
+    if (index < policy.rules().size()) {
+      const AclRule& rule = policy.rules()[index];
+      explanation.rule = FormatRule(rule);
+      explanation.rule_origin = rule.origin;
+      explanation.rule_id = rule.id;
+    }
   }
   return explanation;
 }

@@ -28,8 +28,12 @@ std::string_view ToString(DecidingStep step);
 struct Explanation {
   Decision decision;
   DecidingStep step = DecidingStep::kBuiltin;
-  std::int32_t rule_number = 0;  // 1-based, as in "acl rule #N"; 0 unless step is kRule
-  std::string rule;              // the deciding rule as written (FormatRule); kRule only
+  // 1-based place in the evaluation order (configured rules, then database rules), as
+  // in "acl rule #N"; 0 unless step is kRule.
+  std::int32_t rule_number = 0;
+  std::string rule;  // the deciding rule as written (FormatRule); kRule only
+  RuleOrigin rule_origin = RuleOrigin::kConfig;  // kRule only
+  std::string rule_id;  // kRule only: the database rule's id (empty for a configured rule)
 };
 
 // "deny user subscribe users/+/secret/#": effect, who, action, pattern.

@@ -10,11 +10,16 @@ namespace {
 
 constexpr auto kTick = std::chrono::milliseconds(200);
 constexpr auto kFlushEvery = std::chrono::seconds(5);
+// How long a rule change is given to be in force on every hub (each reloads within a
+// tick or two of the commit) before EMQX's authorization cache is cleared: a cache
+// cleared earlier could fill again from a hub still on the old rules.
+constexpr auto kRuleSettle = std::chrono::seconds(1);
 
 }  // namespace
 
 void Housekeeper::Start() {
   last_fleet_ = parts_.fleet.snapshot();
+  rules_version_ = parts_.acl_rules.version();
   next_flush_ = std::chrono::steady_clock::now() + kFlushEvery;
   // Shared state reached once before the servers start, so that /api/health is right
   // from the first request.
@@ -42,6 +47,7 @@ void Housekeeper::Run() {
     MaintainSharedState();
     SweepTimeouts();
     NotifyFleetChanges();
+    FollowAclRules();
     parts_.log_throttle.Tick();
     if (parts_.persister != nullptr) parts_.persister->Flush();
     if (std::chrono::steady_clock::now() >= next_flush_) {
@@ -102,6 +108,28 @@ void Housekeeper::NotifyFleetChanges() {
     parts_.broker.KickClient(device);
   }
   if (changes.access_changed) parts_.broker.ClearAuthzCache();
+}
+
+void Housekeeper::FollowAclRules() {
+  parts_.acl_rules.Refresh();
+  const auto now = std::chrono::steady_clock::now();
+  if (const std::int64_t version = parts_.acl_rules.version(); version != rules_version_) {
+    rules_version_ = version;
+    rules_changed_at_ = now;  // a later change restarts the wait: one clear per batch
+  }
+  if (!rules_changed_at_ || now - *rules_changed_at_ < kRuleSettle) return;
+  absl::StatusOr<bool> claimed = parts_.store.ClaimAclCacheClear(rules_version_);
+  if (!claimed.ok()) {
+    spdlog::warn("cannot claim the authorization cache clear of access rules version {}: {}",
+                 rules_version_, claimed.status().ToString());
+    rules_changed_at_ = now;  // try again after another settle period
+    return;
+  }
+  rules_changed_at_.reset();
+  if (!*claimed) return;  // another hub (or an earlier claim) clears it
+  spdlog::info("access rules version {} in force: clearing the broker's authorization cache",
+               rules_version_);
+  parts_.broker.ClearAuthzCache();
 }
 
 void Housekeeper::FlushLastSeen() {

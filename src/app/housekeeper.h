@@ -3,6 +3,10 @@
 //    published through the hub's broker link (or logged when there is none);
 //  - every tick: when the fleet snapshot changed, tell the broker at once (kick revoked
 //    devices, clear EMQX's authorization cache) through the BrokerNotifier;
+//  - every tick: access rules changed by another process or hub reloaded
+//    (AclRulesView::Refresh), and after a rule change, once it has had kRuleSettle to
+//    reach every hub, EMQX's authorization cache cleared -- by the one hub that claims
+//    the change in the store (Store::ClaimAclCacheClear), not by every hub;
 //  - every tick, with shared state (Redis): this hub marked alive there and its
 //    devices' presence changes published (RedisRpcState::Maintain);
 //  - every tick, and at Stop(): sessions and pending RPC requests written behind to the
@@ -17,6 +21,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "app/state_persister.h"
@@ -25,6 +30,7 @@
 #include "common/log_throttle.h"
 #include "emqx/broker_notifier.h"
 #include "mqtt/command_service.h"
+#include "registry/acl_rules_view.h"
 #include "registry/fleet_view.h"
 #include "rpc/presence.h"
 #include "rpc/rpc_pipeline.h"
@@ -39,6 +45,7 @@ struct HousekeeperParts {
   rpc::Presence& presence;
   store::Store& store;
   const registry::FleetView& fleet;
+  registry::AclRulesView& acl_rules;
   emqx::BrokerNotifier& broker;
   mqtt::CommandService* commands;  // null: no broker link, timeouts are only logged
   LogThrottle& log_throttle;
@@ -57,11 +64,15 @@ class Housekeeper {
   void Run();
   void SweepTimeouts();
   void NotifyFleetChanges();
+  void FollowAclRules();
   void FlushLastSeen();
   void MaintainSharedState();
 
   HousekeeperParts parts_;
   std::shared_ptr<const FleetSnapshot> last_fleet_;
+  std::int64_t rules_version_ = 0;  // the access rules' version last seen in force
+  // When that version came into force, while its cache clear is still to be claimed.
+  std::optional<std::chrono::steady_clock::time_point> rules_changed_at_;
   std::chrono::steady_clock::time_point next_flush_;
   bool sweep_failing_ = false;     // the last sweep failed (logged once per streak)
   bool maintain_failing_ = false;  // the last MaintainSharedState failed (likewise)

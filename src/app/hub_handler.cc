@@ -87,7 +87,7 @@ hooks::Decision HubHandler::Authorize(const hooks::ClientView& client,
   const auto fleet = parts_.fleet.snapshot();
   const acl::Action acl_action =
       action == hooks::AuthorizeAction::kPublish ? acl::Action::kPublish : acl::Action::kSubscribe;
-  const acl::Decision decision = parts_.acl.Check(*principal, acl_action, topic, *fleet);
+  const acl::Decision decision = parts_.acl.policy()->Check(*principal, acl_action, topic, *fleet);
   if (!decision.allow) {
     const auto level = parts_.log_throttle.Record(LogEvent::kAuthorizeDenied,
                                                   acl::ToString(decision.reason), client.clientid);

@@ -3,7 +3,8 @@
 //                        users and services by JWT (auth/token_authenticator); the
 //                        admitted principal is remembered per clientid (SessionTable),
 //                        which refuses a live clientid to any other principal;
-//   client.authorize     the remembered principal against the ACL (acl/acl_policy);
+//   client.authorize     the remembered principal against the ACL policy in force
+//                        (acl/acl_policy, swapped by registry/acl_rules_view);
 //   message.publish      device RPC checks and correlation (rpc/rpc_pipeline);
 //   client.connected / client.disconnected   sessions and device presence.
 // Every answer comes from memory: the fleet snapshot, the session table, the pending
@@ -14,7 +15,6 @@
 #include <memory>
 #include <vector>
 
-#include "acl/acl_policy.h"
 #include "auth/device_authenticator.h"
 #include "auth/session_table.h"
 #include "auth/token_authenticator.h"
@@ -22,6 +22,7 @@
 #include "common/log_throttle.h"
 #include "hooks/hook_handler.h"
 #include "model/fleet_snapshot.h"
+#include "registry/acl_rules_view.h"
 #include "registry/fleet_view.h"
 #include "rpc/presence.h"
 #include "rpc/rpc_pipeline.h"
@@ -34,7 +35,7 @@ struct HubParts {
   const registry::FleetView& fleet;
   const auth::DeviceAuthenticator& devices;
   const auth::TokenAuthenticator& tokens;
-  const acl::AclPolicy& acl;
+  const registry::AclRulesView& acl;  // the policy in force, swapped when rules change
   auth::SessionTable& sessions;
   rpc::RpcPipeline& rpc;
   rpc::Presence& presence;

@@ -19,6 +19,8 @@
 #include "http/http_server.h"
 #include "http/register_api.h"
 #include "mqtt/broker_link.h"
+#include "registry/acl_rule_book.h"
+#include "registry/acl_rules_view.h"
 #include "registry/ca_files.h"
 #include "registry/data_layout.h"
 #include "registry/fleet_view.h"
@@ -97,7 +99,14 @@ int RunServe(const Config& config) {
   }
   auth::DeviceAuthenticator devices(*ca, device_options);
   auth::TokenAuthenticator tokens(jwt->verifier.get());
-  acl::AclPolicy acl(std::move(*acl_rules));
+  // Access rules: the configured ones, then the database's, reloaded when they change.
+  registry::AclRulesView* rules_view = nullptr;  // set below; the book's writes reload it
+  registry::AclRuleBook acl_book(**store, clock, std::move(*acl_rules), [&rules_view] {
+    rules_view->Reload().IgnoreError();  // a failure is logged; Refresh retries
+  });
+  registry::AclRulesView acl(acl_book, **store);
+  rules_view = &acl;
+  if (auto status = acl.Reload(); !status.ok()) return Fail("cannot load the access rules", status);
   auth::SessionTable sessions(/*track_changes=*/true);
   auto shared = MakeSharedState(config, metrics);
   if (!shared.ok()) return Fail("invalid [cluster] settings", shared.status());
@@ -168,6 +177,7 @@ int RunServe(const Config& config) {
                            .presence = presence,
                            .store = **store,
                            .fleet = fleet,
+                           .acl_rules = acl,
                            .broker = **broker_admin,
                            .commands = commands.get(),
                            .log_throttle = log_throttle,
@@ -188,7 +198,7 @@ int RunServe(const Config& config) {
   }
   http::HttpServer http_server(MakeHttpServerOptions(config.http));
   const acl::AclExplainer explainer(
-      acl, [&fleet] { return fleet.snapshot(); },
+      [&acl] { return acl.policy(); }, [&fleet] { return fleet.snapshot(); },
       [&sessions](std::string_view clientid) { return sessions.Find(clientid); });
   http::ApiContext api{.registry = registry,
                        .jwt_verifier = jwt->verifier.get(),
@@ -199,6 +209,7 @@ int RunServe(const Config& config) {
                        .metrics = metrics,
                        .log_throttle = &log_throttle,
                        .acl_explainer = &explainer,
+                       .acl_rules = &acl_book,
                        .ca_certificate_pem = ca->ca_certificate_pem(),
                        .options = MakeApiOptions(config.http)};
   http::RegisterApi(http_server.routes(), api);

@@ -18,6 +18,7 @@
 #include "common/log_throttle.h"
 #include "common/metrics.h"
 #include "http/command_sender.h"
+#include "registry/acl_rule_book.h"
 #include "registry/registry.h"
 
 namespace iothub::http {
@@ -58,6 +59,8 @@ struct ApiContext {
   LogThrottle* log_throttle = nullptr;
   // Answers POST /api/acl/explain; null: 503.
   const acl::AclExplainer* acl_explainer = nullptr;
+  // Manages /api/acl/rules; null: 503.
+  registry::AclRuleBook* acl_rules = nullptr;
   // The CA certificate (PEM) served by GET /api/devices/certificates/ca.
   std::string ca_certificate_pem;
   ApiOptions options;

@@ -110,11 +110,29 @@ json Schemas() {
       {{"allow", {{"type", "boolean"}}},
        {"reason", kString},
        {"decidedBy", {{"type", "string"}, {"enum", {"topic", "principal", "rule", "builtin"}}}},
-       {"rule", Nullable(Object({{"number", kInteger}, {"text", kString}}))},
+       {"rule",
+        Nullable(Object({{"number", kInteger},
+                         {"text", kString},
+                         {"id", Nullable(kString)},
+                         {"origin", {{"type", "string"}, {"enum", {"config", "database"}}}}}))},
        {"principal", Object({{"kind", kString},
                              {"id", kString},
                              {"clientid", Nullable(kString)},
                              {"ownerId", Nullable(kString)}})}});
+  schemas["AclRule"] = Object(
+      {{"id", Nullable(kString)},
+       {"origin", {{"type", "string"}, {"enum", {"config", "database"}}}},
+       {"position", kInteger},
+       {"effect", {{"type", "string"}, {"enum", {"allow", "deny"}}}},
+       {"who", {{"type", "string"}, {"enum", {"any", "device", "user", "admin", "service"}}}},
+       {"action", {{"type", "string"}, {"enum", {"publish", "subscribe", "all"}}}},
+       {"topic", kString},
+       {"description", kString},
+       {"createdAt", Nullable(kInteger)},
+       {"updatedAt", Nullable(kInteger)},
+       {"updatedBy", Nullable(kString)}});
+  schemas["AclRuleAnswer"] = Object({{"rule", Ref("AclRule")}});
+  schemas["AclRuleList"] = Object({{"rules", {{"type", "array"}, {"items", Ref("AclRule")}}}});
   schemas["Health"] = Object({{"status", kString},
                               {"store", kString},
                               {"mqtt", kString},

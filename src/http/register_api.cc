@@ -83,6 +83,9 @@ void Register(httplib::Server& server, ApiContext& context, const Route& route) 
     case Method::kPost:
       server.Post(pattern, handler);
       break;
+    case Method::kPut:
+      server.Put(pattern, handler);
+      break;
     case Method::kPatch:
       server.Patch(pattern, handler);
       break;

@@ -8,6 +8,8 @@ std::string_view ToString(Method method) {
       return "GET";
     case Method::kPost:
       return "POST";
+    case Method::kPut:
+      return "PUT";
     case Method::kPatch:
       return "PATCH";
     case Method::kDelete:
@@ -50,7 +52,7 @@ const std::vector<Route>& ApiRoutes() {
   static const std::vector<Route>* const routes = [] {
     auto* all = new std::vector<Route>();
     for (auto part : {AuthRoutes(), UserRoutes(), DeviceRoutes(), CertificateRoutes(),
-                      CommandRoutes(), AclRoutes(), OpenApiRoutes()}) {
+                      CommandRoutes(), AclRoutes(), AclRuleRoutes(), OpenApiRoutes()}) {
       for (Route& route : part) all->push_back(std::move(route));
     }
     return all;

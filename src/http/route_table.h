@@ -25,7 +25,7 @@
 
 namespace iothub::http {
 
-enum class Method { kGet, kPost, kPatch, kDelete };
+enum class Method { kGet, kPost, kPut, kPatch, kDelete };
 std::string_view ToString(Method method);  // "GET", ...
 
 // Who may call a route. Per-object rules (a user and their own devices) are the
@@ -115,7 +115,8 @@ std::vector<Route> DeviceRoutes();
 std::vector<Route> CertificateRoutes();
 std::vector<Route> AuthRoutes();  // /api/auth/* and /api/health
 std::vector<Route> CommandRoutes();
-std::vector<Route> AclRoutes();  // /api/acl/*
+std::vector<Route> AclRoutes();      // POST /api/acl/explain
+std::vector<Route> AclRuleRoutes();  // /api/acl/rules...
 std::vector<Route> OpenApiRoutes();  // GET /api/openapi.json
 
 // The whole table, in matching order. Built once.

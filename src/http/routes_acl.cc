@@ -1,7 +1,7 @@
 // Routes of /api/acl: POST /api/acl/explain (admins) answers whether a principal -- a
 // live clientid of this hub, a device or a user -- may publish to or subscribe a topic,
-// and which step or configured rule decided (acl/explainer.h: the hook's own decision
-// code). No explainer wired: 503.
+// and which step or rule decided, with the rule's id and origin (acl/explainer.h: the
+// hook's own decision code). No explainer wired: 503.
 #include "acl/explainer.h"
 #include "http/json_body.h"
 #include "http/route_table.h"
@@ -65,7 +65,10 @@ Reply Explain(ApiContext& context, const RequestContext& request) {
   const acl::Explanation& explanation = answer->explanation;
   json rule = nullptr;
   if (explanation.step == acl::DecidingStep::kRule) {
-    rule = json{{"number", explanation.rule_number}, {"text", explanation.rule}};
+    rule = json{{"number", explanation.rule_number},
+                {"text", explanation.rule},
+                {"id", explanation.rule_id.empty() ? json(nullptr) : json(explanation.rule_id)},
+                {"origin", acl::ToString(explanation.rule_origin)}};
   }
   return JsonReply(200, json{{"allow", explanation.decision.allow},
                              {"reason", acl::ToString(explanation.decision.reason)},

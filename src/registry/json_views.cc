@@ -96,4 +96,23 @@ json UserPageToJson(const Page<User>& page) {
               {"limit", page.limit}};
 }
 
+nlohmann::ordered_json AclRuleToJson(const ListedAclRule& listed) {
+  const bool stored = listed.origin == acl::RuleOrigin::kDatabase;
+  const store::StoredAclRule& rule = listed.stored;
+  const auto or_null = [stored](const auto& value) {
+    return stored ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
+  };
+  return {{"id", or_null(rule.id)},
+          {"origin", acl::ToString(listed.origin)},
+          {"position", listed.position},
+          {"effect", rule.effect},
+          {"who", rule.who},
+          {"action", rule.action},
+          {"topic", rule.topic},
+          {"description", rule.description},
+          {"createdAt", or_null(rule.created_at)},
+          {"updatedAt", or_null(rule.updated_at)},
+          {"updatedBy", or_null(rule.updated_by)}};
+}
+
 }  // namespace iothub::registry

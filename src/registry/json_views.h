@@ -13,6 +13,7 @@
 #include "model/certificate.h"
 #include "model/device.h"
 #include "model/user.h"
+#include "registry/acl_rule_book.h"
 #include "registry/certificate_service.h"
 #include "registry/paging.h"
 
@@ -42,5 +43,11 @@ nlohmann::ordered_json ValidationToJson(const FingerprintValidation& validation)
 nlohmann::ordered_json DevicePageToJson(const Page<Device>& page);
 // {users: [...], total, page, limit}
 nlohmann::ordered_json UserPageToJson(const Page<User>& page);
+
+// An access rule in evaluation order (the API contract's Rule): {id|null, origin
+// ("config" | "database"), position, effect, who, action, topic, description,
+// createdAt|null, updatedAt|null, updatedBy|null}. Unlike the other views, times are
+// unix milliseconds, as the contract asks; a configured rule has no id, times or actor.
+nlohmann::ordered_json AclRuleToJson(const ListedAclRule& listed);
 
 }  // namespace iothub::registry

@@ -62,6 +62,14 @@ class PgOperations {
   absl::Status RecordClaimFailure(std::string_view key, UnixMillis at);
   absl::StatusOr<std::vector<UnixMillis>> ListClaimFailures(std::string_view key, UnixMillis since);
   absl::StatusOr<std::int64_t> PruneClaimFailures(UnixMillis before);
+  absl::StatusOr<StoredAclRules> ListAclRules();
+  absl::StatusOr<StoredAclRule> GetAclRule(std::string_view id);
+  absl::Status InsertAclRule(const StoredAclRule& rule);
+  absl::Status UpdateAclRule(const StoredAclRule& rule);
+  absl::Status DeleteAclRule(std::string_view id);
+  absl::Status MoveAclRule(std::string_view id, std::int64_t position, UnixMillis at,
+                           std::string_view by);
+  absl::StatusOr<bool> ClaimAclCacheClear(std::int64_t version);
   // The three table scans; the caller runs them in one REPEATABLE READ transaction so
   // that they see one state.
   absl::StatusOr<std::shared_ptr<FleetSnapshot>> ScanFleet();

@@ -237,6 +237,29 @@ absl::StatusOr<std::int64_t> PostgresStore::PruneClaimFailures(UnixMillis before
   return Write([&](PgOperations& ops) { return ops.PruneClaimFailures(before); });
 }
 
+absl::StatusOr<StoredAclRules> PostgresStore::ListAclRules() {
+  return Read([&](PgOperations& ops) { return ops.ListAclRules(); });
+}
+absl::StatusOr<StoredAclRule> PostgresStore::GetAclRule(std::string_view id) {
+  return Read([&](PgOperations& ops) { return ops.GetAclRule(id); });
+}
+absl::Status PostgresStore::InsertAclRule(const StoredAclRule& rule) {
+  return Write([&](PgOperations& ops) { return ops.InsertAclRule(rule); });
+}
+absl::Status PostgresStore::UpdateAclRule(const StoredAclRule& rule) {
+  return Write([&](PgOperations& ops) { return ops.UpdateAclRule(rule); });
+}
+absl::Status PostgresStore::DeleteAclRule(std::string_view id) {
+  return Write([&](PgOperations& ops) { return ops.DeleteAclRule(id); });
+}
+absl::Status PostgresStore::MoveAclRule(std::string_view id, std::int64_t position, UnixMillis at,
+                                        std::string_view by) {
+  return Write([&](PgOperations& ops) { return ops.MoveAclRule(id, position, at, by); });
+}
+absl::StatusOr<bool> PostgresStore::ClaimAclCacheClear(std::int64_t version) {
+  return Write([&](PgOperations& ops) { return ops.ClaimAclCacheClear(version); });
+}
+
 absl::StatusOr<std::shared_ptr<FleetSnapshot>> PostgresStore::LoadFleet() {
   // Inside a transaction: read through it, so the body sees its own changes.
   if (InThisThreadsTransaction()) return Joined([](PgOperations& ops) { return ops.ScanFleet(); });

@@ -214,6 +214,64 @@ CREATE TABLE claim_failures (
 CREATE INDEX claim_failures_by_key ON claim_failures (key, at);
 )sql";
 
+// Version 4: access rules managed at runtime (registry/acl_rule_book.h), evaluated
+// after the configuration file's rules.
+// - acl_rules holds each rule as written (checked by acl::ParseAclRule before it is
+//   stored); position is its 0-based place among the database rules, kept dense
+//   (0..n-1) by the store. No unique index on position: shifting a range would trip it
+//   row by row in SQLite.
+// - acl_rules_version has one row: `version` counts rule changes (every change bumps it
+//   in its own transaction, so a reader sees rules and version together), and
+//   `cache_cleared` is the last version whose EMQX authorization-cache clear a hub has
+//   claimed (Store::ClaimAclCacheClear: one hub clears per change, not every hub).
+// - PostgreSQL: a statement trigger on acl_rules NOTIFYs iothub_registry as the
+//   registry tables do, so other hubs reload their rules within a second; claiming a
+//   cache clear notifies nobody.
+constexpr std::string_view kSqliteV4 = R"sql(
+CREATE TABLE acl_rules (
+  id          TEXT PRIMARY KEY NOT NULL,
+  position    INTEGER NOT NULL CHECK (position >= 0),
+  effect      TEXT NOT NULL CHECK (effect IN ('allow', 'deny')),
+  who         TEXT NOT NULL CHECK (who IN ('any', 'device', 'user', 'admin', 'service')),
+  action      TEXT NOT NULL CHECK (action IN ('publish', 'subscribe', 'all')),
+  topic       TEXT NOT NULL,
+  description TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL,
+  updated_by  TEXT NOT NULL
+);
+CREATE INDEX acl_rules_by_position ON acl_rules (position, id);
+CREATE TABLE acl_rules_version (
+  id            INTEGER PRIMARY KEY CHECK (id = 1),
+  version       INTEGER NOT NULL,
+  cache_cleared INTEGER NOT NULL
+);
+INSERT INTO acl_rules_version (id, version, cache_cleared) VALUES (1, 0, 0);
+)sql";
+constexpr std::string_view kPostgresV4 = R"sql(
+CREATE TABLE acl_rules (
+  id          TEXT COLLATE "C" PRIMARY KEY,
+  position    BIGINT NOT NULL CHECK (position >= 0),
+  effect      TEXT NOT NULL CHECK (effect IN ('allow', 'deny')),
+  who         TEXT NOT NULL CHECK (who IN ('any', 'device', 'user', 'admin', 'service')),
+  action      TEXT NOT NULL CHECK (action IN ('publish', 'subscribe', 'all')),
+  topic       TEXT COLLATE "C" NOT NULL,
+  description TEXT NOT NULL,
+  created_at  BIGINT NOT NULL,
+  updated_at  BIGINT NOT NULL,
+  updated_by  TEXT NOT NULL
+);
+CREATE INDEX acl_rules_by_position ON acl_rules (position, id);
+CREATE TABLE acl_rules_version (
+  id            INTEGER PRIMARY KEY CHECK (id = 1),
+  version       BIGINT NOT NULL,
+  cache_cleared BIGINT NOT NULL
+);
+INSERT INTO acl_rules_version (id, version, cache_cleared) VALUES (1, 0, 0);
+CREATE TRIGGER acl_rules_changed AFTER INSERT OR UPDATE OR DELETE ON acl_rules
+  FOR EACH STATEMENT EXECUTE FUNCTION registry_changed();
+)sql";
+
 // --- The one migration history ---
 
 // One schema version in both dialects. To change the schema, append a step with the
@@ -229,6 +287,7 @@ constexpr SchemaStep kSteps[] = {
     {1, "users, devices, certificates, audit_log", kSqliteV1, kPostgresV1},
     {2, "certificates.owner_at_issue", kSqliteV2, kPostgresV2},
     {3, "claim_codes, claim_failures", kSqliteV3, kPostgresV3},
+    {4, "acl_rules, acl_rules_version", kSqliteV4, kPostgresV4},
 };
 
 template <std::string_view SchemaStep::*kSql>

@@ -186,6 +186,29 @@ absl::StatusOr<std::int64_t> SqliteStore::PruneClaimFailures(UnixMillis before) 
   return Write([&](ConnectionStore& ops) { return ops.PruneClaimFailures(before); });
 }
 
+absl::StatusOr<StoredAclRules> SqliteStore::ListAclRules() {
+  return Read([&](ConnectionStore& ops) { return ops.ListAclRules(); });
+}
+absl::StatusOr<StoredAclRule> SqliteStore::GetAclRule(std::string_view id) {
+  return Read([&](ConnectionStore& ops) { return ops.GetAclRule(id); });
+}
+absl::Status SqliteStore::InsertAclRule(const StoredAclRule& rule) {
+  return Write([&](ConnectionStore& ops) { return ops.InsertAclRule(rule); });
+}
+absl::Status SqliteStore::UpdateAclRule(const StoredAclRule& rule) {
+  return Write([&](ConnectionStore& ops) { return ops.UpdateAclRule(rule); });
+}
+absl::Status SqliteStore::DeleteAclRule(std::string_view id) {
+  return Write([&](ConnectionStore& ops) { return ops.DeleteAclRule(id); });
+}
+absl::Status SqliteStore::MoveAclRule(std::string_view id, std::int64_t position, UnixMillis at,
+                                      std::string_view by) {
+  return Write([&](ConnectionStore& ops) { return ops.MoveAclRule(id, position, at, by); });
+}
+absl::StatusOr<bool> SqliteStore::ClaimAclCacheClear(std::int64_t version) {
+  return Write([&](ConnectionStore& ops) { return ops.ClaimAclCacheClear(version); });
+}
+
 absl::StatusOr<std::shared_ptr<FleetSnapshot>> SqliteStore::LoadFleet() {
   // Inside a transaction: read through it, so the body sees its own changes.
   if (transaction_owner_.load() == std::this_thread::get_id()) return ops_.LoadFleet();

@@ -77,6 +77,14 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<UnixMillis>> ListClaimFailures(std::string_view key,
                                                             UnixMillis since) override;
   absl::StatusOr<std::int64_t> PruneClaimFailures(UnixMillis before) override;
+  absl::StatusOr<StoredAclRules> ListAclRules() override;
+  absl::StatusOr<StoredAclRule> GetAclRule(std::string_view id) override;
+  absl::Status InsertAclRule(const StoredAclRule& rule) override;
+  absl::Status UpdateAclRule(const StoredAclRule& rule) override;
+  absl::Status DeleteAclRule(std::string_view id) override;
+  absl::Status MoveAclRule(std::string_view id, std::int64_t position, UnixMillis at,
+                           std::string_view by) override;
+  absl::StatusOr<bool> ClaimAclCacheClear(std::int64_t version) override;
   absl::StatusOr<std::shared_ptr<FleetSnapshot>> LoadFleet() override;
   absl::StatusOr<std::int64_t> DataVersion() override;
 

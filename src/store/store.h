@@ -65,6 +65,28 @@ struct StoredClaimCode {
   UnixMillis issued_at = 0;
 };
 
+// One access rule kept in the database (schema v4), as written: the store keeps the
+// text, the acl module gives it meaning (acl::ParseAclRule checks it before it is
+// stored, and again when the policy is built).
+struct StoredAclRule {
+  std::string id;             // a UUID
+  std::int64_t position = 0;  // 0-based place among the database rules
+  std::string effect;         // "allow" | "deny"
+  std::string who;            // "any" | "device" | "user" | "admin" | "service"
+  std::string action;         // "publish" | "subscribe" | "all"
+  std::string topic;          // a topic filter, placeholders allowed
+  std::string description;
+  UnixMillis created_at = 0;
+  UnixMillis updated_at = 0;
+  std::string updated_by;  // the audit actor of the last change
+};
+
+// The database rules in position order and the version they are at, read together.
+struct StoredAclRules {
+  std::vector<StoredAclRule> rules;
+  std::int64_t version = 0;  // bumped by every rule change
+};
+
 // The revocation reason InsertCertificate gives to the certificates a new one replaces.
 inline constexpr std::string_view kSupersededReason = "superseded";
 
@@ -168,6 +190,29 @@ class Store {
                                                                     UnixMillis since) = 0;
   // Deletes the failed attempts (of every key) before `before`; returns how many.
   virtual absl::StatusOr<std::int64_t> PruneClaimFailures(UnixMillis before) = 0;
+
+  // --- Access rules (schema v4) ---
+  // Positions stay dense: the rules hold 0..n-1. Every change below bumps the version.
+  virtual absl::StatusOr<StoredAclRules> ListAclRules() = 0;
+  // NotFound for an unknown id.
+  virtual absl::StatusOr<StoredAclRule> GetAclRule(std::string_view id) = 0;
+  // Inserts `rule` at rule.position (0..n; the rules from there move down one).
+  // AlreadyExists for a taken id; InvalidArgument for a position past the end.
+  virtual absl::Status InsertAclRule(const StoredAclRule& rule) = 0;
+  // Replaces effect, who, action, topic, description, updated_at and updated_by; id,
+  // position and created_at stay. NotFound for an unknown id.
+  virtual absl::Status UpdateAclRule(const StoredAclRule& rule) = 0;
+  // Deletes the rule; the rules after it move up one. NotFound for an unknown id.
+  virtual absl::Status DeleteAclRule(std::string_view id) = 0;
+  // Moves the rule to `position` (0..n-1), the rules between shifting by one, and sets
+  // its updated_at and updated_by. NotFound for an unknown id; InvalidArgument for a
+  // position out of range.
+  virtual absl::Status MoveAclRule(std::string_view id, std::int64_t position, UnixMillis at,
+                                   std::string_view by) = 0;
+  // True for exactly one caller per rule version: the first to claim `version` (or a
+  // later one) since the last claim. The claimant clears the broker's authorization
+  // cache, so that hubs sharing the database do not all clear it.
+  virtual absl::StatusOr<bool> ClaimAclCacheClear(std::int64_t version) = 0;
 
   // --- Hot-path snapshot and change detection ---
   // A consistent picture of all devices, certificates and users (one scan per table).

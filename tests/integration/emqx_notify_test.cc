@@ -4,49 +4,11 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include <mutex>
-#include <thread>
-
 #include "support/hub_flow.h"
+#include "support/recording_emqx.h"
 
 namespace iothub::testing {
 namespace {
-
-// Records every request's method and path; answers 204.
-class RecordingEmqx {
- public:
-  RecordingEmqx() {
-    server_.Delete(".*", [this](const httplib::Request& request, httplib::Response& response) {
-      std::lock_guard lock(mutex_);
-      calls_.push_back(request.method + " " + request.path);
-      authorization_ = request.get_header_value("Authorization");
-      response.status = 204;
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-  }
-  ~RecordingEmqx() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  bool Saw(const std::string& call) {
-    std::lock_guard lock(mutex_);
-    return std::find(calls_.begin(), calls_.end(), call) != calls_.end();
-  }
-  std::string authorization() {
-    std::lock_guard lock(mutex_);
-    return authorization_;
-  }
-
- private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::vector<std::string> calls_;
-  std::string authorization_;
-};
 
 // A revocation through the CLI kicks the device's live session and clears EMQX's authz
 // cache; a binding change clears the cache, with the configured API key.

@@ -121,5 +121,32 @@ TEST(ParseAclRulesTest, NumbersTheFailingRule) {
   EXPECT_THAT(Message(status), HasSubstr("acl rule #2: pattern \"b/${nope}\""));
 }
 
+// CheckAclRule reports every bad field at once, with the field's name, and nothing for
+// a valid rule; ParseAclRule's message is its first problem.
+TEST(CheckAclRuleTest, OneProblemPerBadField) {
+  EXPECT_TRUE(CheckAclRule({"deny", "device", "publish", "a/${device_id}"}).empty());
+  const std::vector<AclRuleProblem> problems = CheckAclRule({"nope", "root", "read", "a/#/b"});
+  ASSERT_EQ(problems.size(), 4u);
+  EXPECT_EQ(problems[0].field, "effect");
+  EXPECT_EQ(problems[1].field, "who");
+  EXPECT_EQ(problems[2].field, "action");
+  EXPECT_EQ(problems[3].field, "pattern");
+  EXPECT_THAT(Message(ParseAclRule({"nope", "root", "read", "a/#/b"}).status()),
+              HasSubstr(problems[0].problem));
+  // The $SYS check uses `who` when it is known.
+  const std::vector<AclRuleProblem> sys = CheckAclRule({"allow", "user", "all", "$SYS/#"});
+  ASSERT_EQ(sys.size(), 1u);
+  EXPECT_EQ(sys[0].field, "pattern");
+}
+
+// A parsed rule comes from the configuration until the caller says otherwise.
+TEST(ParseAclRuleTest, ParsedRulesAreConfigRules) {
+  absl::StatusOr<AclRule> rule = ParseAclRule({"allow", "any", "all", "a"});
+  ASSERT_TRUE(rule.ok());
+  EXPECT_EQ(rule->origin, RuleOrigin::kConfig);
+  EXPECT_TRUE(rule->id.empty());
+  EXPECT_EQ(ToString(RuleOrigin::kDatabase), "database");
+}
+
 }  // namespace
 }  // namespace iothub::acl
