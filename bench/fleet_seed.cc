@@ -3,9 +3,12 @@
 //
 //   fleet-seed --data-dir D --devices N --users M --signed K --fixture OUT.json
 //              [--jwt-secret S] [--plan pro] [--fixture-users U] [--batch 10000]
+//              [--postgres-url postgresql://...]
 //
 // What it writes, all through the Store (large transactions, --batch rows each):
 //  - the CA in D/ca/ (created when missing, like `iot-hub ca init`);
+//  - the registry in D/hub.db, or with --postgres-url in that PostgreSQL database
+//    (migrated on open, as a hub does; the hubs sharing it need copies of D/ca/);
 //  - M users: subject bench-user-<i>, email bench-user-<i>@bench.invalid, plan --plan;
 //  - N devices bench-dev-<i>, each bound to user i % M (status bound, owner set), and one
 //    current certificate per device. The first K devices get REAL certificates issued by
@@ -61,6 +64,7 @@
 #include "registry/data_layout.h"
 #include "registry/uuid.h"
 #include "rpc/method_catalog.h"
+#include "store/postgres_store.h"
 #include "store/sqlite_store.h"
 
 namespace {
@@ -71,6 +75,7 @@ using SteadyClock = std::chrono::steady_clock;
 
 struct Options {
   std::string data_dir;
+  std::string postgres_url;
   long devices = 1000;
   long users = 100;
   long signed_devices = 200;
@@ -164,16 +169,19 @@ struct RpcExample {
 
 std::vector<RpcExample> RpcExamples(UnixMillis now) {
   return {
-      {"getDeviceState", json::object(),
+      {"getDeviceState",
+       json::object(),
        {{"status", "online"},
         {"uptime", 86400},
         {"sensors", {{"temperature", 21.5}, {"humidity", 55}}},
         {"timers", json::array({{{"id", "timer-1"}, {"enabled", true}}})},
         {"regulators", json::array()},
         {"irrigators", json::array()}}},
-      {"getSensors", nullptr,
+      {"getSensors",
+       nullptr,
        {{"temperature", 21.5}, {"humidity", 55.2}, {"pressure", 1013.2}, {"timestamp", now}}},
-      {"reboot", json::object(),
+      {"reboot",
+       json::object(),
        {{"success", true}, {"message", "rebooting"}, {"estimatedTime", 30}}},
       {"updateDiscreteTimer",
        {{"id", "timer-1"},
@@ -223,9 +231,8 @@ std::vector<RpcExample> RpcExamples(UnixMillis now) {
         {"name", "Zone A"},
         {"enabled", true},
         {"mode", "preset"},
-        {"preset",
-         json::array({{{"startTime", 360}, {"endTime", 380}},
-                      {{"startTime", 1080}, {"endTime", 1100}}})},
+        {"preset", json::array({{{"startTime", 360}, {"endTime", 380}},
+                                {{"startTime", 1080}, {"endTime", 1100}}})},
         {"numbIrrigations", 2},
         {"irrigationwindow", 20},
         {"autoManualOff", true},
@@ -268,6 +275,8 @@ int main(int argc, char** argv) {
   CLI::App app{"Seeds a hub data directory with a benchmark fleet and writes a hook-load fixture"};
   Options o;
   app.add_option("--data-dir", o.data_dir, "the hub's data directory")->required();
+  app.add_option("--postgres-url", o.postgres_url,
+                 "seed this PostgreSQL database instead of <data-dir>/hub.db");
   app.add_option("--devices", o.devices, "devices N")->check(CLI::Range(0L, 100'000'000L));
   app.add_option("--users", o.users, "users M")->check(CLI::Range(1L, 10'000'000L));
   app.add_option("--signed", o.signed_devices, "devices with a real CA-issued certificate K")
@@ -280,8 +289,7 @@ int main(int argc, char** argv) {
   app.add_option("--fixture-users", o.fixture_users, "most users in the fixture")
       ->check(CLI::Range(0L, 10'000'000L));
   app.add_option("--batch", o.batch, "rows per transaction")->check(CLI::Range(1L, 10'000'000L));
-  app.add_option("--days", o.days, "validity of the real certificates")
-      ->check(CLI::Range(1, 3650));
+  app.add_option("--days", o.days, "validity of the real certificates")->check(CLI::Range(1, 3650));
   app.add_option("--synthetic-pem", o.synthetic_pem,
                  "PEM of synthetic certificate rows: full (placeholder of a real size) or none")
       ->check(CLI::IsMember({"full", "none"}));
@@ -304,9 +312,13 @@ int main(int argc, char** argv) {
   crypto::CertificateAuthority ca =
       Must(registry::LoadOrCreateCa(data_dir, *key_type, now, /*create_if_missing=*/true),
            "cannot load or create the CA in " + registry::CaDirectory(data_dir).string());
-  std::unique_ptr<store::SqliteStore> db =
-      Must(store::SqliteStore::Open(registry::DatabasePath(data_dir).string()),
-           "cannot open " + registry::DatabasePath(data_dir).string());
+  std::unique_ptr<store::Store> db;
+  if (o.postgres_url.empty()) {
+    db = Must(store::SqliteStore::Open(registry::DatabasePath(data_dir).string()),
+              "cannot open " + registry::DatabasePath(data_dir).string());
+  } else {  // the store's errors never spell the URL's password
+    db = Must(store::PostgresStore::Open(o.postgres_url), "cannot open the PostgreSQL store");
+  }
   const std::int64_t existing_devices = Must(db->CountDevices(std::nullopt), "count devices");
   const std::int64_t existing_users = Must(db->CountUsers(), "count users");
   if (existing_devices != 0 || existing_users != 0) {
@@ -343,8 +355,8 @@ int main(int argc, char** argv) {
       }
       return absl::OkStatus();
     });
-    if (!status.ok()) Die("cannot create users " + std::to_string(first) + ".." +
-                              std::to_string(last - 1), status);
+    if (!status.ok())
+      Die("cannot create users " + std::to_string(first) + ".." + std::to_string(last - 1), status);
     // Only the ids of committed users are kept (a failed batch exits above).
   }
   const double users_s = SecondsSince(users_start);
@@ -352,7 +364,7 @@ int main(int argc, char** argv) {
   // ---- Devices and certificates ----
   struct Signed {
     std::string device_id, username;  // username: base64 of the certificate's DER
-    long owner = 0;                     // index of the owning user
+    long owner = 0;                   // index of the owning user
   };
   std::vector<Signed> signed_devices;
   signed_devices.reserve(o.signed_devices);
@@ -416,8 +428,8 @@ int main(int argc, char** argv) {
       }
       return absl::OkStatus();
     });
-    if (!status.ok()) Die("cannot create devices " + DeviceId(first) + ".." + DeviceId(last - 1),
-                          status);
+    if (!status.ok())
+      Die("cannot create devices " + DeviceId(first) + ".." + DeviceId(last - 1), status);
     for (Signed& s : batch_signed) signed_devices.push_back(std::move(s));
     if (SecondsSince(last_report) > 10) {
       std::cerr << "fleet-seed: " << last << "/" << o.devices << " devices, "
@@ -527,9 +539,10 @@ int main(int argc, char** argv) {
     const std::string base = base_topic(u, d->device_id);
     publish.push_back(
         {{"topic", base + "/rpc/request"}, {"payload", request.dump()}, {"from", app_clientid(u)}});
-    responses.push_back({{"topic", base + "/rpc/response"},
-                         {"payload", json{{"id", id}, {"result", e.result}, {"timestamp", now}}.dump()},
-                         {"from", d->device_id}});
+    responses.push_back(
+        {{"topic", base + "/rpc/response"},
+         {"payload", json{{"id", id}, {"result", e.result}, {"timestamp", now}}.dump()},
+         {"from", d->device_id}});
   }
   for (json& r : responses) publish.push_back(std::move(r));
 
@@ -547,23 +560,22 @@ int main(int argc, char** argv) {
   }
 
   const double total_s = SecondsSince(start);
-  const json summary = {
-      {"data_dir", o.data_dir},
-      {"devices", o.devices},
-      {"users", o.users},
-      {"signed", o.signed_devices},
-      {"fixture", o.fixture},
-      {"fixture_clients", clients.size()},
-      {"fixture_devices", signed_devices.size()},
-      {"fixture_users", fixture_users.size()},
-      {"fixture_authorize", authorize.size()},
-      {"fixture_publish", publish.size()},
-      {"users_s", std::round(users_s * 100) / 100},
-      {"devices_s", std::round(devices_s * 100) / 100},
-      {"signing_s", std::round(signing_s * 100) / 100},
-      {"devices_per_s", devices_s > 0 ? std::round(o.devices / devices_s) : 0},
-      {"total_s", std::round(total_s * 100) / 100},
-      {"db_bytes", DatabaseBytes(registry::DatabasePath(data_dir))}};
+  const json summary = {{"data_dir", o.data_dir},
+                        {"devices", o.devices},
+                        {"users", o.users},
+                        {"signed", o.signed_devices},
+                        {"fixture", o.fixture},
+                        {"fixture_clients", clients.size()},
+                        {"fixture_devices", signed_devices.size()},
+                        {"fixture_users", fixture_users.size()},
+                        {"fixture_authorize", authorize.size()},
+                        {"fixture_publish", publish.size()},
+                        {"users_s", std::round(users_s * 100) / 100},
+                        {"devices_s", std::round(devices_s * 100) / 100},
+                        {"signing_s", std::round(signing_s * 100) / 100},
+                        {"devices_per_s", devices_s > 0 ? std::round(o.devices / devices_s) : 0},
+                        {"total_s", std::round(total_s * 100) / 100},
+                        {"db_bytes", DatabaseBytes(registry::DatabasePath(data_dir))}};
   std::cout << summary.dump() << std::endl;
   if (o.jwt_secret.empty()) {
     std::cerr << "fleet-seed: no --jwt-secret: the fixture has no users\n";

@@ -4,9 +4,10 @@
 
 namespace hook_load {
 
-std::vector<OnceResult> RunOnce(const std::vector<std::unique_ptr<grpc::GenericStub>>& stubs,
-                                const std::string& method, const std::vector<std::string>& requests,
-                                bool valued, int concurrency, std::chrono::milliseconds timeout) {
+std::vector<OnceResult> RunOnce(const Stubs& stubs, const std::string& method,
+                                const std::vector<std::string>& requests,
+                                const std::vector<uint8_t>& targets, bool valued, int concurrency,
+                                std::chrono::milliseconds timeout) {
   struct Slot {
     std::unique_ptr<grpc::ClientContext> context;
     std::unique_ptr<grpc::GenericClientAsyncResponseReader> reader;
@@ -26,8 +27,9 @@ std::vector<OnceResult> RunOnce(const std::vector<std::unique_ptr<grpc::GenericS
     slot.response.Clear();
     const grpc::Slice slice(requests[slot.index]);
     const grpc::ByteBuffer buffer(&slice, 1);
-    slot.reader = stubs[slot.index % stubs.size()]->PrepareUnaryCall(slot.context.get(), method,
-                                                                     buffer, &queue);
+    const auto& channels = stubs[targets[slot.index]];
+    slot.reader = channels[slot.index % channels.size()]->PrepareUnaryCall(slot.context.get(),
+                                                                           method, buffer, &queue);
     slot.reader->StartCall();
     slot.reader->Finish(&slot.response, &slot.status, &slot);
   };

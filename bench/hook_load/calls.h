@@ -15,16 +15,20 @@
 
 namespace hook_load {
 
-// One pass over `requests` (serialized) to `method`, at most `concurrency` in flight over
-// the stubs: the set-up phases (prime, prefill, drain). Per request: the status and, for
-// a valued hook, the parsed answer.
+// The connections: stubs[target][channel], --channels of them per --target.
+using Stubs = std::vector<std::vector<std::unique_ptr<grpc::GenericStub>>>;
+
+// One pass over `requests` (serialized) to `method`, at most `concurrency` in flight,
+// request i to target `targets[i]` over its channels in turn: the set-up phases (prime,
+// prefill, drain). Per request: the status and, for a valued hook, the parsed answer.
 struct OnceResult {
   grpc::StatusCode code = grpc::StatusCode::UNKNOWN;
   std::optional<pb::ValuedResponse> valued;
 };
-std::vector<OnceResult> RunOnce(const std::vector<std::unique_ptr<grpc::GenericStub>>& stubs,
-                                const std::string& method, const std::vector<std::string>& requests,
-                                bool valued, int concurrency, std::chrono::milliseconds timeout);
+std::vector<OnceResult> RunOnce(const Stubs& stubs, const std::string& method,
+                                const std::vector<std::string>& requests,
+                                const std::vector<uint8_t>& targets, bool valued, int concurrency,
+                                std::chrono::milliseconds timeout);
 
 // A unary call that waits for its answer (OnProviderLoaded).
 grpc::Status BlockingCall(grpc::GenericStub& stub, const std::string& method,
