@@ -2,7 +2,7 @@
 #
 # The caller sets `work` (its temporary directory) and `pids=()` (the servers to stop),
 # and calls bench_cleanup from its EXIT trap: it stops every pid and a PostgreSQL this
-# library started, then removes `work`.
+# library started, then removes `work` (and PostgreSQL's directory) unless BENCH_KEEP=1.
 #
 #   free_port                       a free TCP port on 127.0.0.1
 #   wait_for_line FILE RE PID [S]   the first line of FILE matching RE (waits up to S s)
@@ -120,7 +120,11 @@ bench_cleanup() {
   done
   if [[ -n "${pg_data}" ]]; then
     as_postgres "${pg_bindir}/pg_ctl" -D "${pg_data}" -m fast -w stop >/dev/null 2>&1 || true
-    rm -rf "$(dirname "${pg_data}")"
   fi
+  if [[ "${BENCH_KEEP:-0}" = 1 ]]; then
+    echo "bench: kept ${work} ${pg_data:+and $(dirname "${pg_data}")}" >&2
+    return
+  fi
+  [[ -z "${pg_data}" ]] || rm -rf "$(dirname "${pg_data}")"
   rm -rf "${work}"
 }

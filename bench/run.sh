@@ -40,6 +40,7 @@
 #                      4, so a mix with client.disconnected does not end their sessions)
 #   BENCH_START_TIMEOUT_S  seconds the hub may take to start (default 120; large fleets)
 #   BENCH_RESULTS_DIR  where the results JSON goes (default bench/results, untracked)
+#   BENCH_KEEP         1: keep the work directory (logs, fixtures, runs) at exit
 # If bench/provision.sh exists and is executable, it is called as
 #   provision.sh DATA_DIR FIXTURE_PATH
 # before the hub starts: it prepares the hub's data dir and may write a fixture there
