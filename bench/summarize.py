@@ -52,7 +52,7 @@ def shared_per_call(runs):
         for k in SHARED:
             deltas[k] += edges["end"][k] - edges["begin"][k]
         calls += run["result"]["calls"]
-    return {f"{k}_per_call": round(v / calls, 3) for k, v in deltas.items()} if calls else None
+    return {f"{k}_per_call": round(v / calls, 4) for k, v in deltas.items()} if calls else None
 
 
 def summarize_server(runs):
@@ -81,8 +81,8 @@ def summarize_server(runs):
         "errors": sum(r["errors"] for r in results),
         "hooks": hooks,
     }
-    if any(len(r.get("calls_by_target") or []) > 1 for r in results):
-        out["calls_by_target"] = results[-1]["calls_by_target"]
+    if any(len(r.get("calls_by_target") or []) > 1 for r in results):  # summed over rounds
+        out["calls_by_target"] = [sum(n) for n in zip(*(r["calls_by_target"] for r in results))]
     primes = [r["prime"] for r in results if r.get("prime")]
     if primes:
         out["prime_admitted"] = [f"{p['admitted']}/{p['clients']}" for p in primes]
@@ -164,14 +164,14 @@ def table(summary, options):
         if summary.get(key):
             log = summary[key]
             lines.append(f"{label:24}{'':10}{fmt(log['lines_per_s'])}{fmt(log['bytes_per_s'])}")
-    if rows["hub"].get("prime_admitted"):
+    if rows["hub"].get("prime_admitted"):  # each distinct count once
         lines.append(f"{'primed (admitted/all)':24}" + "".join(
-            fmt(",".join(rows[s].get("prime_admitted") or [])) for s in servers))
+            fmt(",".join(dict.fromkeys(rows[s].get("prime_admitted") or []))) for s in servers))
     if clustered:
         cluster = rows["cluster"]
         if cluster.get("calls_by_target"):
             lines.append(f"{'cluster calls hub A, B':24}"
-                         + "".join(fmt(n) for n in cluster["calls_by_target"]))
+                         + "".join(fmt(n) for n in cluster["calls_by_target"]) + "  (all rounds)")
         for key, value in (cluster.get("shared") or {}).items():
             lines.append(f"{key.replace('_', ' '):24}{'':20}{fmt(value)}")
     lines += ["", f"{'hook':22}" + "".join(f"{s[:4] + ' p50':>10}" for s in servers)
