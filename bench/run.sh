@@ -22,7 +22,9 @@
 # the PostgreSQL statements (pg_stat_statements) and transactions, counted over the
 # measured window; and the targets on the realistic mix: cluster CPU per call
 # <= 1.5x the single hub's, RPC pairs/s >= 0.6x (PASS/FAIL printed; the exit status
-# stays 0: it is a report).
+# stays 0: it is a report). The load is a closed loop: each server gets calls as fast as
+# it answers them, so a slower cluster spreads its fixed costs (timers, heartbeats) over
+# fewer calls; BENCH_LOAD_ARGS="--rate N" compares the CPU per call at one offered load.
 #
 # Environment:
 #   BUILD_DIR          build directory (default: build), relative to the repository root

@@ -34,6 +34,10 @@ def ratio(num, den):
     return round(num / den, 3) if num is not None and den else None
 
 
+def difference(a, b):
+    return round(a - b, 1) if a is not None and b is not None else None
+
+
 def rpc_pairs_per_s(result):
     """RPC responses the server let through (each closes a pair), per second."""
     publish = result["hooks"].get("message.publish", {})
@@ -174,16 +178,21 @@ def table(summary, options):
                          + "".join(fmt(n) for n in cluster["calls_by_target"]) + "  (all rounds)")
         for key, value in (cluster.get("shared") or {}).items():
             lines.append(f"{key.replace('_', ' '):24}{'':20}{fmt(value)}")
+    # Per hook: each server's p50 and p99, with a cluster what it adds to the single hub's.
+    added = ["+p50", "+p99"] if clustered else []
     lines += ["", f"{'hook':22}" + "".join(f"{s[:4] + ' p50':>10}" for s in servers)
               + "".join(f"{s[:4] + ' p99':>10}" for s in servers)
-              + f"{'calls/s':>10}  {servers[-1]} answers"]
+              + "".join(f"{h:>9}" for h in added) + f"{'calls/s':>10}  {servers[-1]} answers"]
     last = rows[servers[-1]]
     for name, h in last["hooks"].items():
         answers = ", ".join(
             f"{k}={v}" for k, v in (h.get("publish_answers") or h["results"] or {}).items())
-        lines.append(f"{name:22}"
-                     + "".join(fmt(rows[s]["hooks"].get(name, {}).get("p50_us")) for s in servers)
-                     + "".join(fmt(rows[s]["hooks"].get(name, {}).get("p99_us")) for s in servers)
+        hook = {s: rows[s]["hooks"].get(name, {}) for s in servers}
+        extra = [difference(hook["cluster"].get(p), hook["hub"].get(p))
+                 for p in ("p50_us", "p99_us")] if clustered else []
+        lines.append(f"{name:22}" + "".join(fmt(hook[s].get("p50_us")) for s in servers)
+                     + "".join(fmt(hook[s].get("p99_us")) for s in servers)
+                     + "".join(fmt(e, 9) for e in extra)
                      + f"{fmt(h['calls_per_s'])}  {answers}")
     for key, target in (summary.get("targets") or {}).items():
         lines.append(f"target cluster/hub {key}: {target['ratio']} (want {target['target']})"
