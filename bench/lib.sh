@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034,SC2154  # globals shared with the scripts that source this file
 # bench/lib.sh: shell functions the bench scripts share (sourced, never run).
 #
 # The caller sets `work` (its temporary directory) and `pids=()` (the servers to stop),

@@ -202,7 +202,7 @@ for mix in "${mixes[@]}"; do
       esac
       [[ -n "${run_fixture}" ]] && extra+=(--fixture "${run_fixture}" "${prime_args[@]}")
       echo "bench: ${mix}: round ${round}/${rounds}: ${name}" >&2
-      log_before=($(cat "${logs[@]}" | wc -l -c))
+      read -r -a log_before < <(cat "${logs[@]}" | wc -l -c)
       started_ms="$(date +%s%3N)"
       # In the background with `wait`, so that a signal interrupts the run at once.
       "${hook_load}" "${extra[@]}" "${load_args[@]}" "${mix_args[@]}" "${extra_load_args[@]}" \
@@ -213,7 +213,7 @@ for mix in "${mixes[@]}"; do
       hub_log="null"
       if [[ "${name}" != baseline ]]; then
         sleep 1.2  # the hub flushes its log every second
-        log_after=($(cat "${logs[@]}" | wc -l -c))
+        read -r -a log_after < <(cat "${logs[@]}" | wc -l -c)
         hub_log="$(printf '{"lines":%d,"bytes":%d,"millis":%d}' \
           $((log_after[0] - log_before[0])) $((log_after[1] - log_before[1])) \
           $(($(date +%s%3N) - started_ms)))"

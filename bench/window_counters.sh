@@ -8,6 +8,7 @@
 # METRICS_URLs), "pg_statements" (pg_stat_statements calls in the database iothub),
 # "pg_xacts" (its commits + rollbacks; PostgreSQL publishes these up to a second late)}.
 set -euo pipefail
+# shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 out="$1" redis_port="$2" pg_admin_url="$3"
