@@ -22,7 +22,7 @@ SERVERS = ("baseline", "hub", "cluster")
 # Issue #11's targets for the cluster against the single hub (realistic mix):
 # (figure, comparison, bound).
 TARGETS = (("server_cpu_us_per_call", "<=", 1.5), ("rpc_pairs_per_s", ">=", 0.6))
-SHARED = ("redis_commands", "redis_round_trips", "pg_statements", "pg_xacts")
+SHARED = ("redis_commands", "redis_round_trips", "redis_errors", "pg_statements", "pg_xacts")
 
 
 def mean(values):
@@ -54,7 +54,7 @@ def shared_per_call(runs):
         if "begin" not in edges or "end" not in edges:
             return None
         for k in SHARED:
-            deltas[k] += edges["end"][k] - edges["begin"][k]
+            deltas[k] += edges["end"].get(k, 0) - edges["begin"].get(k, 0)
         calls += run["result"]["calls"]
     return {f"{k}_per_call": round(v / calls, 4) for k, v in deltas.items()} if calls else None
 
