@@ -134,55 +134,16 @@ int main(int argc, char** argv) {
   std::array<std::string, kHookCount> methods;  // must outlive the calls (held by pointer)
   for (int h = 0; h < kHookCount; ++h) methods[h] = prefix + kHooks[h].rpc;
 
-  // Separate connections: a distinct channel_id and a local subchannel pool per channel,
-  // or gRPC would share one subchannel (one TCP connection) between identical channels.
-  std::vector<std::shared_ptr<grpc::Channel>> channels;
-  Stubs stubs(o.targets.size());
-  for (size_t t = 0; t < o.targets.size(); ++t) {
-    for (int c = 0; c < o.channels; ++c) {
-      grpc::ChannelArguments args;
-      args.SetInt("grpc.channel_id", static_cast<int>(t) * o.channels + c);
-      args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-      args.SetMaxReceiveMessageSize(-1);
-      channels.push_back(
-          grpc::CreateCustomChannel(o.targets[t], grpc::InsecureChannelCredentials(), args));
-      if (!channels.back()->WaitForConnected(std::chrono::system_clock::now() +
-                                             std::chrono::seconds(5))) {
-        std::cerr << "hook-load: cannot connect to " << o.targets[t] << "\n";
-        return 1;
-      }
-      stubs[t].push_back(std::make_unique<grpc::GenericStub>(channels.back()));
-    }
-  }
-
-  // OnProviderLoaded first, as EMQX does, to every target; each answer must parse as a
-  // LoadedResponse, and the first one's hooks are checked against the mix.
-  pb::ProviderLoadedRequest loaded_request;
-  loaded_request.mutable_broker()->set_version("5.8.0");
-  loaded_request.mutable_broker()->set_sysdescr("EMQX");
-  loaded_request.mutable_broker()->set_uptime(1000);
-  loaded_request.mutable_broker()->set_datetime("2025-01-01T00:00:00Z");
-  FillMeta(loaded_request.mutable_meta());
-  pb::LoadedResponse loaded;
-  for (size_t t = o.targets.size(); t-- > 0;) {  // the first target's answer stays
-    std::string loaded_bytes;
-    const grpc::Status loaded_status =
-        BlockingCall(*stubs[t][0], prefix + "OnProviderLoaded", loaded_request.SerializeAsString(),
-                     &loaded_bytes);
-    if (!loaded_status.ok()) {
-      std::cerr << "hook-load: OnProviderLoaded to " << o.targets[t]
-                << " failed: " << loaded_status.error_code() << " " << loaded_status.error_message()
-                << "\n";
-      return 1;
-    }
-    if (!loaded.ParseFromString(loaded_bytes)) {
-      std::cerr << "hook-load: OnProviderLoaded answer of " << o.targets[t]
-                << " is not a LoadedResponse\n";
-      return 1;
-    }
+  std::string error_text;
+  const std::optional<Stubs> stubs = ConnectTargets(o.targets, o.channels, &error_text);
+  std::optional<pb::LoadedResponse> loaded;
+  if (stubs) loaded = LoadProvider(*stubs, o.targets, prefix, &error_text);
+  if (!loaded) {
+    std::cerr << "hook-load: " << error_text << "\n";
+    return 1;
   }
   json provider_hooks = json::object();
-  for (const pb::HookSpec& spec : loaded.hooks()) {
+  for (const pb::HookSpec& spec : loaded->hooks()) {
     provider_hooks[spec.name()] =
         std::vector<std::string>(spec.topics().begin(), spec.topics().end());
   }
@@ -246,8 +207,8 @@ int main(int argc, char** argv) {
       FillMeta(request.mutable_meta());
       requests.push_back(request.SerializeAsString());
     }
-    const auto answers = RunOnce(stubs, prefix + kHooks[kAuthenticate].rpc, requests, targets, true,
-                                 o.concurrency, timeout);
+    const auto answers = RunOnce(*stubs, prefix + kHooks[kAuthenticate].rpc, requests, targets,
+                                 true, o.concurrency, timeout);
     json by_kind = json::object();
     std::vector<std::string> connect;
     std::vector<uint8_t> connect_targets;
@@ -282,7 +243,7 @@ int main(int argc, char** argv) {
       connected_targets.insert(connected_targets.end(), connect_targets.begin(),
                                connect_targets.end());
     }
-    const auto connected = RunOnce(stubs, prefix + kHooks[kConnected].rpc, connected_requests,
+    const auto connected = RunOnce(*stubs, prefix + kHooks[kConnected].rpc, connected_requests,
                                    connected_targets, false, o.concurrency, timeout);
     const size_t connected_errors =
         std::count_if(connected.begin(), connected.end(),
@@ -323,7 +284,7 @@ int main(int argc, char** argv) {
                                     MessageId(prefill_high, counter_base + i), NowMs()));
       targets.push_back(rpc->target(items[i].first, response));
     }
-    const auto answers = RunOnce(stubs, prefix + kHooks[kPublish].rpc, requests, targets, true,
+    const auto answers = RunOnce(*stubs, prefix + kHooks[kPublish].rpc, requests, targets, true,
                                  o.concurrency, timeout);
     std::array<size_t, kPublishAnswerCount> counts{};
     size_t errors = 0;
@@ -377,7 +338,7 @@ int main(int argc, char** argv) {
   // Spread the calls over threads and channels (call i: thread i % T, channel i % C).
   const LoadPlan plan{.schedule = schedule,
                       .pools = pools,
-                      .stubs = stubs,
+                      .stubs = *stubs,
                       .rpc = rpc.get(),
                       .nonce = nonce,
                       .methods = methods,
