@@ -37,6 +37,8 @@
 #   BENCH_FIXTURE      a hook-load --fixture file (real devices and users) for baseline
 #                      and hub (the cluster always uses the fleet it seeds)
 #   BENCH_HUB_ARGS     extra `iot-hub serve` options
+#   BENCH_CLUSTER_ENV  extra KEY=VALUE environment of the cluster's hubs, e.g.
+#                      "IOTHUB_CLUSTER__REDIS_CONNECTIONS=16"
 #   BENCH_PRIME        1 (default): with a fixture, hook-load --prime authenticates and
 #                      connects every fixture client before the load (--prime-connections
 #                      4, so a mix with client.disconnected does not end their sessions)
@@ -152,7 +154,9 @@ if [[ "${mode}" = cluster ]]; then
   start_redis "${work}/redis"
   start_postgres "$(mktemp -d -t iothub-bench-pg.XXXXXX)"
   provision "${work}/cluster-seed" "${work}/cluster-fixture.json" BENCH_POSTGRES_URL="${pg_url}"
-  cluster_env=("${provisioned[@]}" "IOTHUB_CLUSTER__REDIS_URL=redis://127.0.0.1:${redis_port}/0")
+  # shellcheck disable=SC2206  # BENCH_CLUSTER_ENV is a list of KEY=VALUE
+  cluster_env=("${provisioned[@]}" "IOTHUB_CLUSTER__REDIS_URL=redis://127.0.0.1:${redis_port}/0"
+    ${BENCH_CLUSTER_ENV:-})
   cluster_pids=() cluster_targets=() cluster_metrics=()
   for node in a b; do
     mkdir -p "${work}/cluster-${node}"
@@ -234,5 +238,5 @@ python3 "${root}/bench/summarize.py" "${runs}" "${out}" \
   --meta "host=$(hostname)" "cores=$(nproc)" "mode=${mode}" \
   "commit=$(git -C "${root}" rev-parse --short HEAD 2>/dev/null || echo none)" \
   "load_args=${load_args[*]} ${prime_args[*]} ${extra_load_args[*]}" \
-  "hub_args=${BENCH_HUB_ARGS:-}"
+  "hub_args=${BENCH_HUB_ARGS:-}" "cluster_env=${BENCH_CLUSTER_ENV:-}"
 echo "bench: results in ${out}" >&2
