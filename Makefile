@@ -5,7 +5,7 @@ BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 CTEST_JOBS ?= $(JOBS)
 
-.PHONY: all deps configure build run test test-asan fuzz bench demo format clean
+.PHONY: all deps configure build run test test-asan fuzz bench bench-cluster demo format clean
 
 all: build
 
@@ -51,8 +51,12 @@ test-asan: deps
 	    --output-on-failure --timeout 600 -j$(CTEST_JOBS)
 
 # Hook-call load against the hub and a do-nothing baseline in one run; prints the ratio.
+# BENCH_MODE=cluster (or bench-cluster) adds two hubs on one PostgreSQL + Redis.
 bench: build
 	@BUILD_DIR=$(BUILD_DIR) bash bench/run.sh
+
+bench-cluster: build
+	@BENCH_MODE=cluster BUILD_DIR=$(BUILD_DIR) bash bench/run.sh
 
 demo: build
 	@bash scripts/demo.sh $(BUILD_DIR)

@@ -3,9 +3,12 @@
 //
 //   fleet-seed --data-dir D --devices N --users M --signed K --fixture OUT.json
 //              [--jwt-secret S] [--plan pro] [--fixture-users U] [--batch 10000]
+//              [--postgres-url postgresql://...]
 //
 // What it writes, all through the Store (large transactions, --batch rows each):
 //  - the CA in D/ca/ (created when missing, like `iot-hub ca init`);
+//  - the registry in D/hub.db, or with --postgres-url in that PostgreSQL database
+//    (migrated on open, as a hub does; the hubs sharing it need copies of D/ca/);
 //  - M users: subject bench-user-<i>, email bench-user-<i>@bench.invalid, plan --plan;
 //  - N devices bench-dev-<i>, each bound to user i % M (status bound, owner set), and one
 //    current certificate per device. The first K devices get REAL certificates issued by
@@ -61,6 +64,7 @@
 #include "registry/data_layout.h"
 #include "registry/uuid.h"
 #include "rpc/method_catalog.h"
+#include "store/postgres_store.h"
 #include "store/sqlite_store.h"
 
 namespace {
@@ -71,6 +75,7 @@ using SteadyClock = std::chrono::steady_clock;
 
 struct Options {
   std::string data_dir;
+  std::string postgres_url;
   long devices = 1000;
   long users = 100;
   long signed_devices = 200;
@@ -268,6 +273,8 @@ int main(int argc, char** argv) {
   CLI::App app{"Seeds a hub data directory with a benchmark fleet and writes a hook-load fixture"};
   Options o;
   app.add_option("--data-dir", o.data_dir, "the hub's data directory")->required();
+  app.add_option("--postgres-url", o.postgres_url,
+                 "seed this PostgreSQL database instead of <data-dir>/hub.db");
   app.add_option("--devices", o.devices, "devices N")->check(CLI::Range(0L, 100'000'000L));
   app.add_option("--users", o.users, "users M")->check(CLI::Range(1L, 10'000'000L));
   app.add_option("--signed", o.signed_devices, "devices with a real CA-issued certificate K")
@@ -304,9 +311,13 @@ int main(int argc, char** argv) {
   crypto::CertificateAuthority ca =
       Must(registry::LoadOrCreateCa(data_dir, *key_type, now, /*create_if_missing=*/true),
            "cannot load or create the CA in " + registry::CaDirectory(data_dir).string());
-  std::unique_ptr<store::SqliteStore> db =
-      Must(store::SqliteStore::Open(registry::DatabasePath(data_dir).string()),
-           "cannot open " + registry::DatabasePath(data_dir).string());
+  std::unique_ptr<store::Store> db;
+  if (o.postgres_url.empty()) {
+    db = Must(store::SqliteStore::Open(registry::DatabasePath(data_dir).string()),
+              "cannot open " + registry::DatabasePath(data_dir).string());
+  } else {  // the store's errors never spell the URL's password
+    db = Must(store::PostgresStore::Open(o.postgres_url), "cannot open the PostgreSQL store");
+  }
   const std::int64_t existing_devices = Must(db->CountDevices(std::nullopt), "count devices");
   const std::int64_t existing_users = Must(db->CountUsers(), "count users");
   if (existing_devices != 0 || existing_users != 0) {

@@ -12,6 +12,12 @@
 // the calls: the figure least disturbed by other load on a shared machine; the server's
 // resident memory (VmRSS) is also sampled at each phase below.
 //
+// Several --target servers (hubs of one cluster) share the load the way EMQX nodes
+// would: each client's calls go to its home target (Homes in homes.h), so an RPC request
+// and its response cross from one hub to the other. Each --server-pid and
+// --metrics-url then counts as the sum over the hubs; --window-command lets a script
+// snapshot shared servers (Redis, PostgreSQL) at the window's edges.
+//
 // Phases, in order (each optional but the load):
 //  1. --prime: client.authenticate once for every fixture client, then client.connected
 //     (--prime-connections times) for those admitted, as EMQX does when they connect: a
@@ -40,20 +46,23 @@
 // hub must refuse all of it about as fast as the baseline answers, and log it boundedly.
 //
 //
-// The parts: options.h (command line), fixture.h (who connects; the hostile mix),
-// requests.h (requests as EMQX builds them), worker.h (the closed loop), calls.h (set-up
-// passes), report.h (measurements and percentiles).
+// The parts: options.h (command line), fixture.h (who connects; the hostile mix), homes.h
+// (which target each client's calls go to), requests.h (requests as EMQX builds them),
+// worker.h (the closed loop), calls.h (set-up passes), report.h (measurements and
+// percentiles).
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <random>
 #include <thread>
 
 #include "hook_load/calls.h"
 #include "hook_load/fixture.h"
+#include "hook_load/homes.h"
 #include "hook_load/options.h"
 #include "hook_load/report.h"
 #include "hook_load/requests.h"
@@ -84,6 +93,11 @@ int main(int argc, char** argv) {
   const Fixture load_fixture =
       o.hostile ? HostileFixture(*fixture, o.tampered_certificates) : *fixture;
   const UsernameOf username_of = UsernamesOf(*fixture);
+  if (o.targets.size() > kMaxTargets) {
+    std::cerr << "hook-load: at most " << kMaxTargets << " --target servers\n";
+    return 2;
+  }
+  const Homes homes(*fixture, o.targets.size());
   std::unique_ptr<RpcTemplates> rpc;
   // auto: rpc mode for a --fixture file with request/response pairs; the synthetic
   // fixture (no sessions behind it) keeps the static pool.
@@ -93,7 +107,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!o.hostile && (o.publish_mode == "rpc" || (o.publish_mode == "auto" && !o.fixture.empty()))) {
-    rpc = std::make_unique<RpcTemplates>(*fixture, username_of);
+    rpc = std::make_unique<RpcTemplates>(*fixture, username_of, homes);
     if (rpc->size() == 0) {
       if (o.publish_mode == "rpc" || o.prefill > 0) {
         std::cerr << "hook-load: " << (o.prefill > 0 ? "--prefill" : "--publish-mode rpc")
@@ -113,55 +127,23 @@ int main(int argc, char** argv) {
   const std::string nonce = nonce_text;
 
   const size_t pool_size = std::min<size_t>(static_cast<size_t>(o.clients), 100000);
-  std::vector<std::string> publish_topics;
-  const auto pools = BuildPools(load_fixture, *weights, pool_size, o.payload_bytes, rpc == nullptr,
-                                &publish_topics);
+  const Pools pools =
+      BuildPools(load_fixture, homes, *weights, pool_size, o.payload_bytes, rpc == nullptr);
   const std::vector<uint8_t> schedule = BuildSchedule(*weights);
   const std::string prefix = "/emqx.exhook." + o.service + ".HookProvider/";
   std::array<std::string, kHookCount> methods;  // must outlive the calls (held by pointer)
   for (int h = 0; h < kHookCount; ++h) methods[h] = prefix + kHooks[h].rpc;
 
-  // Separate connections: a distinct channel_id and a local subchannel pool per channel,
-  // or gRPC would share one subchannel (one TCP connection) between identical channels.
-  std::vector<std::shared_ptr<grpc::Channel>> channels;
-  std::vector<std::unique_ptr<grpc::GenericStub>> stubs;
-  for (int c = 0; c < o.channels; ++c) {
-    grpc::ChannelArguments args;
-    args.SetInt("grpc.channel_id", c);
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    args.SetMaxReceiveMessageSize(-1);
-    channels.push_back(
-        grpc::CreateCustomChannel(o.target, grpc::InsecureChannelCredentials(), args));
-    if (!channels.back()->WaitForConnected(std::chrono::system_clock::now() +
-                                           std::chrono::seconds(5))) {
-      std::cerr << "hook-load: cannot connect to " << o.target << "\n";
-      return 1;
-    }
-    stubs.push_back(std::make_unique<grpc::GenericStub>(channels.back()));
-  }
-
-  // OnProviderLoaded first, as EMQX does; the answer must parse as a LoadedResponse.
-  pb::ProviderLoadedRequest loaded_request;
-  loaded_request.mutable_broker()->set_version("5.8.0");
-  loaded_request.mutable_broker()->set_sysdescr("EMQX");
-  loaded_request.mutable_broker()->set_uptime(1000);
-  loaded_request.mutable_broker()->set_datetime("2025-01-01T00:00:00Z");
-  FillMeta(loaded_request.mutable_meta());
-  std::string loaded_bytes;
-  const grpc::Status loaded_status = BlockingCall(
-      *stubs[0], prefix + "OnProviderLoaded", loaded_request.SerializeAsString(), &loaded_bytes);
-  pb::LoadedResponse loaded;
-  if (!loaded_status.ok()) {
-    std::cerr << "hook-load: OnProviderLoaded failed: " << loaded_status.error_code() << " "
-              << loaded_status.error_message() << "\n";
-    return 1;
-  }
-  if (!loaded.ParseFromString(loaded_bytes)) {
-    std::cerr << "hook-load: OnProviderLoaded answer is not a LoadedResponse\n";
+  std::string error_text;
+  const std::optional<Stubs> stubs = ConnectTargets(o.targets, o.channels, &error_text);
+  std::optional<pb::LoadedResponse> loaded;
+  if (stubs) loaded = LoadProvider(*stubs, o.targets, prefix, &error_text);
+  if (!loaded) {
+    std::cerr << "hook-load: " << error_text << "\n";
     return 1;
   }
   json provider_hooks = json::object();
-  for (const pb::HookSpec& spec : loaded.hooks()) {
+  for (const pb::HookSpec& spec : loaded->hooks()) {
     provider_hooks[spec.name()] =
         std::vector<std::string>(spec.topics().begin(), spec.topics().end());
   }
@@ -195,10 +177,15 @@ int main(int argc, char** argv) {
   json rss_kb = json::object();
   json server_metrics = json::object();
   auto sample = [&](const char* phase) {
-    if (o.server_pid) {
-      if (auto rss = ProcessRssKb(o.server_pid)) rss_kb[phase] = *rss;
+    long rss_sum = 0;
+    size_t rss_read = 0;
+    for (int pid : o.server_pids) {
+      if (auto rss = ProcessRssKb(pid)) rss_sum += *rss, ++rss_read;
     }
-    if (!o.metrics_url.empty()) server_metrics[phase] = ScrapeMetrics(o.metrics_url, o.metrics);
+    if (rss_read > 0 && rss_read == o.server_pids.size()) rss_kb[phase] = rss_sum;
+    if (!o.metrics_urls.empty()) {
+      server_metrics[phase] = ScrapeMetrics(o.metrics_urls, o.metrics);
+    }
   };
   auto seconds_since = [](Clock::time_point t) {
     return Round(std::chrono::duration<double>(Clock::now() - t).count(), 3);
@@ -209,8 +196,10 @@ int main(int argc, char** argv) {
   if (o.prime) {
     const Clock::time_point t0 = Clock::now();
     std::vector<std::string> requests;
+    std::vector<uint8_t> targets;
     for (size_t i = 0; i < fixture->clients.size(); ++i) {
       const Fixture::Client& c = fixture->clients[i];
+      targets.push_back(homes.Of(c.clientid));
       pb::ClientAuthenticateRequest request;
       FillClientInfo(c.clientid, c.username, i, request.mutable_clientinfo(), c.cn, c.dn);
       request.mutable_clientinfo()->set_password(c.password);
@@ -218,10 +207,11 @@ int main(int argc, char** argv) {
       FillMeta(request.mutable_meta());
       requests.push_back(request.SerializeAsString());
     }
-    const auto answers =
-        RunOnce(stubs, prefix + kHooks[kAuthenticate].rpc, requests, true, o.concurrency, timeout);
+    const auto answers = RunOnce(*stubs, prefix + kHooks[kAuthenticate].rpc, requests, targets,
+                                 true, o.concurrency, timeout);
     json by_kind = json::object();
     std::vector<std::string> connect;
+    std::vector<uint8_t> connect_targets;
     std::vector<std::string> refused_ids;
     size_t admitted = 0, errors = 0;
     for (size_t i = 0; i < answers.size(); ++i) {
@@ -244,13 +234,17 @@ int main(int argc, char** argv) {
       FillClientInfo(c.clientid, c.username, i, request.mutable_clientinfo());
       FillMeta(request.mutable_meta());
       connect.push_back(request.SerializeAsString());
+      connect_targets.push_back(targets[i]);
     }
     std::vector<std::string> connected_requests;
+    std::vector<uint8_t> connected_targets;
     for (int r = 0; r < o.prime_connections; ++r) {
       connected_requests.insert(connected_requests.end(), connect.begin(), connect.end());
+      connected_targets.insert(connected_targets.end(), connect_targets.begin(),
+                               connect_targets.end());
     }
-    const auto connected = RunOnce(stubs, prefix + kHooks[kConnected].rpc, connected_requests,
-                                   false, o.concurrency, timeout);
+    const auto connected = RunOnce(*stubs, prefix + kHooks[kConnected].rpc, connected_requests,
+                                   connected_targets, false, o.concurrency, timeout);
     const size_t connected_errors =
         std::count_if(connected.begin(), connected.end(),
                       [](const OnceResult& r) { return r.code != grpc::StatusCode::OK; });
@@ -283,13 +277,15 @@ int main(int argc, char** argv) {
                           std::vector<std::pair<size_t, std::string>>* passed) {
     const Clock::time_point t0 = Clock::now();
     std::vector<std::string> requests;
+    std::vector<uint8_t> targets;
     requests.reserve(items.size());
     for (size_t i = 0; i < items.size(); ++i) {
       requests.push_back(rpc->Build(items[i].first, response, items[i].second,
                                     MessageId(prefill_high, counter_base + i), NowMs()));
+      targets.push_back(rpc->target(items[i].first, response));
     }
-    const auto answers =
-        RunOnce(stubs, prefix + kHooks[kPublish].rpc, requests, true, o.concurrency, timeout);
+    const auto answers = RunOnce(*stubs, prefix + kHooks[kPublish].rpc, requests, targets, true,
+                                 o.concurrency, timeout);
     std::array<size_t, kPublishAnswerCount> counts{};
     size_t errors = 0;
     for (size_t i = 0; i < answers.size(); ++i) {
@@ -321,7 +317,9 @@ int main(int argc, char** argv) {
     sample("after_prefill");
   }
 
-  json result_base = {{"target", o.target},
+  std::string target_list;
+  for (const std::string& t : o.targets) target_list += (target_list.empty() ? "" : ",") + t;
+  json result_base = {{"target", target_list},
                       {"service", o.service},
                       {"publish_mode", rpc ? "rpc" : "static"},
                       {"rpc_pairs", rpc ? rpc->size() : 0},
@@ -340,7 +338,7 @@ int main(int argc, char** argv) {
   // Spread the calls over threads and channels (call i: thread i % T, channel i % C).
   const LoadPlan plan{.schedule = schedule,
                       .pools = pools,
-                      .publish_topics = publish_topics,
+                      .stubs = *stubs,
                       .rpc = rpc.get(),
                       .nonce = nonce,
                       .methods = methods,
@@ -354,7 +352,7 @@ int main(int argc, char** argv) {
     workers.push_back(std::make_unique<Worker>(t, o.threads, plan));
   }
   for (int i = 0; i < o.concurrency; ++i) {
-    workers[i % o.threads]->AddCall(stubs[i % o.channels].get());
+    workers[i % o.threads]->AddCall(static_cast<size_t>(i % o.channels));
   }
 
   const Clock::time_point start = Clock::now();
@@ -367,15 +365,33 @@ int main(int argc, char** argv) {
   for (auto& worker : workers) {
     threads.emplace_back([&worker, begin, end] { worker->Run(begin, end); });
   }
-  const std::string server_pid = std::to_string(o.server_pid);
+  // The servers' CPU time summed (null when one cannot be read).
+  auto servers_cpu_us = [&]() -> std::optional<double> {
+    double sum = 0;
+    for (int pid : o.server_pids) {
+      const auto cpu = ProcessCpuUs(std::to_string(pid));
+      if (!cpu) return std::nullopt;
+      sum += *cpu;
+    }
+    return sum;
+  };
+  auto window_command = [&](const char* edge) {
+    if (o.window_command.empty()) return;
+    const std::string command = o.window_command + " " + edge;
+    if (std::system(command.c_str()) != 0) {
+      std::cerr << "hook-load: warning: `" << command << "` failed\n";
+    }
+  };
   std::this_thread::sleep_until(begin);
-  const auto server_cpu_0 = o.server_pid ? ProcessCpuUs(server_pid) : std::nullopt;
+  window_command("begin");
+  const auto server_cpu_0 = servers_cpu_us();
   const auto client_cpu_0 = ProcessCpuUs("self");
   const Clock::time_point measured_0 = Clock::now();
   std::this_thread::sleep_until(end);
-  const auto server_cpu_1 = o.server_pid ? ProcessCpuUs(server_pid) : std::nullopt;
+  const auto server_cpu_1 = servers_cpu_us();
   const auto client_cpu_1 = ProcessCpuUs("self");
   const double measured_s = std::chrono::duration<double>(Clock::now() - measured_0).count();
+  window_command("end");
   for (std::thread& thread : threads) thread.join();
   sample("window_end");
 
@@ -396,8 +412,15 @@ int main(int argc, char** argv) {
   for (auto& worker : workers) stats.push_back(&worker->stats());
   const MergedStats merged = MergeStats(stats, *weights, o.duration_s);
   const uint64_t calls = merged.calls, errors = merged.errors;
+  json calls_by_target = json::array();
+  for (size_t t = 0; t < o.targets.size(); ++t) {
+    uint64_t n = 0;
+    for (const ThreadStats* thread : stats) n += thread->calls_by_target[t];
+    calls_by_target.push_back(n);
+  }
 
-  json result = {{"target", o.target},
+  json result = {{"target", target_list},
+                 {"calls_by_target", calls_by_target},
                  {"service", o.service},
                  {"concurrency", o.concurrency},
                  {"channels", o.channels},
@@ -423,14 +446,15 @@ int main(int argc, char** argv) {
   if (client_cpu_0 && client_cpu_1 && calls > 0) {
     result["client_cpu_us_per_call"] = Round((*client_cpu_1 - *client_cpu_0) / calls, 2);
   }
-  if (o.server_pid) {
+  if (!o.server_pids.empty()) {
     if (server_cpu_0 && server_cpu_1 && calls > 0) {
       const double cpu_us = *server_cpu_1 - *server_cpu_0;
-      result["server_pid"] = o.server_pid;
+      result["server_pid"] =
+          o.server_pids.size() == 1 ? json(o.server_pids[0]) : json(o.server_pids);
       result["server_cpu_us_per_call"] = Round(cpu_us / calls, 2);
       result["server_cpu_cores"] = Round(cpu_us / 1e6 / measured_s, 3);
     } else {
-      std::cerr << "hook-load: warning: cannot read /proc/" << o.server_pid << "/stat\n";
+      std::cerr << "hook-load: warning: cannot read a --server-pid's /proc/PID/stat\n";
     }
   }
 

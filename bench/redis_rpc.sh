@@ -10,6 +10,7 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "${root}/bench/lib.sh"
 build="${BUILD_DIR:-build}"
 [[ "${build}" = /* ]] || build="${root}/${build}"
 hub="${build}/iot-hub"
@@ -22,23 +23,13 @@ done
 
 work="$(mktemp -d)"
 pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "${pid}" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "${work}"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+trap bench_cleanup EXIT
 
 mapfile -t hub_env < <(BENCH_DEVICES="${BENCH_DEVICES:-200}" BENCH_USERS="${BENCH_USERS:-20}" \
   BENCH_SIGNED="${BENCH_SIGNED:-100}" BUILD_DIR="${build}" \
   "${root}/bench/provision.sh" "${work}/data" "${work}/fixture.json")
 
-redis_port="$(free_port)"
-"${redis_server}" --port "${redis_port}" --bind 127.0.0.1 --save "" --appendonly no \
-  --dir "${work}" >"${work}/redis.log" 2>&1 &
-pids+=($!)
+start_redis "${work}"
 
 metric_sum() {  # metric_sum PORT REGEX: the sum of the series whose name+labels match
   curl -fsS "http://127.0.0.1:$1/metrics" | awk -v n="$2" '$1 ~ n {s += $2} END {printf "%d\n", s}'
@@ -51,17 +42,10 @@ series=('^iothub_redis_command_seconds_count'
 for mode in local redis; do
   extra_env=()
   [[ "${mode}" = redis ]] && extra_env=("IOTHUB_CLUSTER__REDIS_URL=redis://127.0.0.1:${redis_port}/0")
-  env "${hub_env[@]}" "${extra_env[@]}" "${hub}" --data-dir "${work}/data" serve \
-    --grpc-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 >"${work}/hub-${mode}.log" 2>&1 &
-  hub_pid=$!
-  pids+=("${hub_pid}")
-  for _ in $(seq 100); do
-    grep -qsE "serving ExHook .* on port [0-9]+" "${work}/hub-${mode}.log" && break
-    sleep 0.1
-  done
-  line="$(grep -oE 'on port [0-9]+ and HTTP on port [0-9]+' "${work}/hub-${mode}.log")"
-  grpc_port="$(awk '{print $3}' <<<"${line}")"
-  http_port="$(awk '{print $NF}' <<<"${line}")"
+  start_hub "${work}/hub-${mode}.log" "${hub_env[@]}" "${extra_env[@]}" -- \
+    --data-dir "${work}/data" serve --grpc-listen 127.0.0.1:0 --http-listen 127.0.0.1:0
+  hub_pid="${hub_started_pid}" grpc_port="${hub_started_port}"
+  http_port="${hub_started_http_port}"
   before=()
   for s in "${series[@]}"; do before+=("$(metric_sum "${http_port}" "${s}")"); done
   "${load}" --target "127.0.0.1:${grpc_port}" --fixture "${work}/fixture.json" --prime \

@@ -5,7 +5,13 @@
 namespace hook_load {
 
 void AddOptions(CLI::App& app, Options& o) {
-  app.add_option("--target", o.target, "ExHook server host:port")->required();
+  app.add_option("--target", o.targets,
+                 "ExHook server host:port; repeat for several hubs: users' calls go to the "
+                 "first, devices' to the last (an RPC request through one, its response "
+                 "through the other), other clients' spread by clientid")
+      ->required()
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--service", o.service, "ExHook service package")
       ->check(CLI::IsMember({"v2", "v3"}));
   app.add_option("--concurrency", o.concurrency, "outstanding calls")->check(CLI::Range(1, 100000));
@@ -22,7 +28,10 @@ void AddOptions(CLI::App& app, Options& o) {
   app.add_option("--mix", o.mix, "hook weights");
   app.add_option("--fixture", o.fixture, "JSON fixture of real clients, publishes, authorize")
       ->check(CLI::ExistingFile);
-  app.add_option("--server-pid", o.server_pid, "measure this process's CPU time");
+  app.add_option("--server-pid", o.server_pids,
+                 "measure this process's CPU time (repeatable: the sum of all of them)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--timeout-ms", o.timeout_ms, "per-call deadline (EMQX request_timeout)")
       ->check(CLI::PositiveNumber);
   app.add_flag("--json", o.json_only, "print only the JSON result");
@@ -52,9 +61,14 @@ void AddOptions(CLI::App& app, Options& o) {
                  "rpc: fresh ids, responses to passed requests; static: the fixture's "
                  "publishes as they are; auto: rpc when the fixture has request/response pairs")
       ->check(CLI::IsMember({"auto", "rpc", "static"}));
-  app.add_option(
-      "--metrics-url", o.metrics_url,
-      "scrape this Prometheus page after each phase, e.g. http://127.0.0.1:8080/metrics");
+  app.add_option("--metrics-url", o.metrics_urls,
+                 "scrape this Prometheus page after each phase, e.g. "
+                 "http://127.0.0.1:8080/metrics (repeatable: the sums of all of them)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--window-command", o.window_command,
+                 "shell command run as `COMMAND begin` and `COMMAND end` at the edges of the "
+                 "measured window (e.g. to snapshot a database's counters)");
   app.add_option("--metric", o.metrics, "metrics to read from --metrics-url (repeatable)");
 }
 

@@ -12,7 +12,7 @@
 namespace hook_load {
 
 struct Options {
-  std::string target = "127.0.0.1:9000";
+  std::vector<std::string> targets;  // host:port each; see Homes for who goes where
   std::string service = "v2";
   int concurrency = 64;
   int channels = 1;
@@ -23,9 +23,9 @@ struct Options {
   int payload_bytes = 256;
   std::string mix = "authenticate=5,authorize=45,publish=40,connected=5,disconnected=5";
   std::string fixture;
-  int server_pid = 0;
-  double rate = 0;        // calls/s in total; 0: as fast as the closed loop goes
-  int timeout_ms = 5000;  // sent as grpc-timeout, like EMQX's request_timeout
+  std::vector<int> server_pids;  // their CPU time is summed
+  double rate = 0;               // calls/s in total; 0: as fast as the closed loop goes
+  int timeout_ms = 5000;         // sent as grpc-timeout, like EMQX's request_timeout
   bool json_only = false;
   bool hostile = false;
   bool tampered_certificates = false;
@@ -34,8 +34,9 @@ struct Options {
   int prefill = 0;
   bool drain = true;
   bool setup_only = false;
-  std::string publish_mode = "auto";  // auto, rpc, static
-  std::string metrics_url;
+  std::string publish_mode = "auto";      // auto, rpc, static
+  std::vector<std::string> metrics_urls;  // their values are summed
+  std::string window_command;             // run with "begin" and "end" around the window
   std::vector<std::string> metrics = {"iothub_rpc_pending"};
 };
 

@@ -38,20 +38,22 @@ std::optional<long> ProcessRssKb(int pid) {
   return std::nullopt;
 }
 
-json ScrapeMetrics(const std::string& url, const std::vector<std::string>& names) {
+namespace {
+
+// Adds the samples of `names` on the page at `url` to `out`; the error, if the GET fails.
+std::optional<std::string> ScrapeInto(const std::string& url, const std::vector<std::string>& names,
+                                      json& out) {
   static const std::regex kUrl(R"(http://([^/:]+):([0-9]+)(/.*)?)");
   std::smatch m;
-  if (!std::regex_match(url, m, kUrl)) return {{"error", "expected http://HOST:PORT/PATH"}};
+  if (!std::regex_match(url, m, kUrl)) return "expected http://HOST:PORT/PATH";
   httplib::Client client(m[1].str(), std::stoi(m[2].str()));
   client.set_connection_timeout(5);
   client.set_read_timeout(5);
   const auto response = client.Get(m[3].matched ? m[3].str() : "/metrics");
   if (!response || response->status != 200) {
-    return {{"error", response ? "HTTP " + std::to_string(response->status)
-                               : httplib::to_string(response.error())}};
+    return response ? "HTTP " + std::to_string(response->status)
+                    : httplib::to_string(response.error());
   }
-  json out = json::object();
-  for (const std::string& name : names) out[name] = nullptr;
   std::istringstream page(response->body);
   std::string line;
   while (std::getline(page, line)) {
@@ -66,6 +68,17 @@ json ScrapeMetrics(const std::string& url, const std::vector<std::string>& names
       out[name] = (out[name].is_null() ? 0.0 : out[name].get<double>()) + value;
     } catch (const std::exception&) {
     }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+json ScrapeMetrics(const std::vector<std::string>& urls, const std::vector<std::string>& names) {
+  json out = json::object();
+  for (const std::string& name : names) out[name] = nullptr;
+  for (const std::string& url : urls) {
+    if (auto error = ScrapeInto(url, names, out)) return {{"error", url + ": " + *error}};
   }
   return out;
 }

@@ -16,9 +16,9 @@ namespace hook_load {
 std::optional<double> ProcessCpuUs(const std::string& pid);
 // Resident memory of a process in kB (VmRSS in /proc/PID/status).
 std::optional<long> ProcessRssKb(int pid);
-// GET of a Prometheus text page; the sum of each named metric's samples (all labels), or
-// null for a metric the page does not have. An object with "error" when the GET fails.
-json ScrapeMetrics(const std::string& url, const std::vector<std::string>& names);
+// GETs of Prometheus text pages; the sum of each named metric's samples (all labels, all
+// pages), or null for a metric no page has. An object with "error" when a GET fails.
+json ScrapeMetrics(const std::vector<std::string>& urls, const std::vector<std::string>& names);
 // Rounds to `decimals` places (dividing by a power of ten gives the shortest printing).
 double Round(double value, int decimals);
 // p50, p99 and p999 in microseconds of latencies in nanoseconds (sorts `ns`).

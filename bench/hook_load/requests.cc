@@ -74,25 +74,27 @@ uint64_t NowMs() {
                                    .count());
 }
 
-std::array<std::vector<grpc::Slice>, kHookCount> BuildPools(
-    const Fixture& fixture, const std::array<double, kHookCount>& weights, size_t pool_size,
-    int payload_bytes, bool build_publish, std::vector<std::string>* publish_topics) {
+Pools BuildPools(const Fixture& fixture, const Homes& homes,
+                 const std::array<double, kHookCount>& weights, size_t pool_size, int payload_bytes,
+                 bool build_publish) {
   const UsernameOf username_of = UsernamesOf(fixture);
   const uint64_t id_high = std::random_device{}() | (uint64_t{std::random_device{}()} << 32);
   const uint64_t now_ms = NowMs();
 
-  std::array<std::vector<grpc::Slice>, kHookCount> pools;
+  Pools pools;
   for (int hook = 0; hook < kHookCount; ++hook) {
     if (weights[hook] <= 0 || (hook == kPublish && !build_publish)) continue;
     size_t entries = fixture.clients.size();
     if (hook == kAuthorize && !fixture.authorize.empty()) entries = fixture.authorize.size();
     if (hook == kPublish && !fixture.publish.empty()) entries = fixture.publish.size();
     const size_t count = std::max(entries, pool_size);
-    pools[hook].reserve(count);
+    pools.requests[hook].reserve(count);
+    pools.targets[hook].reserve(count);
     for (size_t i = 0; i < count; ++i) {
       const size_t e = i % entries;
       const Fixture::Client& client = fixture.clients[e % fixture.clients.size()];
       std::string bytes;
+      std::string sender = client.clientid;  // whose home the call goes to
       switch (hook) {
         case kAuthenticate: {
           pb::ClientAuthenticateRequest request;
@@ -112,6 +114,7 @@ std::array<std::vector<grpc::Slice>, kHookCount> BuildPools(
             request.set_topic("clients/" + client.clientid + "/telemetry");
           } else {
             const Fixture::Authorize& a = fixture.authorize[e];
+            sender = a.clientid;
             FillClientInfo(a.clientid, a.username, e, request.mutable_clientinfo());
             request.set_type(a.subscribe ? pb::ClientAuthorizeRequest::SUBSCRIBE
                                          : pb::ClientAuthorizeRequest::PUBLISH);
@@ -136,7 +139,8 @@ std::array<std::vector<grpc::Slice>, kHookCount> BuildPools(
           bytes = MakePublishRequest(topic, std::move(payload), from, username_of, e,
                                      MessageId(id_high, i), now_ms + i)
                       .SerializeAsString();
-          publish_topics->push_back(topic);
+          pools.publish_topics.push_back(topic);
+          sender = from;
           break;
         }
         case kConnected: {
@@ -155,7 +159,8 @@ std::array<std::vector<grpc::Slice>, kHookCount> BuildPools(
           break;
         }
       }
-      pools[hook].emplace_back(bytes);
+      pools.requests[hook].emplace_back(bytes);
+      pools.targets[hook].push_back(homes.Of(sender));
     }
   }
   return pools;

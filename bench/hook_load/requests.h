@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "hook_load/fixture.h"
+#include "hook_load/homes.h"
 #include "hook_load/vocabulary.h"
 
 namespace hook_load {
@@ -40,14 +41,21 @@ pb::MessagePublishRequest MakePublishRequest(const std::string& topic, std::stri
 // Wall-clock milliseconds since the epoch (message timestamps).
 uint64_t NowMs();
 
+// The serialized requests of each hook, each with the target it goes to (its client's
+// home), and in static mode the topic of each publish.
+struct Pools {
+  std::array<std::vector<grpc::Slice>, kHookCount> requests;
+  std::array<std::vector<uint8_t>, kHookCount> targets;
+  std::vector<std::string> publish_topics;
+};
+
 // Builds the serialized requests of every hook with a positive weight: one per client
 // (authenticate, connected, disconnected), per authorize entry, per publish entry,
-// cycled up to `pool_size` so that each hook has that many distinct requests. The topic
-// of each publish pool entry goes to `publish_topics`. Without `build_publish` (rpc mode
-// builds publishes at call time) the publish pool stays empty.
-std::array<std::vector<grpc::Slice>, kHookCount> BuildPools(
-    const Fixture& fixture, const std::array<double, kHookCount>& weights, size_t pool_size,
-    int payload_bytes, bool build_publish, std::vector<std::string>* publish_topics);
+// cycled up to `pool_size` so that each hook has that many distinct requests. Without
+// `build_publish` (rpc mode builds publishes at call time) the publish pool stays empty.
+Pools BuildPools(const Fixture& fixture, const Homes& homes,
+                 const std::array<double, kHookCount>& weights, size_t pool_size, int payload_bytes,
+                 bool build_publish);
 
 // The order of hooks, drawn once: exact proportions of the weights, shuffled with a fixed
 // seed so every run (baseline and hub) sends the same sequence.
@@ -60,9 +68,10 @@ bool TopicMatches(const std::string& filter, const std::string& topic);
 
 // The fixture's RPC requests, each with its device's response (same topic prefix, same
 // "id"), as templates: a fresh request id goes between head and tail of each payload.
+// Each publish goes to its sender's home target.
 class RpcTemplates {
  public:
-  RpcTemplates(const Fixture& fixture, const UsernameOf& username_of) {
+  RpcTemplates(const Fixture& fixture, const UsernameOf& username_of, const Homes& homes) {
     std::map<std::pair<std::string, std::string>, const Fixture::Publish*> responses;
     for (const Fixture::Publish& p : fixture.publish) {
       if (!p.topic.ends_with(kResponseSuffix)) continue;
@@ -92,6 +101,7 @@ class RpcTemplates {
         pair.tail[r] = payload.substr(at + field.size() - 1);
         pair.topic[r] = parts[r]->topic;
         const std::string from = parts[r]->from;
+        pair.target[r] = homes.Of(from);
         pair.proto[r] =
             MakePublishRequest(parts[r]->topic, "", from, username_of, pairs_.size(), "", 0);
       }
@@ -101,6 +111,7 @@ class RpcTemplates {
 
   size_t size() const { return pairs_.size(); }
   const std::string& topic(size_t p, bool response) const { return pairs_[p].topic[response]; }
+  uint8_t target(size_t p, bool response) const { return pairs_[p].target[response]; }
 
   // The serialized message.publish of pair p's request (or response) with request `id`.
   std::string Build(size_t p, bool response, std::string_view id, const std::string& message_id,
@@ -123,6 +134,7 @@ class RpcTemplates {
 
   struct Pair {
     std::string head[2], tail[2], topic[2];
+    uint8_t target[2] = {0, 0};
     pb::MessagePublishRequest proto[2];  // all but id, timestamp and payload
   };
 

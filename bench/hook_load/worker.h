@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "hook_load/calls.h"
+#include "hook_load/homes.h"
 #include "hook_load/requests.h"
 #include "hook_load/vocabulary.h"
 
@@ -25,11 +27,13 @@ struct ThreadStats {
   std::array<std::array<uint64_t, kStatusNames.size()>, kHookCount> status{};
   std::array<std::array<uint64_t, kOutcomeCount>, kHookCount> outcomes{};
   std::array<std::array<uint64_t, kPublishAnswerCount>, kPublishKindCount> publish{};
+  std::array<uint64_t, kMaxTargets> calls_by_target{};
 };
 
 // One outstanding call: a slot of the closed loop, reused for each next call.
 struct Call {
-  grpc::GenericStub* stub = nullptr;
+  size_t channel = 0;  // of its target's --channels
+  uint8_t target = 0;  // of the call in flight
   std::unique_ptr<grpc::ClientContext> context;
   std::unique_ptr<grpc::GenericClientAsyncResponseReader> reader;
   grpc::ByteBuffer response;
@@ -46,10 +50,10 @@ struct Call {
 // What every worker shares, read-only.
 struct LoadPlan {
   const std::vector<uint8_t>& schedule;
-  const std::array<std::vector<grpc::Slice>, kHookCount>& pools;
-  const std::vector<std::string>& publish_topics;  // static mode, per publish pool entry
-  const RpcTemplates* rpc;                         // rpc mode; nullptr in static mode
-  const std::string& nonce;                        // unique per run: in ids
+  const Pools& pools;
+  const Stubs& stubs;
+  const RpcTemplates* rpc;   // rpc mode; nullptr in static mode
+  const std::string& nonce;  // unique per run: in ids
   const std::array<std::string, kHookCount>& methods;
   std::chrono::milliseconds timeout;
   // --rate: the time between two calls of one thread; zero: no pacing (closed loop).
@@ -62,14 +66,16 @@ class Worker {
   Worker(int index, int threads, const LoadPlan& plan) : plan_(plan), index_(index) {
     // Start each thread at a different point of the schedule and of the pools.
     position_ = plan.schedule.size() * index / threads;
-    for (int h = 0; h < kHookCount; ++h) next_[h] = plan.pools[h].size() * index / threads;
+    for (int h = 0; h < kHookCount; ++h) {
+      next_[h] = plan.pools.requests[h].size() * index / threads;
+    }
     if (plan.rpc != nullptr) next_pair_ = plan.rpc->size() * index / threads;
     message_high_ = (std::hash<std::string>{}(plan.nonce) << 8) ^ static_cast<uint64_t>(index);
   }
 
-  void AddCall(grpc::GenericStub* stub) {
+  void AddCall(size_t channel) {
     calls_.push_back(std::make_unique<Call>());
-    calls_.back()->stub = stub;
+    calls_.back()->channel = channel;
   }
 
   // Runs the closed loop until `end`, recording the calls that complete in [begin, end).
@@ -123,10 +129,11 @@ class Worker {
     if (hook == kPublish && plan_.rpc != nullptr) {
       slice = grpc::Slice(NextRpcPublish(call));
     } else {
-      const std::vector<grpc::Slice>& pool = plan_.pools[hook];
+      const std::vector<grpc::Slice>& pool = plan_.pools.requests[hook];
       slice = pool[next_[hook]];
+      call->target = plan_.pools.targets[hook][next_[hook]];
       if (hook == kPublish) {
-        call->topic = &plan_.publish_topics[next_[hook]];
+        call->topic = &plan_.pools.publish_topics[next_[hook]];
         call->kind = KindOfTopic(*call->topic);
       }
       next_[hook] = next_[hook] + 1 == pool.size() ? 0 : next_[hook] + 1;
@@ -135,8 +142,8 @@ class Worker {
     call->start = Clock::now();
     call->context->set_deadline(std::chrono::system_clock::now() + plan_.timeout);
     const grpc::ByteBuffer request(&slice, 1);
-    call->reader =
-        call->stub->PrepareUnaryCall(call->context.get(), plan_.methods[hook], request, &queue_);
+    call->reader = plan_.stubs[call->target][call->channel]->PrepareUnaryCall(
+        call->context.get(), plan_.methods[hook], request, &queue_);
     call->reader->StartCall();
     call->reader->Finish(&call->response, &call->status, call);
   }
@@ -161,6 +168,7 @@ class Worker {
     }
     const bool response = call->kind == kResponsePublish;
     call->topic = &rpc.topic(call->pair, response);
+    call->target = rpc.target(call->pair, response);
     return rpc.Build(call->pair, response, call->rpc_id, message_id, NowMs());
   }
 
@@ -183,6 +191,7 @@ class Worker {
     const int hook = call.hook;
     stats_.latency_ns[hook].push_back(
         std::chrono::duration_cast<std::chrono::nanoseconds>(now - call.start).count());
+    ++stats_.calls_by_target[call.target];
     const int code = static_cast<int>(call.status.error_code());
     ++stats_.status[hook][code < static_cast<int>(kStatusNames.size()) ? code : 2];
     if (valued == nullptr) return;
