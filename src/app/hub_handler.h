@@ -4,10 +4,12 @@
 //                        admitted principal is remembered per clientid (SessionTable),
 //                        which refuses a live clientid to any other principal;
 //   client.authorize     the remembered principal against the ACL (acl/acl_policy);
-//   message.publish      device RPC checks and correlation (rpc/rpc_pipeline);
+//   message.publish      device RPC checks and correlation (rpc/rpc_pipeline), and
+//                        certificate renewal requests, queued to the RenewalWorker;
 //   client.connected / client.disconnected   sessions and device presence.
 // Every answer comes from memory: the fleet snapshot, the session table, the pending
 // table. Nothing here touches the disk or the network, and every failure denies.
+// (Renewals are signed and stored on the worker's thread, never on a hook thread.)
 // Thread-safe: called concurrently from the gRPC threads.
 #pragma once
 
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "acl/acl_policy.h"
+#include "app/renewal_worker.h"
 #include "auth/device_authenticator.h"
 #include "auth/session_table.h"
 #include "auth/token_authenticator.h"
@@ -40,6 +43,8 @@ struct HubParts {
   rpc::Presence& presence;
   LogThrottle& log_throttle;  // refusal lines of untrusted clients go through it
   const Clock& clock;
+  // Certificate renewal over MQTT; null: renewal requests are dropped.
+  RenewalWorker* renewals = nullptr;
 };
 
 class HubHandler final : public hooks::HookHandler {
@@ -56,6 +61,9 @@ class HubHandler final : public hooks::HookHandler {
   void Disconnected(const hooks::ClientView& client, std::string_view reason) override;
 
  private:
+  hooks::PublishOutcome SubmitRenewal(const hooks::MessageView& message, const Principal* publisher,
+                                      std::string_view device);
+
   HubParts parts_;
 };
 
