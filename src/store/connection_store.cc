@@ -61,8 +61,7 @@ Certificate ReadCertificate(const Statement& s) {
 
 // Every row of a statement, each read by `read`.
 template <typename T>
-absl::StatusOr<std::vector<T>> ReadRows(Statement& s,
-                                        absl::StatusOr<T> (*read)(const Statement&)) {
+absl::StatusOr<std::vector<T>> ReadRows(Statement& s, absl::StatusOr<T> (*read)(const Statement&)) {
   std::vector<T> out;
   while (true) {
     ASSIGN_OR_RETURN(bool row, s.Step());

@@ -73,12 +73,14 @@ class RenewalWorkerTest : public ::testing::Test {
     auto store = store::SqliteStore::Open(registry::DatabasePath(dir_.path() / "data").string());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
-    auto ca = registry::InitCa(dir_.path() / "data", crypto::KeyType::kEcP256, clock_.NowUnixMillis());
+    auto ca =
+        registry::InitCa(dir_.path() / "data", crypto::KeyType::kEcP256, clock_.NowUnixMillis());
     ASSERT_TRUE(ca.ok()) << ca.status();
     ca_.emplace(*std::move(ca));
     registry_ = std::make_unique<registry::Registry>(*store_, *ca_, clock_, std::vector<Plan>{});
     ASSERT_TRUE(registry_->devices().CreateDevice({.id = "d1"}, "test").ok());
-    auto first = registry_->certificates().SignCsr({.device_id = "d1", .csr_pem = NewCsr()}, "test");
+    auto first =
+        registry_->certificates().SignCsr({.device_id = "d1", .csr_pem = NewCsr()}, "test");
     ASSERT_TRUE(first.ok()) << first.status();
     first_ = *first;
     device_.kind = PrincipalKind::kDevice;
@@ -87,10 +89,13 @@ class RenewalWorkerTest : public ::testing::Test {
   }
 
   std::unique_ptr<RenewalWorker> MakeWorker(std::size_t queue_capacity = 64) {
-    return std::make_unique<RenewalWorker>(
-        registry_->renewal(), &link_, metrics_, throttle_, clock_,
-        RenewalOptions{.days = 30, .grace = 3600s, .min_interval = 300s,
-                       .queue_capacity = queue_capacity, .sweep_every = 50ms});
+    return std::make_unique<RenewalWorker>(registry_->renewal(), &link_, metrics_, throttle_,
+                                           clock_,
+                                           RenewalOptions{.days = 30,
+                                                          .grace = 3600s,
+                                                          .min_interval = 300s,
+                                                          .queue_capacity = queue_capacity,
+                                                          .sweep_every = 50ms});
   }
   static std::string Request(const std::string& id, const std::string& csr) {
     return nlohmann::json{{"id", id}, {"csr", csr}}.dump();
