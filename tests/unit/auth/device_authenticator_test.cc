@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/base64.h"
+#include "crypto/fingerprint.h"
 #include "support/temp_dir.h"
 
 namespace iothub::auth {
