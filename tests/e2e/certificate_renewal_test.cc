@@ -84,6 +84,12 @@ TEST_F(CertificateRenewalTest, DeviceSimRenewsAndTheOldCertificateIsRefused) {
   ASSERT_EQ(before.status, 200) << before.text;
   ASSERT_EQ(before.body["total"], 1) << before.text;
   EXPECT_EQ(before.body["devices"][0]["id"], "dev-r");
+  const std::string seven_days = "iothub_certificates_expiring{within_days=\"7\"} ";
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return world_->Http("GET", "/metrics").text.find(seven_days + "1\n") != std::string::npos;
+      },
+      3s));
 
   auto sim = world_->StartDeviceSim(device, "", {"--renew-within-days", "2"});
   ASSERT_NE(sim, nullptr);
@@ -107,6 +113,11 @@ TEST_F(CertificateRenewalTest, DeviceSimRenewsAndTheOldCertificateIsRefused) {
   const HttpReply old_state =
       world_->Http("GET", "/api/devices/certificates/" + device.fingerprint);
   EXPECT_EQ(old_state.body.value("revocationReason", ""), "superseded") << old_state.text;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return world_->Http("GET", "/metrics").text.find(seven_days + "0\n") != std::string::npos;
+      },
+      3s));
   const HttpReply expiring = world_->Http("GET", "/api/devices?expiringWithinDays=30");
   ASSERT_EQ(expiring.status, 200) << expiring.text;
   for (const auto& listed : expiring.body["devices"]) EXPECT_NE(listed["id"], "dev-r");
