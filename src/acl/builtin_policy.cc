@@ -2,6 +2,7 @@
 
 #include "acl/topic.h"
 #include "common/ids.h"
+#include "model/renewal_topic.h"
 
 namespace iothub::acl {
 namespace {
@@ -53,6 +54,22 @@ TopicParts Split(std::string_view topic) {
 
 constexpr bool IsDevicePublishTopic(std::string_view rest) {
   return rest == "rpc/response" || rest == "telemetry" || rest == "attributes" || rest == "status";
+}
+
+// Renewal topics (model/renewal_topic.h): only the device itself publishes its request
+// and subscribes its reply, bound or not; only the hub's own link publishes replies.
+// Nothing else reaches them (users, admins and services are outside the users tree).
+Decision CheckRenewal(const Principal& principal, Action action, const RenewalTopic& renewal) {
+  if (principal.kind == PrincipalKind::kService && principal.hub_link) {
+    return action == Action::kPublish && renewal.kind == RenewalTopicKind::kReply
+               ? Allow(Reason::kHubRenewalReply)
+               : Deny(Reason::kTopicNotPermitted);
+  }
+  if (principal.kind != PrincipalKind::kDevice) return Deny(Reason::kOutsideUsersTree);
+  if (renewal.device != principal.id) return Deny(Reason::kNotOwnDevice);
+  const RenewalTopicKind own =
+      action == Action::kPublish ? RenewalTopicKind::kRequest : RenewalTopicKind::kReply;
+  return renewal.kind == own ? Allow(Reason::kDeviceRenewal) : Deny(Reason::kTopicNotPermitted);
 }
 
 Decision CheckDevice(const Principal& principal, const DeviceRecord& self, Action action,
@@ -116,6 +133,13 @@ Decision CheckUser(const Principal& principal, Action action, std::string_view t
 
 Decision CheckBuiltinPolicy(const Principal& principal, const DeviceRecord* self, Action action,
                             std::string_view topic, const FleetSnapshot& fleet) {
+  if (const RenewalTopic renewal = ParseRenewalTopic(topic);
+      renewal.kind != RenewalTopicKind::kNone) {
+    if (principal.kind == PrincipalKind::kDevice && self == nullptr) {
+      return Deny(Reason::kUnknownDevice);
+    }
+    return CheckRenewal(principal, action, renewal);
+  }
   switch (principal.kind) {
     case PrincipalKind::kDevice:
       if (self == nullptr) return Deny(Reason::kUnknownDevice);

@@ -1,5 +1,6 @@
 // The hub's own authorization policy over its topic layout (contract section 1):
 //   users/{userId}/devices/{deviceId}/{rpc/request|rpc/response|telemetry|attributes|status}
+// and the renewal topics devices/{deviceId}/cert/renew[/reply] (docs/certificates.md).
 // Pure function of its arguments; thread-safe; O(topic length) with at most one hash
 // lookup in the fleet, and no allocation.
 #pragma once
@@ -30,6 +31,10 @@ namespace iothub::acl {
 //   that has at least one more level, whose fourth level is '+', '#' or a device bound
 //   to u (wildcards only from the fourth level on).
 // - admin: users/# both ways and SUBSCRIBE $SYS/#. service: users/# both ways.
+// - renewal (model/renewal_topic.h), before all of the above: device d, bound or not,
+//   PUBLISH exactly devices/d/cert/renew and SUBSCRIBE exactly devices/d/cert/renew/reply;
+//   the hub's own link (a service with hub_link) PUBLISH devices/{any}/cert/renew/reply;
+//   nobody else either way (a filter with a wildcard device level never matches an id).
 Decision CheckBuiltinPolicy(const Principal& principal, const DeviceRecord* self, Action action,
                             std::string_view topic, const FleetSnapshot& fleet);
 

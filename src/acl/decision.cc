@@ -18,6 +18,10 @@ std::string_view ToString(Reason reason) {
       return "admin_sys_subscribe";
     case Reason::kServiceUsersTree:
       return "service_users_tree";
+    case Reason::kDeviceRenewal:
+      return "device_renewal";
+    case Reason::kHubRenewalReply:
+      return "hub_renewal_reply";
     case Reason::kInvalidTopic:
       return "invalid_topic";
     case Reason::kWildcardInPublish:

@@ -18,6 +18,8 @@ enum class Reason : std::uint8_t {
   kAdminUsersTree,      // an admin on users/#
   kAdminSysSubscribe,   // an admin subscribing $SYS/#
   kServiceUsersTree,    // a backend service on users/#
+  kDeviceRenewal,       // a device on its own renewal topics (devices/{self}/cert/renew...)
+  kHubRenewalReply,     // the hub's own link answering a renewal
 
   // Denied: the request itself.
   kInvalidTopic,       // publish topic is not a valid MQTT topic name

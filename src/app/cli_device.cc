@@ -1,6 +1,7 @@
 #include "app/cli_device.h"
 
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <cstdio>
 #include <iostream>
 
@@ -14,6 +15,15 @@ namespace {
 
 // Longest CSR file read (the CA refuses anything above 16 KiB anyway).
 constexpr std::size_t kMaxCsrFileBytes = 64 * 1024;
+
+// "30d" or "30" as a number of days (1-3650 is the registry's check); nullopt otherwise.
+std::optional<int> ParseDays(std::string_view text) {
+  if (text.ends_with('d')) text.remove_suffix(1);
+  int days = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), days);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return days;
+}
 
 // Prints one device: JSON, or "key: value" lines; with its claim code when given.
 int PrintDevice(const Device& device, bool json, const std::string& claim_code = "") {
@@ -65,6 +75,9 @@ DeviceCommand::DeviceCommand(CLI::App& app) {
   list_->add_option("--page", page_, "Page, from 1");
   list_->add_option("--limit", limit_, "Devices per page, 1-100");
   list_->add_option("--owner", owner_, "Only the devices of this user id");
+  list_->add_option("--expiring-within", expiring_within_,
+                    "Only devices whose current certificate expires within this many days, "
+                    "e.g. 30d (or has expired)");
 
   show_ = device_->add_subcommand("show", "Show a device");
   show_->add_option("id", id_, "Device id")->required();
@@ -143,7 +156,14 @@ int DeviceCommand::Run(const Config& config) {
   } else if (list_->parsed()) {
     std::optional<std::string_view> owner;
     if (!owner_.empty()) owner = owner_;
-    auto page = registry.devices().ListDevices({.page = page_, .limit = limit_}, owner);
+    std::optional<int> expiring;
+    if (list_->get_option("--expiring-within")->count() > 0) {
+      expiring = ParseDays(expiring_within_);
+      if (!expiring) {
+        return Fail(absl::InvalidArgumentError("--expiring-within: a number of days, e.g. 30d"));
+      }
+    }
+    auto page = registry.devices().ListDevices({.page = page_, .limit = limit_}, owner, expiring);
     if (!page.ok()) return Fail(page.status());
     if (json_) {
       PrintJson(registry::DevicePageToJson(*page));

@@ -64,6 +64,7 @@ class DeviceCommand {
   std::int64_t page_ = 1;
   std::int64_t limit_ = 10;
   std::string owner_;
+  std::string expiring_within_;  // "30d" or "30" (when given)
   bool rotate_ = false;
   std::string code_;
   std::string format_ = "txt";

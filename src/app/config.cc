@@ -201,6 +201,10 @@ const std::map<std::string, Setter>& Keys() {
       // Registry settings ([plans.<name>] keys are handled by ApplyPlanKey).
       {"ca.key_type", StringKey(&Config::ca, &CaConfig::key_type, "ca.key_type")},
       {"ca.default_days", IntKey(&Config::ca, &CaConfig::default_days, "ca.default_days", 1, 3650)},
+      {"ca.renewal_grace_s",
+       IntKey(&Config::ca, &CaConfig::renewal_grace_s, "ca.renewal_grace_s", 1, 90 * 86400)},
+      {"ca.renewal_min_interval_s", IntKey(&Config::ca, &CaConfig::renewal_min_interval_s,
+                                           "ca.renewal_min_interval_s", 0, 86400)},
       {"auth.require_clientid_match",
        BoolKey(&Config::auth, &AuthConfig::require_clientid_match, "auth.require_clientid_match")},
       {"auth.certificate_ports",

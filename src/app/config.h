@@ -45,7 +45,8 @@ struct HooksConfig {
   // The hooks returned to OnProviderLoaded. The first five are what the hub needs.
   std::vector<std::string> enabled = {"client.authenticate", "client.authorize", "client.connected",
                                       "client.disconnected", "message.publish"};
-  // Topic filters for message.publish: only RPC traffic needs the hub.
+  // Topic filters for message.publish: only RPC traffic needs the hub. The renewal
+  // filter devices/+/cert/renew is always added (HookSpecs): the hub answers renewals.
   std::vector<std::string> publish_topics = {"users/+/devices/+/rpc/request",
                                              "users/+/devices/+/rpc/response"};
 };
@@ -55,6 +56,11 @@ struct HooksConfig {
 struct CaConfig {
   std::string key_type = "ec-p256";  // ec-p256, ec-p384 or rsa-3072 (for a new CA only)
   std::int64_t default_days = 365;   // validity of device certificates, 1-3650
+  // Renewal over MQTT (docs/certificates.md): how long the certificate a device renewed
+  // with keeps working if the device does not connect with the new one (1 s - 90 days),
+  // and the least time between two renewal requests of one device (0 - 1 day).
+  std::int64_t renewal_grace_s = 7 * 24 * 3600;
+  std::int64_t renewal_min_interval_s = 300;
 };
 
 struct AuthConfig {

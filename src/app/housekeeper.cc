@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/printable.h"
+#include "model/certificate_expiry.h"
 #include "model/fleet_changes.h"
 
 namespace iothub::app {
@@ -14,6 +15,7 @@ constexpr auto kFlushEvery = std::chrono::seconds(5);
 // tick or two of the commit) before EMQX's authorization cache is cleared: a cache
 // cleared earlier could fill again from a hub still on the old rules.
 constexpr auto kRuleSettle = std::chrono::seconds(1);
+constexpr auto kCountExpiryEvery = std::chrono::seconds(60);
 
 }  // namespace
 
@@ -24,6 +26,7 @@ void Housekeeper::Start() {
   // Shared state reached once before the servers start, so that /api/health is right
   // from the first request.
   MaintainSharedState();
+  UpdateExpiryGauges();
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -48,6 +51,7 @@ void Housekeeper::Run() {
     SweepTimeouts();
     NotifyFleetChanges();
     FollowAclRules();
+    if (std::chrono::steady_clock::now() >= next_expiry_count_) UpdateExpiryGauges();
     parts_.log_throttle.Tick();
     if (parts_.persister != nullptr) parts_.persister->Flush();
     if (std::chrono::steady_clock::now() >= next_flush_) {
@@ -98,6 +102,7 @@ void Housekeeper::NotifyFleetChanges() {
   if (current == last_fleet_) return;
   const FleetChanges changes = DiffFleets(*last_fleet_, *current);
   last_fleet_ = std::move(current);
+  UpdateExpiryGauges();
   for (const std::string& device : changes.revoked_devices) {
     spdlog::info("device {} revoked: disconnecting its live session", device);
     parts_.broker.KickClient(device);
@@ -130,6 +135,19 @@ void Housekeeper::FollowAclRules() {
   spdlog::info("access rules version {} in force: clearing the broker's authorization cache",
                rules_version_);
   parts_.broker.ClearAuthzCache();
+}
+
+void Housekeeper::UpdateExpiryGauges() {
+  next_expiry_count_ = std::chrono::steady_clock::now() + kCountExpiryEvery;
+  if (parts_.metrics == nullptr) return;
+  const ExpiringCertificates counts =
+      CountExpiringCertificates(*parts_.fleet.snapshot(), parts_.clock.NowUnixMillis());
+  constexpr std::string_view kHelp =
+      "Devices whose current certificate expires within the days (or has expired)";
+  parts_.metrics->GetGauge("iothub_certificates_expiring", kHelp, {{"within_days", "7"}})
+      .Set(counts.within_7_days);
+  parts_.metrics->GetGauge("iothub_certificates_expiring", kHelp, {{"within_days", "30"}})
+      .Set(counts.within_30_days);
 }
 
 void Housekeeper::FlushLastSeen() {

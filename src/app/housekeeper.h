@@ -13,7 +13,9 @@
 //    state journal (StatePersister), so that a restart resumes them;
 //  - every 5 s, and at Stop(): last-seen times of devices written to the store in one
 //    batch;
-//  - every tick, and at Stop(): the log throttle's summaries of windows that ended.
+//  - every tick, and at Stop(): the log throttle's summaries of windows that ended;
+//  - when the fleet snapshot changed, and every minute: the gauges of certificates
+//    expiring within 7 and 30 days (one pass over the snapshot, not per scrape).
 // Thread-safety: Start/Stop from the owner thread; everything it touches is thread-safe.
 #pragma once
 
@@ -28,6 +30,7 @@
 #include "cluster/redis_rpc_state.h"
 #include "common/clock.h"
 #include "common/log_throttle.h"
+#include "common/metrics.h"
 #include "emqx/broker_notifier.h"
 #include "mqtt/command_service.h"
 #include "registry/acl_rules_view.h"
@@ -50,6 +53,7 @@ struct HousekeeperParts {
   mqtt::CommandService* commands;  // null: no broker link, timeouts are only logged
   LogThrottle& log_throttle;
   const Clock& clock;
+  Metrics* metrics = nullptr;  // null: no expiry gauges
 };
 
 class Housekeeper {
@@ -67,6 +71,7 @@ class Housekeeper {
   void FollowAclRules();
   void FlushLastSeen();
   void MaintainSharedState();
+  void UpdateExpiryGauges();
 
   HousekeeperParts parts_;
   std::shared_ptr<const FleetSnapshot> last_fleet_;
@@ -74,6 +79,7 @@ class Housekeeper {
   // When that version came into force, while its cache clear is still to be claimed.
   std::optional<std::chrono::steady_clock::time_point> rules_changed_at_;
   std::chrono::steady_clock::time_point next_flush_;
+  std::chrono::steady_clock::time_point next_expiry_count_;
   bool sweep_failing_ = false;     // the last sweep failed (logged once per streak)
   bool maintain_failing_ = false;  // the last MaintainSharedState failed (likewise)
   std::mutex mutex_;

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/printable.h"
+#include "model/renewal_topic.h"
 #include "rpc/rpc_topic.h"
 
 namespace iothub::app {
@@ -69,6 +70,10 @@ hooks::Decision HubHandler::Authenticate(const hooks::ClientView& client) {
   }
   spdlog::debug("authenticate admitted: clientid={} {}={}", Printable(client.clientid),
                 KindName(result.principal->kind), result.principal->id);
+  // The renewed certificate's first use ends the old one's grace (written by the worker).
+  if (result.principal->ends_grace && parts_.renewals != nullptr) {
+    parts_.renewals->OnSuccessorLogin(result.principal->id);
+  }
   return {true, result.reason};
 }
 
@@ -101,8 +106,29 @@ hooks::Decision HubHandler::Authorize(const hooks::ClientView& client,
   return {decision.allow, acl::ToString(decision.reason)};
 }
 
+hooks::PublishOutcome HubHandler::SubmitRenewal(const hooks::MessageView& message,
+                                                const Principal* publisher,
+                                                std::string_view device) {
+  // The request never goes on to subscribers: only the hub reads it.
+  hooks::PublishOutcome outcome{.kind = hooks::PublishOutcome::Kind::kDrop,
+                                .reason = "renewal_queued"};
+  const std::string_view submitted =
+      parts_.renewals == nullptr ? std::string_view("renewal_no_link")
+                                 : parts_.renewals->Submit(publisher, device, message.payload);
+  if (submitted != "queued") {
+    outcome.reason = submitted;
+    LogPublishRefusal(parts_.log_throttle, LogEvent::kPublishDropped, "publish dropped", message,
+                      outcome.reason);
+  }
+  return outcome;
+}
+
 hooks::PublishOutcome HubHandler::Publish(const hooks::MessageView& message) {
   const auto principal = parts_.sessions.Find(message.from);
+  if (const RenewalTopic renewal = ParseRenewalTopic(message.topic);
+      renewal.kind == RenewalTopicKind::kRequest) {
+    return SubmitRenewal(message, principal.get(), renewal.device);
+  }
   // Only the hub's own certificate sets hub_link; a token with sub "iot-hub" cannot.
   const bool from_hub = principal != nullptr && principal->hub_link;
   // The hub's own link publishes the -32000 replies of expired requests: the pipeline

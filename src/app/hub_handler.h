@@ -5,16 +5,19 @@
 //                        which refuses a live clientid to any other principal;
 //   client.authorize     the remembered principal against the ACL policy in force
 //                        (acl/acl_policy, swapped by registry/acl_rules_view);
-//   message.publish      device RPC checks and correlation (rpc/rpc_pipeline);
+//   message.publish      device RPC checks and correlation (rpc/rpc_pipeline), and
+//                        certificate renewal requests, queued to the RenewalWorker;
 //   client.connected / client.disconnected   sessions and device presence.
 // Every answer comes from memory: the fleet snapshot, the session table, the pending
 // table. Nothing here touches the disk or the network, and every failure denies.
+// (Renewals are signed and stored on the worker's thread, never on a hook thread.)
 // Thread-safe: called concurrently from the gRPC threads.
 #pragma once
 
 #include <memory>
 #include <vector>
 
+#include "app/renewal_worker.h"
 #include "auth/device_authenticator.h"
 #include "auth/session_table.h"
 #include "auth/token_authenticator.h"
@@ -41,6 +44,8 @@ struct HubParts {
   rpc::Presence& presence;
   LogThrottle& log_throttle;  // refusal lines of untrusted clients go through it
   const Clock& clock;
+  // Certificate renewal over MQTT; null: renewal requests are dropped.
+  RenewalWorker* renewals = nullptr;
 };
 
 class HubHandler final : public hooks::HookHandler {
@@ -57,6 +62,9 @@ class HubHandler final : public hooks::HookHandler {
   void Disconnected(const hooks::ClientView& client, std::string_view reason) override;
 
  private:
+  hooks::PublishOutcome SubmitRenewal(const hooks::MessageView& message, const Principal* publisher,
+                                      std::string_view device);
+
   HubParts parts_;
 };
 

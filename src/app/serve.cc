@@ -141,19 +141,6 @@ int RunServe(const Config& config) {
       "no longer valid or unreadable)",
       restored->sessions, restored->pending, restored->sessions_dropped, restored->pending_dropped);
 
-  HubHandler handler({.hooks = HookSpecs(config.hooks),
-                      .fleet = fleet,
-                      .devices = devices,
-                      .tokens = tokens,
-                      .acl = acl,
-                      .sessions = sessions,
-                      .rpc = rpc,
-                      .presence = presence,
-                      .log_throttle = log_throttle,
-                      .clock = clock});
-  hooks::ExhookDispatcher dispatcher(handler);
-  hooks::HookMetrics hook_metrics(metrics);
-
   // The broker side: EMQX's REST API and the hub's own MQTT link.
   auto broker_admin = emqx::MakeBrokerNotifier(MakeBrokerAdminOptions(config.emqx), &metrics);
   if (!broker_admin.ok()) return Fail("invalid [emqx] settings", broker_admin.status());
@@ -171,6 +158,24 @@ int RunServe(const Config& config) {
       commands->OnMessage(topic, payload);
     });
   }
+  // Renewals are answered through the link: without one they are dropped.
+  RenewalWorker renewals(registry.renewal(), link.get(), metrics, log_throttle, clock,
+                         MakeRenewalOptions(config.ca));
+  renewals.Start();
+  HubHandler handler({.hooks = HookSpecs(config.hooks),
+                      .fleet = fleet,
+                      .devices = devices,
+                      .tokens = tokens,
+                      .acl = acl,
+                      .sessions = sessions,
+                      .rpc = rpc,
+                      .presence = presence,
+                      .log_throttle = log_throttle,
+                      .clock = clock,
+                      .renewals = &renewals});
+  hooks::ExhookDispatcher dispatcher(handler);
+  hooks::HookMetrics hook_metrics(metrics);
+
   Housekeeper housekeeper({.rpc = rpc,
                            .shared_state = shared->state.get(),
                            .persister = &persister,
@@ -181,7 +186,8 @@ int RunServe(const Config& config) {
                            .broker = **broker_admin,
                            .commands = commands.get(),
                            .log_throttle = log_throttle,
-                           .clock = clock});
+                           .clock = clock,
+                           .metrics = &metrics});
   housekeeper.Start();
 
   // The servers.
@@ -228,6 +234,7 @@ int RunServe(const Config& config) {
   http_server.Stop();
   (*grpc_server)->Shutdown();
   housekeeper.Stop();
+  renewals.Stop();
   if (link) link->Stop();
   fleet.Stop();
   spdlog::info("stopped");

@@ -1,6 +1,9 @@
 #include "app/wiring.h"
 
+#include <algorithm>
+
 #include "app/version.h"
+#include "model/renewal_topic.h"
 #include "registry/ca_files.h"
 #include "registry/data_layout.h"
 #include "registry/uuid.h"
@@ -21,7 +24,14 @@ std::vector<hooks::HookSpec> HookSpecs(const HooksConfig& config) {
   std::vector<hooks::HookSpec> specs;
   for (const std::string& name : config.enabled) {
     hooks::HookSpec spec{.name = name, .topics = {}};
-    if (name == "message.publish") spec.topics = config.publish_topics;
+    if (name == "message.publish") {
+      spec.topics = config.publish_topics;
+      // Renewal requests must reach the hub, which answers them (docs/certificates.md).
+      if (std::find(spec.topics.begin(), spec.topics.end(), kRenewTopicFilter) ==
+          spec.topics.end()) {
+        spec.topics.emplace_back(kRenewTopicFilter);
+      }
+    }
     specs.push_back(std::move(spec));
   }
   return specs;
@@ -59,6 +69,12 @@ absl::StatusOr<std::vector<acl::AclRule>> MakeAclRules(const AclConfig& config) 
         {.effect = rule.effect, .who = rule.who, .action = rule.action, .pattern = rule.topic});
   }
   return acl::ParseAclRules(texts);
+}
+
+RenewalOptions MakeRenewalOptions(const CaConfig& config) {
+  return {.days = static_cast<int>(config.default_days),
+          .grace = std::chrono::seconds(config.renewal_grace_s),
+          .min_interval = std::chrono::seconds(config.renewal_min_interval_s)};
 }
 
 rpc::RpcConfig MakeRpcConfig(const Config& config) {

@@ -11,6 +11,7 @@
 #include "acl/acl_rule.h"
 #include "app/config.h"
 #include "app/hub_identity.h"
+#include "app/renewal_worker.h"
 #include "auth/jwks_source.h"
 #include "auth/jwt_verifier.h"
 #include "cluster/redis_client.h"
@@ -40,6 +41,7 @@ std::vector<hooks::HookSpec> HookSpecs(const HooksConfig& config);
 absl::StatusOr<JwtSetup> MakeJwtVerifier(const JwtConfigSection& config, const Clock& clock);
 absl::StatusOr<std::vector<acl::AclRule>> MakeAclRules(const AclConfig& config);
 rpc::RpcConfig MakeRpcConfig(const Config& config);
+RenewalOptions MakeRenewalOptions(const CaConfig& config);
 
 // Where the RPC pipeline's pending requests, rate limits and cross-hub presence live:
 // in this process (no [cluster] redis_url: `redis` and `state` are null, the pipeline

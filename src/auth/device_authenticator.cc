@@ -54,7 +54,10 @@ AuthResult DeviceAuthenticator::Authenticate(const CertificateLogin& login,
   const DeviceRecord* device = fleet.FindDevice(certificate->device_id);
   if (device == nullptr) return AuthResult::Refuse("certificate of an unknown device");
   if (device->status == DeviceStatus::kRevoked) return AuthResult::Refuse("device revoked");
-  if (!device->has_certificate || device->current_fingerprint != fingerprint) {
+  const bool current = device->has_certificate && device->current_fingerprint == fingerprint;
+  // A renewed certificate's predecessor admits until its grace ends (the store
+  // supersedes it then, or when the successor is first used).
+  if (!current && !(certificate->grace_until && now <= *certificate->grace_until)) {
     return AuthResult::Refuse("certificate superseded by a newer one");
   }
   if (options_.require_clientid_match && clientid != device->id) {
@@ -66,7 +69,9 @@ AuthResult DeviceAuthenticator::Authenticate(const CertificateLogin& login,
   principal->id = device->id;
   principal->owner_id = device->owner_id;
   principal->clientid = std::string(clientid);
-  return {std::move(principal), "device certificate"};
+  principal->certificate_fingerprint = crypto::FormatFingerprint(fingerprint);
+  principal->ends_grace = current && device->has_grace_certificate;
+  return {std::move(principal), current ? "device certificate" : "device certificate in grace"};
 }
 
 std::string_view DeviceAuthenticator::UnregisteredReason(std::string_view der,

@@ -53,4 +53,12 @@ Result<registry::PageRequest> ParsePaging(const std::multimap<std::string, std::
   return registry::PageRequest{.page = *page, .limit = *limit};
 }
 
+Result<std::optional<int>> ParseExpiringWithinDays(
+    const std::multimap<std::string, std::string>& query) {
+  if (!query.contains("expiringWithinDays")) return std::optional<int>();
+  Result<std::int64_t> days = QueryInteger(query, "expiringWithinDays", 0, 1, 3650);
+  if (!days.ok()) return days.error();
+  return std::optional<int>(static_cast<int>(*days));
+}
+
 }  // namespace iothub::http

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,5 +23,9 @@ std::optional<ApiError> CheckPathFingerprint(std::string_view fingerprint);
 // `page` and `limit` from the query: absent -> defaults; present -> decimal integers in
 // range, else 400 naming the parameter.
 Result<registry::PageRequest> ParsePaging(const std::multimap<std::string, std::string>& query);
+
+// `expiringWithinDays` from the query: absent -> nullopt; present -> 1-3650, else 400.
+Result<std::optional<int>> ParseExpiringWithinDays(
+    const std::multimap<std::string, std::string>& query);
 
 }  // namespace iothub::http

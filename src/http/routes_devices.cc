@@ -153,8 +153,10 @@ Reply ListPage(ApiContext& context, const RequestContext& request,
                std::optional<std::string_view> owner) {
   Result<registry::PageRequest> paging = ParsePaging(request.query);
   if (!paging.ok()) return ErrorReply(paging.error());
+  Result<std::optional<int>> expiring = ParseExpiringWithinDays(request.query);
+  if (!expiring.ok()) return ErrorReply(expiring.error());
   absl::StatusOr<registry::Page<Device>> page =
-      context.registry.devices().ListDevices(*paging, owner);
+      context.registry.devices().ListDevices(*paging, owner, *expiring);
   if (!page.ok()) return ErrorReply(ErrorFromStatus(page.status()));
   return JsonReply(200, registry::DevicePageToJson(*page));
 }
@@ -169,8 +171,12 @@ Reply ListAllDevices(ApiContext& context, const RequestContext& request) {
   return ListPage(context, request, std::nullopt);
 }
 
-const std::vector<QueryParam> kPaging = {{"page", "page number, >= 1 (default 1)"},
-                                         {"limit", "items per page, 1-100 (default 10)"}};
+const std::vector<QueryParam> kDeviceListing = {
+    {"page", "page number, >= 1 (default 1)"},
+    {"limit", "items per page, 1-100 (default 10)"},
+    {"expiringWithinDays",
+     "1-3650: only devices whose current certificate expires within that many days (or has "
+     "expired)"}};
 
 }  // namespace
 
@@ -241,7 +247,7 @@ std::vector<Route> DeviceRoutes() {
        "devices",
        Access::kCaller,
        std::nullopt,
-       kPaging,
+       kDeviceListing,
        {{200, "a page of devices", "DevicePage"}},
        ListDevices},
       {Method::kGet,
@@ -250,7 +256,7 @@ std::vector<Route> DeviceRoutes() {
        "devices",
        Access::kAdmin,
        std::nullopt,
-       kPaging,
+       kDeviceListing,
        {{200, "a page of devices", "DevicePage"}},
        ListAllDevices},
   };

@@ -22,6 +22,9 @@ struct Certificate {
   std::optional<std::string> revocation_reason;
   // The user the device was bound to when this was signed; unset when it was unbound.
   std::optional<std::string> owner_at_issue;
+  // Set on an unrevoked certificate that a renewal replaced: it still admits the device
+  // until then, or until the renewed one is first used, and is then superseded.
+  std::optional<UnixMillis> grace_until;
 };
 
 }  // namespace iothub

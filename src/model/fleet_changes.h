@@ -1,7 +1,8 @@
 // FleetChanges: what changed between two fleet snapshots that a live broker must hear
 // about at once: devices newly revoked and devices whose current certificate was
 // revoked or replaced (their sessions are kicked: a live session may run on that
-// certificate, e.g. a previous owner's after an unbind), and whether any
+// certificate, e.g. a previous owner's after an unbind; not when a renewal replaced it
+// and left it in grace), and whether any
 // access decision may differ (bindings, device states, user roles or plans), in which
 // case the broker's authorization cache is cleared. Pure function; thread-safe.
 #pragma once

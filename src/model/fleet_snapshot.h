@@ -27,6 +27,9 @@ struct DeviceRecord {
   DeviceStatus status = DeviceStatus::kUnbound;
   Fingerprint current_fingerprint{};  // the device's current certificate
   bool has_certificate = false;
+  // A renewal left an older certificate in grace (it admits the device beside the
+  // current one); the first login with the current one ends that grace.
+  bool has_grace_certificate = false;
 };
 
 struct CertificateRecord {
@@ -34,6 +37,8 @@ struct CertificateRecord {
   UnixMillis valid_from = 0;
   UnixMillis valid_to = 0;
   bool revoked = false;
+  // Set while a renewed certificate's predecessor is in grace: it admits until then.
+  std::optional<UnixMillis> grace_until{};
 };
 
 struct UserRecord {

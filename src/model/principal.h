@@ -31,6 +31,12 @@ struct Principal {
   // True only for the hub's own broker link, admitted by its own client certificate
   // (never by a token, whatever its subject).
   bool hub_link = false;
+  // Devices: the certificate they logged in with (uppercase colon hex), which a renewal
+  // leaves in grace; empty when unknown (a session restored from before it was kept).
+  std::string certificate_fingerprint;
+  // Devices: the login used the current certificate while an older one was in grace,
+  // so that grace ends now (the housekeeper supersedes the older one).
+  bool ends_grace = false;
 };
 
 }  // namespace iothub

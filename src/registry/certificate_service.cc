@@ -20,6 +20,59 @@ absl::Status NoCa() {
 
 }  // namespace
 
+absl::Status CheckDays(int days) {
+  if (days < crypto::CertificateAuthority::kMinDays ||
+      days > crypto::CertificateAuthority::kMaxDays) {
+    return absl::InvalidArgumentError(
+        "days must be between " + std::to_string(crypto::CertificateAuthority::kMinDays) + " and " +
+        std::to_string(crypto::CertificateAuthority::kMaxDays) + " (got " + std::to_string(days) +
+        ")");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Device> SignableDevice(store::Store& tx, std::string_view device_id) {
+  absl::StatusOr<Device> device = tx.GetDevice(device_id);
+  if (absl::IsNotFound(device.status())) {
+    return absl::NotFoundError("device " + std::string(device_id) + " not found");
+  }
+  if (!device.ok()) return device.status();
+  if (device->status == DeviceStatus::kRevoked) {
+    return absl::FailedPreconditionError("device " + device->id +
+                                         " is revoked; a revoked device gets no certificate");
+  }
+  return device;
+}
+
+absl::StatusOr<crypto::IssuedCertificate> SignForDevice(const crypto::CertificateAuthority& ca,
+                                                        std::string_view csr_pem,
+                                                        std::string_view device_id, int days,
+                                                        UnixMillis now) {
+  absl::StatusOr<crypto::IssuedCertificate> issued =
+      ca.SignDeviceCsr(csr_pem, device_id, days, now);
+  if (absl::IsInvalidArgument(issued.status())) {
+    return absl::InvalidArgumentError("CSR refused: " + std::string(issued.status().message()));
+  }
+  return issued;
+}
+
+Certificate MakeCertificate(std::string_view id, const Device& device,
+                            const crypto::IssuedCertificate& issued, std::string_view ca_pem,
+                            UnixMillis now) {
+  Certificate certificate;
+  certificate.id = std::string(id);
+  certificate.device_id = device.id;
+  certificate.client_cert_pem = issued.pem;
+  certificate.ca_cert_pem = std::string(ca_pem);
+  certificate.fingerprint = crypto::FormatFingerprint(issued.fingerprint);
+  certificate.serial_number = issued.serial_hex;
+  certificate.valid_from = issued.valid_from;
+  certificate.valid_to = issued.valid_to;
+  certificate.created_at = now;
+  if (device.status == DeviceStatus::kBound) certificate.owner_at_issue = device.owner_id;
+  return certificate;
+}
+
 std::string_view ToString(CertificateRejection rejection) {
   switch (rejection) {
     case CertificateRejection::kUnknown:
@@ -49,13 +102,7 @@ absl::StatusOr<Certificate> CertificateService::SignCsr(const CsrRequest& reques
   if (absl::Status s = CheckActor(actor); !s.ok()) return s;
   if (context_.ca == nullptr) return NoCa();
   if (absl::Status s = CheckDeviceId(request.device_id); !s.ok()) return s;
-  if (request.days < crypto::CertificateAuthority::kMinDays ||
-      request.days > crypto::CertificateAuthority::kMaxDays) {
-    return absl::InvalidArgumentError(
-        "days must be between " + std::to_string(crypto::CertificateAuthority::kMinDays) + " and " +
-        std::to_string(crypto::CertificateAuthority::kMaxDays) + " (got " +
-        std::to_string(request.days) + ")");
-  }
+  if (absl::Status s = CheckDays(request.days); !s.ok()) return s;
   if (request.firmware_version) {
     if (absl::Status s = CheckText("firmware version", *request.firmware_version, 1, 64); !s.ok()) {
       return s;
@@ -67,35 +114,14 @@ absl::StatusOr<Certificate> CertificateService::SignCsr(const CsrRequest& reques
 
   Certificate certificate;
   absl::Status status = CommitChange(context_, [&](store::Store& tx) -> absl::Status {
-    absl::StatusOr<Device> device = tx.GetDevice(request.device_id);
-    if (absl::IsNotFound(device.status())) {
-      return absl::NotFoundError("device " + request.device_id + " not found");
-    }
+    absl::StatusOr<Device> device = SignableDevice(tx, request.device_id);
     if (!device.ok()) return device.status();
-    if (device->status == DeviceStatus::kRevoked) {
-      return absl::FailedPreconditionError("device " + device->id +
-                                           " is revoked; a revoked device gets no certificate");
-    }
     // Signed inside the transaction so that a concurrent revoke cannot slip in between
     // the check and the insert (signing takes milliseconds).
     absl::StatusOr<crypto::IssuedCertificate> issued =
-        context_.ca->SignDeviceCsr(request.csr_pem, request.device_id, request.days, now);
-    if (!issued.ok()) {
-      if (absl::IsInvalidArgument(issued.status())) {
-        return absl::InvalidArgumentError("CSR refused: " + std::string(issued.status().message()));
-      }
-      return issued.status();
-    }
-    certificate.id = *id;
-    certificate.device_id = device->id;
-    certificate.client_cert_pem = issued->pem;
-    certificate.ca_cert_pem = context_.ca->ca_certificate_pem();
-    certificate.fingerprint = crypto::FormatFingerprint(issued->fingerprint);
-    certificate.serial_number = issued->serial_hex;
-    certificate.valid_from = issued->valid_from;
-    certificate.valid_to = issued->valid_to;
-    certificate.created_at = now;
-    if (device->status == DeviceStatus::kBound) certificate.owner_at_issue = device->owner_id;
+        SignForDevice(*context_.ca, request.csr_pem, device->id, request.days, now);
+    if (!issued.ok()) return issued.status();
+    certificate = MakeCertificate(*id, *device, *issued, context_.ca->ca_certificate_pem(), now);
     if (absl::Status s = tx.InsertCertificate(certificate); !s.ok()) return s;
     device->public_key = issued->public_key_pem;
     if (request.firmware_version) device->firmware_version = request.firmware_version;

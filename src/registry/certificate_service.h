@@ -14,7 +14,9 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "crypto/certificate_authority.h"
 #include "model/certificate.h"
+#include "model/device.h"
 #include "registry/registry_context.h"
 
 namespace iothub::registry {
@@ -40,6 +42,23 @@ struct CsrRequest {
   int days = 365;                                 // 1-3650
   std::optional<std::string> firmware_version{};  // 1-64 characters; replaces the device's
 };
+
+// The steps signing shares with renewal (registry/certificate_renewal.h):
+// InvalidArgument unless 1 <= days <= 3650;
+absl::Status CheckDays(int days);
+// the device as signing needs it: NotFound when unknown, FailedPrecondition when revoked;
+absl::StatusOr<Device> SignableDevice(store::Store& tx, std::string_view device_id);
+// the CA's certificate for the CSR's key ("CSR refused: ..." InvalidArgument when the
+// CSR fails the vetting); the one place that says which CA signs device certificates;
+absl::StatusOr<crypto::IssuedCertificate> SignForDevice(const crypto::CertificateAuthority& ca,
+                                                        std::string_view csr_pem,
+                                                        std::string_view device_id, int days,
+                                                        UnixMillis now);
+// the stored form of a certificate the CA just issued for `device` at `now`; a
+// certificate signed while the device is bound records its owner (owner_at_issue).
+Certificate MakeCertificate(std::string_view id, const Device& device,
+                            const crypto::IssuedCertificate& issued, std::string_view ca_pem,
+                            UnixMillis now);
 
 class CertificateService {
  public:

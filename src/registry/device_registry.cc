@@ -77,18 +77,30 @@ absl::StatusOr<Device> DeviceRegistry::GetDevice(std::string_view id) {
 }
 
 absl::StatusOr<Page<Device>> DeviceRegistry::ListDevices(const PageRequest& request,
-                                                         std::optional<std::string_view> owner_id) {
+                                                         std::optional<std::string_view> owner_id,
+                                                         std::optional<int> expiring_within_days) {
   absl::StatusOr<std::int64_t> offset = PageOffset(request);
   if (!offset.ok()) return offset.status();
   if (owner_id) {
     if (absl::Status s = CheckId("owner id", *owner_id); !s.ok()) return s;
   }
+  std::optional<UnixMillis> expiring_by;
+  if (expiring_within_days) {
+    if (*expiring_within_days < 1 || *expiring_within_days > 3650) {
+      return absl::InvalidArgumentError("expiring within: 1-3650 days");
+    }
+    expiring_by = context_.clock.NowUnixMillis() +
+                  static_cast<UnixMillis>(*expiring_within_days) * 24 * 3600 * 1000;
+  }
   Page<Device> page{.items = {}, .total = 0, .page = request.page, .limit = request.limit};
   // One read transaction, so that the items and the total agree.
   absl::Status status = context_.store.RunInTransaction([&](store::Store& tx) -> absl::Status {
-    absl::StatusOr<std::vector<Device>> items = tx.ListDevices(*offset, request.limit, owner_id);
+    absl::StatusOr<std::vector<Device>> items =
+        expiring_by ? tx.ListDevicesExpiring(*expiring_by, *offset, request.limit, owner_id)
+                    : tx.ListDevices(*offset, request.limit, owner_id);
     if (!items.ok()) return items.status();
-    absl::StatusOr<std::int64_t> total = tx.CountDevices(owner_id);
+    absl::StatusOr<std::int64_t> total =
+        expiring_by ? tx.CountDevicesExpiring(*expiring_by, owner_id) : tx.CountDevices(owner_id);
     if (!total.ok()) return total.status();
     page.items = *std::move(items);
     page.total = *total;

@@ -78,9 +78,12 @@ class DeviceRegistry {
 
   absl::StatusOr<Device> GetDevice(std::string_view id);
 
-  // Devices ordered by creation; only `owner_id`'s when given.
+  // Devices ordered by creation; only `owner_id`'s when given; with
+  // `expiring_within_days` (1-3650), only those whose current certificate expires within
+  // that many days from now, or has expired (store.h, ListDevicesExpiring).
   absl::StatusOr<Page<Device>> ListDevices(const PageRequest& request,
-                                           std::optional<std::string_view> owner_id);
+                                           std::optional<std::string_view> owner_id,
+                                           std::optional<int> expiring_within_days = std::nullopt);
 
   // unbound -> bound to `user_id`. The user must exist and own fewer devices than its
   // plan's max_devices (ResourceExhausted naming the plan and the limit otherwise).

@@ -58,6 +58,7 @@ json CertificateToJson(const Certificate& certificate) {
               {"createdAt", FormatIso8601(certificate.created_at)},
               {"revokedAt", OptionalTime(certificate.revoked_at)},
               {"revocationReason", OptionalString(certificate.revocation_reason)},
+              {"graceUntil", OptionalTime(certificate.grace_until)},
               {"clientCert", certificate.client_cert_pem},
               {"caCert", certificate.ca_cert_pem}};
 }

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "registry/certificate_renewal.h"
 #include "registry/certificate_service.h"
 #include "registry/device_registry.h"
 #include "registry/registry_context.h"
@@ -28,6 +29,7 @@ class Registry {
       : context_{store, &ca, clock, std::move(plans), std::move(on_change)},
         devices_(context_),
         certificates_(context_),
+        renewal_(context_),
         users_(context_) {}
   // Without a CA (the CLI on a data dir that has none): everything works but
   // certificates().SignCsr and MakeCrl, which answer FailedPrecondition.
@@ -35,6 +37,7 @@ class Registry {
       : context_{store, nullptr, clock, std::move(plans), {}},
         devices_(context_),
         certificates_(context_),
+        renewal_(context_),
         users_(context_) {}
 
   Registry(const Registry&) = delete;
@@ -42,6 +45,7 @@ class Registry {
 
   DeviceRegistry& devices() { return devices_; }
   CertificateService& certificates() { return certificates_; }
+  CertificateRenewal& renewal() { return renewal_; }
   UserDirectory& users() { return users_; }
   const std::vector<Plan>& plans() const { return context_.plans; }
 
@@ -49,6 +53,7 @@ class Registry {
   RegistryContext context_;
   DeviceRegistry devices_;
   CertificateService certificates_;
+  CertificateRenewal renewal_;
   UserDirectory users_;
 };
 

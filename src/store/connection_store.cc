@@ -16,10 +16,10 @@ namespace {
   "id, model, public_key, owner_id, status, firmware_version, last_seen_at, created_at"
 // certificates: 0 id, 1 device_id, 2 client_cert_pem, 3 ca_cert_pem, 4 fingerprint,
 //               5 serial_number, 6 valid_from, 7 valid_to, 8 created_at, 9 revoked_at,
-//               10 revocation_reason, 11 owner_at_issue
+//               10 revocation_reason, 11 owner_at_issue, 12 grace_until
 #define CERTIFICATE_COLUMNS                                                               \
   "id, device_id, client_cert_pem, ca_cert_pem, fingerprint, serial_number, valid_from, " \
-  "valid_to, created_at, revoked_at, revocation_reason, owner_at_issue"
+  "valid_to, created_at, revoked_at, revocation_reason, owner_at_issue, grace_until"
 // users: 0 id, 1 subject, 2 email, 3 name, 4 avatar, 5 role, 6 balance_cents, 7 plan,
 //        8 plan_expires_at, 9 metadata_json, 10 created_at, 11 updated_at
 #define USER_COLUMNS                                                               \
@@ -55,7 +55,21 @@ Certificate ReadCertificate(const Statement& s) {
   c.revoked_at = s.ColumnOptionalInt64(9);
   c.revocation_reason = s.ColumnOptionalText(10);
   c.owner_at_issue = s.ColumnOptionalText(11);
+  c.grace_until = s.ColumnOptionalInt64(12);
   return c;
+}
+
+// Every row of a statement, each read by `read`.
+template <typename T>
+absl::StatusOr<std::vector<T>> ReadRows(Statement& s, absl::StatusOr<T> (*read)(const Statement&)) {
+  std::vector<T> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    ASSIGN_OR_RETURN(T item, read(s));
+    out.push_back(std::move(item));
+  }
+  return out;
 }
 
 absl::StatusOr<User> ReadUser(const Statement& s) {
@@ -175,14 +189,7 @@ absl::StatusOr<std::vector<Device>> ConnectionStore::ListDevices(
   s.BindInt64(1, offset);
   s.BindInt64(2, limit);
   if (owner_id) s.BindText(3, *owner_id);
-  std::vector<Device> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    ASSIGN_OR_RETURN(Device d, ReadDevice(s));
-    out.push_back(std::move(d));
-  }
-  return out;
+  return ReadRows<Device>(s, ReadDevice);
 }
 
 absl::StatusOr<std::int64_t> ConnectionStore::CountDevices(
@@ -191,6 +198,40 @@ absl::StatusOr<std::int64_t> ConnectionStore::CountDevices(
                                                "SELECT COUNT(*) FROM devices WHERE owner_id = ?1")
                                          : db_.GetCachedStatement("SELECT COUNT(*) FROM devices"));
   if (owner_id) s.BindText(1, *owner_id);
+  return ScalarInt64(s);
+}
+
+// The devices whose current certificate (unrevoked, not in grace) ends by ?1.
+#define EXPIRING_DEVICES                                                     \
+  " FROM devices WHERE status <> 'revoked' AND id IN (SELECT device_id FROM" \
+  " certificates WHERE revoked_at IS NULL AND grace_until IS NULL AND valid_to <= ?1)"
+
+absl::StatusOr<std::vector<Device>> ConnectionStore::ListDevicesExpiring(
+    UnixMillis valid_to_at_most, std::int64_t offset, std::int64_t limit,
+    std::optional<std::string_view> owner_id) {
+  RETURN_IF_ERROR(CheckPage(offset, limit));
+  ASSIGN_OR_RETURN(
+      Statement s,
+      owner_id
+          ? db_.GetCachedStatement("SELECT " DEVICE_COLUMNS EXPIRING_DEVICES " AND owner_id = ?4"
+                                   " ORDER BY created_at, id LIMIT ?3 OFFSET ?2")
+          : db_.GetCachedStatement("SELECT " DEVICE_COLUMNS EXPIRING_DEVICES
+                                   " ORDER BY created_at, id LIMIT ?3 OFFSET ?2"));
+  s.BindInt64(1, valid_to_at_most);
+  s.BindInt64(2, offset);
+  s.BindInt64(3, limit);
+  if (owner_id) s.BindText(4, *owner_id);
+  return ReadRows<Device>(s, ReadDevice);
+}
+
+absl::StatusOr<std::int64_t> ConnectionStore::CountDevicesExpiring(
+    UnixMillis valid_to_at_most, std::optional<std::string_view> owner_id) {
+  ASSIGN_OR_RETURN(
+      Statement s,
+      owner_id ? db_.GetCachedStatement("SELECT COUNT(*)" EXPIRING_DEVICES " AND owner_id = ?2")
+               : db_.GetCachedStatement("SELECT COUNT(*)" EXPIRING_DEVICES));
+  s.BindInt64(1, valid_to_at_most);
+  if (owner_id) s.BindText(2, *owner_id);
   return ScalarInt64(s);
 }
 
@@ -223,28 +264,32 @@ absl::Status ConnectionStore::TouchLastSeen(std::span<const LastSeen> batch) {
 
 // --- Certificates ---
 
+absl::Status ConnectionStore::InsertCertificateRow(const Certificate& certificate,
+                                                   std::string_view fingerprint) {
+  ASSIGN_OR_RETURN(Statement s, db_.GetCachedStatement(
+                                    "INSERT INTO certificates (" CERTIFICATE_COLUMNS
+                                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+                                    " ?13)"));
+  s.BindText(1, certificate.id);
+  s.BindText(2, certificate.device_id);
+  s.BindText(3, certificate.client_cert_pem);
+  s.BindText(4, certificate.ca_cert_pem);
+  s.BindText(5, fingerprint);
+  s.BindText(6, certificate.serial_number);
+  s.BindInt64(7, certificate.valid_from);
+  s.BindInt64(8, certificate.valid_to);
+  s.BindInt64(9, certificate.created_at);
+  s.BindOptionalInt64(10, certificate.revoked_at);
+  s.BindOptionalText(11, certificate.revocation_reason);
+  s.BindOptionalText(12, certificate.owner_at_issue);
+  s.BindOptionalInt64(13, certificate.grace_until);
+  return s.Run();
+}
+
 absl::Status ConnectionStore::InsertCertificate(const Certificate& certificate) {
   ASSIGN_OR_RETURN(std::string fingerprint, CanonicalFingerprint(certificate.fingerprint));
   return Atomically([&]() -> absl::Status {
-    {
-      ASSIGN_OR_RETURN(
-          Statement s,
-          db_.GetCachedStatement("INSERT INTO certificates (" CERTIFICATE_COLUMNS
-                                 ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"));
-      s.BindText(1, certificate.id);
-      s.BindText(2, certificate.device_id);
-      s.BindText(3, certificate.client_cert_pem);
-      s.BindText(4, certificate.ca_cert_pem);
-      s.BindText(5, fingerprint);
-      s.BindText(6, certificate.serial_number);
-      s.BindInt64(7, certificate.valid_from);
-      s.BindInt64(8, certificate.valid_to);
-      s.BindInt64(9, certificate.created_at);
-      s.BindOptionalInt64(10, certificate.revoked_at);
-      s.BindOptionalText(11, certificate.revocation_reason);
-      s.BindOptionalText(12, certificate.owner_at_issue);
-      RETURN_IF_ERROR(s.Run());
-    }
+    RETURN_IF_ERROR(InsertCertificateRow(certificate, fingerprint));
     if (certificate.revoked_at) return absl::OkStatus();  // not current: replaces nothing
     // The new certificate becomes the device's current one; older ones are superseded.
     ASSIGN_OR_RETURN(Statement s,
@@ -411,14 +456,7 @@ absl::StatusOr<std::vector<User>> ConnectionStore::ListUsers(std::int64_t offset
                                     " FROM users ORDER BY created_at, id LIMIT ?2 OFFSET ?1"));
   s.BindInt64(1, offset);
   s.BindInt64(2, limit);
-  std::vector<User> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    ASSIGN_OR_RETURN(User u, ReadUser(s));
-    out.push_back(std::move(u));
-  }
-  return out;
+  return ReadRows<User>(s, ReadUser);
 }
 
 absl::StatusOr<std::int64_t> ConnectionStore::CountUsers() {

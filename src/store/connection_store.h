@@ -43,6 +43,15 @@ class ConnectionStore final : public Store {
                                                                std::string_view reason,
                                                                UnixMillis at) override;
   absl::StatusOr<std::vector<RevokedCertificate>> ListRevokedCertificates() override;
+  absl::Status InsertRenewedCertificate(const Certificate& successor,
+                                        std::string_view renewing_fingerprint,
+                                        UnixMillis grace_until) override;
+  absl::StatusOr<std::int64_t> EndExpiredGraces(UnixMillis now) override;
+  absl::StatusOr<std::vector<Device>> ListDevicesExpiring(
+      UnixMillis valid_to_at_most, std::int64_t offset, std::int64_t limit,
+      std::optional<std::string_view> owner_id) override;
+  absl::StatusOr<std::int64_t> CountDevicesExpiring(
+      UnixMillis valid_to_at_most, std::optional<std::string_view> owner_id) override;
   absl::Status CreateUser(const User& user) override;
   absl::StatusOr<User> GetUser(std::string_view id) override;
   absl::StatusOr<User> GetUserByEmail(std::string_view email) override;
@@ -74,6 +83,8 @@ class ConnectionStore final : public Store {
   absl::StatusOr<std::int64_t> DataVersion() override;
 
  private:
+  // Inserts the row as it is (no superseding); `fingerprint` is the canonical form.
+  absl::Status InsertCertificateRow(const Certificate& certificate, std::string_view fingerprint);
   // Runs `op` under a savepoint: all of its statements, or none.
   absl::Status Atomically(const std::function<absl::Status()>& op);
 

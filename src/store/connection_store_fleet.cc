@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -15,7 +16,8 @@ namespace iothub::store {
 namespace {
 
 // The best unrevoked certificate seen so far for one device: newest created_at, then
-// the latest inserted (rowid), matching GetCurrentCertificate's ORDER BY.
+// the latest inserted (rowid), matching GetCurrentCertificate's ORDER BY. A certificate
+// in grace is never current (its successor is newer).
 struct CurrentCertificate {
   UnixMillis created_at = 0;
   std::int64_t rowid = 0;
@@ -44,11 +46,12 @@ absl::StatusOr<std::shared_ptr<FleetSnapshot>> ScanFleet(Database& db) {
   // Certificates before devices, so that each device finds its current one in a map
   // instead of a query per device.
   std::unordered_map<std::string, CurrentCertificate> current;
+  std::unordered_set<std::string> in_grace;  // devices with a certificate in grace
   {
     ASSIGN_OR_RETURN(Statement s,
                      db.GetCachedStatement("SELECT fingerprint, device_id, valid_from, valid_to,"
-                                           " revoked_at IS NOT NULL, created_at, rowid"
-                                           " FROM certificates"));
+                                           " revoked_at IS NOT NULL, created_at, rowid,"
+                                           " grace_until FROM certificates"));
     while (true) {
       ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
@@ -59,7 +62,10 @@ absl::StatusOr<std::shared_ptr<FleetSnapshot>> ScanFleet(Database& db) {
       }
       const bool revoked = s.ColumnInt64(4) != 0;
       std::string device_id = s.ColumnText(1);
-      if (!revoked) {
+      const std::optional<UnixMillis> grace_until = s.ColumnOptionalInt64(7);
+      if (!revoked && grace_until) {
+        in_grace.insert(device_id);
+      } else if (!revoked) {
         CurrentCertificate candidate{s.ColumnInt64(5), s.ColumnInt64(6), *fp};
         auto [it, inserted] = current.try_emplace(device_id, candidate);
         if (!inserted && std::pair(candidate.created_at, candidate.rowid) >
@@ -70,7 +76,8 @@ absl::StatusOr<std::shared_ptr<FleetSnapshot>> ScanFleet(Database& db) {
       snapshot->AddCertificate(*fp, {.device_id = std::move(device_id),
                                      .valid_from = s.ColumnInt64(2),
                                      .valid_to = s.ColumnInt64(3),
-                                     .revoked = revoked});
+                                     .revoked = revoked,
+                                     .grace_until = revoked ? std::nullopt : grace_until});
     }
   }
   {
@@ -91,6 +98,7 @@ absl::StatusOr<std::shared_ptr<FleetSnapshot>> ScanFleet(Database& db) {
         record.current_fingerprint = it->second.fingerprint;
         record.has_certificate = true;
       }
+      record.has_grace_certificate = in_grace.contains(record.id);
       snapshot->AddDevice(std::move(record));
     }
   }

@@ -1,6 +1,7 @@
 // PgOperations::ScanFleet: the hot-path snapshot's three table scans on PostgreSQL (kept
 // apart from the row operations in postgres_operations.cc).
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -29,17 +30,18 @@ absl::StatusOr<std::shared_ptr<FleetSnapshot>> PgOperations::ScanFleet() {
     }
   }
   // The current certificate of each device: the newest unrevoked one (created_at, then
-  // seq), matching GetCurrentCertificate's ORDER BY.
+  // seq), matching GetCurrentCertificate's ORDER BY; never one in grace.
   struct Current {
     std::int64_t created_at = 0;
     std::int64_t seq = 0;
     Fingerprint fingerprint{};
   };
   std::unordered_map<std::string, Current> current;
+  std::unordered_set<std::string> in_grace;  // devices with a certificate in grace
   {
     ASSIGN_OR_RETURN(PgResult r, conn_.Exec("SELECT fingerprint, device_id, valid_from, valid_to,"
-                                            " revoked_at IS NOT NULL, created_at, seq"
-                                            " FROM certificates",
+                                            " revoked_at IS NOT NULL, created_at, seq,"
+                                            " grace_until FROM certificates",
                                             {}, kPgLoadFleetTimeout));
     for (int row = 0; row < r.rows(); ++row) {
       std::optional<Fingerprint> fp = ParseFingerprint(r.TextView(row, 0));
@@ -51,7 +53,10 @@ absl::StatusOr<std::shared_ptr<FleetSnapshot>> PgOperations::ScanFleet() {
       std::string device_id = r.Text(row, 1);
       ASSIGN_OR_RETURN(std::int64_t valid_from, r.Int64(row, 2));
       ASSIGN_OR_RETURN(std::int64_t valid_to, r.Int64(row, 3));
-      if (!revoked) {
+      ASSIGN_OR_RETURN(std::optional<std::int64_t> grace_until, r.OptionalInt64(row, 7));
+      if (!revoked && grace_until) {
+        in_grace.insert(device_id);
+      } else if (!revoked) {
         ASSIGN_OR_RETURN(std::int64_t created_at, r.Int64(row, 5));
         ASSIGN_OR_RETURN(std::int64_t seq, r.Int64(row, 6));
         Current candidate{created_at, seq, *fp};
@@ -64,7 +69,8 @@ absl::StatusOr<std::shared_ptr<FleetSnapshot>> PgOperations::ScanFleet() {
       snapshot->AddCertificate(*fp, {.device_id = std::move(device_id),
                                      .valid_from = valid_from,
                                      .valid_to = valid_to,
-                                     .revoked = revoked});
+                                     .revoked = revoked,
+                                     .grace_until = revoked ? std::nullopt : grace_until});
     }
   }
   {
@@ -81,6 +87,7 @@ absl::StatusOr<std::shared_ptr<FleetSnapshot>> PgOperations::ScanFleet() {
         record.current_fingerprint = it->second.fingerprint;
         record.has_certificate = true;
       }
+      record.has_grace_certificate = in_grace.contains(record.id);
       snapshot->AddDevice(std::move(record));
     }
   }

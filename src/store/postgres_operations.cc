@@ -14,7 +14,7 @@ namespace {
   "id, model, public_key, owner_id, status, firmware_version, last_seen_at, created_at"
 #define PG_CERTIFICATE_COLUMNS                                                            \
   "id, device_id, client_cert_pem, ca_cert_pem, fingerprint, serial_number, valid_from, " \
-  "valid_to, created_at, revoked_at, revocation_reason, owner_at_issue"
+  "valid_to, created_at, revoked_at, revocation_reason, owner_at_issue, grace_until"
 #define PG_USER_COLUMNS                                                            \
   "id, subject, email, name, avatar, role, balance_cents, plan, plan_expires_at, " \
   "metadata_json, created_at, updated_at"
@@ -48,6 +48,7 @@ absl::StatusOr<Certificate> ReadCertificate(const PgResult& r, int row) {
   ASSIGN_OR_RETURN(c.revoked_at, r.OptionalInt64(row, 9));
   c.revocation_reason = r.OptionalText(row, 10);
   c.owner_at_issue = r.OptionalText(row, 11);
+  ASSIGN_OR_RETURN(c.grace_until, r.OptionalInt64(row, 12));
   return c;
 }
 
@@ -185,6 +186,39 @@ absl::StatusOr<std::int64_t> PgOperations::CountDevices(std::optional<std::strin
   return Scalar(r);
 }
 
+// The devices whose current certificate (unrevoked, not in grace) ends by $1.
+#define PG_EXPIRING_DEVICES                                                  \
+  " FROM devices WHERE status <> 'revoked' AND id IN (SELECT device_id FROM" \
+  " certificates WHERE revoked_at IS NULL AND grace_until IS NULL AND valid_to <= $1)"
+
+absl::StatusOr<std::vector<Device>> PgOperations::ListDevicesExpiring(
+    UnixMillis valid_to_at_most, std::int64_t offset, std::int64_t limit,
+    std::optional<std::string_view> owner_id) {
+  RETURN_IF_ERROR(CheckPage(offset, limit));
+  PgParams p;
+  p.Int64(valid_to_at_most).Int64(offset).Int64(limit);
+  if (owner_id) p.Text(*owner_id);
+  ASSIGN_OR_RETURN(PgResult r, conn_.Exec(owner_id ? "SELECT " PG_DEVICE_COLUMNS PG_EXPIRING_DEVICES
+                                                     " AND owner_id = $4 ORDER BY created_at, id"
+                                                     " LIMIT $3 OFFSET $2"
+                                                   : "SELECT " PG_DEVICE_COLUMNS PG_EXPIRING_DEVICES
+                                                     " ORDER BY created_at, id LIMIT $3 OFFSET $2",
+                                          p));
+  return ReadAll<Device>(r, ReadDevice);
+}
+
+absl::StatusOr<std::int64_t> PgOperations::CountDevicesExpiring(
+    UnixMillis valid_to_at_most, std::optional<std::string_view> owner_id) {
+  PgParams p;
+  p.Int64(valid_to_at_most);
+  if (owner_id) p.Text(*owner_id);
+  ASSIGN_OR_RETURN(PgResult r,
+                   conn_.Exec(owner_id ? "SELECT COUNT(*)" PG_EXPIRING_DEVICES " AND owner_id = $2"
+                                       : "SELECT COUNT(*)" PG_EXPIRING_DEVICES,
+                              p));
+  return Scalar(r);
+}
+
 absl::Status PgOperations::UpdateDevice(const Device& device) {
   PgParams p;
   p.Text(device.id);
@@ -214,8 +248,8 @@ absl::Status PgOperations::TouchLastSeen(std::span<const LastSeen> batch) {
 
 // --- Certificates ---
 
-absl::Status PgOperations::InsertCertificate(const Certificate& certificate) {
-  ASSIGN_OR_RETURN(std::string fingerprint, CanonicalFingerprint(certificate.fingerprint));
+absl::Status PgOperations::InsertCertificateRow(const Certificate& certificate,
+                                                std::string_view fingerprint) {
   PgParams p;
   p.Text(certificate.id)
       .Text(certificate.device_id)
@@ -228,12 +262,18 @@ absl::Status PgOperations::InsertCertificate(const Certificate& certificate) {
       .Int64(certificate.created_at)
       .OptionalInt64(certificate.revoked_at)
       .OptionalText(certificate.revocation_reason)
-      .OptionalText(certificate.owner_at_issue);
-  RETURN_IF_ERROR(conn_
-                      .Exec("INSERT INTO certificates (" PG_CERTIFICATE_COLUMNS
-                            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                            p)
-                      .status());
+      .OptionalText(certificate.owner_at_issue)
+      .OptionalInt64(certificate.grace_until);
+  return conn_
+      .Exec("INSERT INTO certificates (" PG_CERTIFICATE_COLUMNS
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            p)
+      .status();
+}
+
+absl::Status PgOperations::InsertCertificate(const Certificate& certificate) {
+  ASSIGN_OR_RETURN(std::string fingerprint, CanonicalFingerprint(certificate.fingerprint));
+  RETURN_IF_ERROR(InsertCertificateRow(certificate, fingerprint));
   if (certificate.revoked_at) return absl::OkStatus();  // not current: replaces nothing
   // The new certificate becomes the device's current one; older ones are superseded.
   return conn_

@@ -46,6 +46,15 @@ class PgOperations {
                                                                std::string_view reason,
                                                                UnixMillis at);
   absl::StatusOr<std::vector<RevokedCertificate>> ListRevokedCertificates();
+  absl::Status InsertRenewedCertificate(const Certificate& successor,
+                                        std::string_view renewing_fingerprint,
+                                        UnixMillis grace_until);
+  absl::StatusOr<std::int64_t> EndExpiredGraces(UnixMillis now);
+  absl::StatusOr<std::vector<Device>> ListDevicesExpiring(UnixMillis valid_to_at_most,
+                                                          std::int64_t offset, std::int64_t limit,
+                                                          std::optional<std::string_view> owner_id);
+  absl::StatusOr<std::int64_t> CountDevicesExpiring(UnixMillis valid_to_at_most,
+                                                    std::optional<std::string_view> owner_id);
   absl::Status CreateUser(const User& user);
   absl::StatusOr<User> GetUser(std::string_view id);
   absl::StatusOr<User> GetUserByEmail(std::string_view email);
@@ -75,6 +84,9 @@ class PgOperations {
   absl::StatusOr<std::shared_ptr<FleetSnapshot>> ScanFleet();
 
  private:
+  // Inserts the row as it is (no superseding); `fingerprint` is the canonical form.
+  absl::Status InsertCertificateRow(const Certificate& certificate, std::string_view fingerprint);
+
   PgConnection& conn_;
 };
 

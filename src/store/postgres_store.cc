@@ -216,6 +216,29 @@ absl::StatusOr<std::vector<AuditEntry>> PostgresStore::ListAudit(std::int64_t li
   return Read([&](PgOperations& ops) { return ops.ListAudit(limit); });
 }
 
+absl::Status PostgresStore::InsertRenewedCertificate(const Certificate& successor,
+                                                     std::string_view renewing_fingerprint,
+                                                     UnixMillis grace_until) {
+  return Write([&](PgOperations& ops) {
+    return ops.InsertRenewedCertificate(successor, renewing_fingerprint, grace_until);
+  });
+}
+absl::StatusOr<std::int64_t> PostgresStore::EndExpiredGraces(UnixMillis now) {
+  return Write([&](PgOperations& ops) { return ops.EndExpiredGraces(now); });
+}
+absl::StatusOr<std::vector<Device>> PostgresStore::ListDevicesExpiring(
+    UnixMillis valid_to_at_most, std::int64_t offset, std::int64_t limit,
+    std::optional<std::string_view> owner_id) {
+  return Read([&](PgOperations& ops) {
+    return ops.ListDevicesExpiring(valid_to_at_most, offset, limit, owner_id);
+  });
+}
+absl::StatusOr<std::int64_t> PostgresStore::CountDevicesExpiring(
+    UnixMillis valid_to_at_most, std::optional<std::string_view> owner_id) {
+  return Read(
+      [&](PgOperations& ops) { return ops.CountDevicesExpiring(valid_to_at_most, owner_id); });
+}
+
 absl::Status PostgresStore::SetClaimCode(std::string_view device_id, const StoredClaimCode& code) {
   return Write([&](PgOperations& ops) { return ops.SetClaimCode(device_id, code); });
 }

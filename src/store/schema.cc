@@ -272,6 +272,22 @@ CREATE TRIGGER acl_rules_changed AFTER INSERT OR UPDATE OR DELETE ON acl_rules
   FOR EACH STATEMENT EXECUTE FUNCTION registry_changed();
 )sql";
 
+// Version 5: certificates.grace_until, the end of the grace of a certificate that a
+// renewal over MQTT replaced (CertificateRenewal): it stays unrevoked, and admits its
+// device, until its successor is first used or the grace ends; then it is superseded.
+// At most one unrevoked certificate of a device has no grace_until: its current one.
+// The partial index serves the housekeeper's scan for graces that ended.
+constexpr std::string_view kSqliteV5 = R"sql(
+ALTER TABLE certificates ADD COLUMN grace_until INTEGER;
+CREATE INDEX certificates_in_grace ON certificates (grace_until)
+  WHERE grace_until IS NOT NULL AND revoked_at IS NULL;
+)sql";
+constexpr std::string_view kPostgresV5 = R"sql(
+ALTER TABLE certificates ADD COLUMN grace_until BIGINT;
+CREATE INDEX certificates_in_grace ON certificates (grace_until)
+  WHERE grace_until IS NOT NULL AND revoked_at IS NULL;
+)sql";
+
 // --- The one migration history ---
 
 // One schema version in both dialects. To change the schema, append a step with the
@@ -288,6 +304,7 @@ constexpr SchemaStep kSteps[] = {
     {2, "certificates.owner_at_issue", kSqliteV2, kPostgresV2},
     {3, "claim_codes, claim_failures", kSqliteV3, kPostgresV3},
     {4, "acl_rules, acl_rules_version", kSqliteV4, kPostgresV4},
+    {5, "certificates.grace_until (renewal)", kSqliteV5, kPostgresV5},
 };
 
 template <std::string_view SchemaStep::*kSql>

@@ -165,6 +165,29 @@ absl::StatusOr<std::vector<AuditEntry>> SqliteStore::ListAudit(std::int64_t limi
   return Read([&](ConnectionStore& ops) { return ops.ListAudit(limit); });
 }
 
+absl::Status SqliteStore::InsertRenewedCertificate(const Certificate& successor,
+                                                   std::string_view renewing_fingerprint,
+                                                   UnixMillis grace_until) {
+  return Write([&](ConnectionStore& ops) {
+    return ops.InsertRenewedCertificate(successor, renewing_fingerprint, grace_until);
+  });
+}
+absl::StatusOr<std::int64_t> SqliteStore::EndExpiredGraces(UnixMillis now) {
+  return Write([&](ConnectionStore& ops) { return ops.EndExpiredGraces(now); });
+}
+absl::StatusOr<std::vector<Device>> SqliteStore::ListDevicesExpiring(
+    UnixMillis valid_to_at_most, std::int64_t offset, std::int64_t limit,
+    std::optional<std::string_view> owner_id) {
+  return Read([&](ConnectionStore& ops) {
+    return ops.ListDevicesExpiring(valid_to_at_most, offset, limit, owner_id);
+  });
+}
+absl::StatusOr<std::int64_t> SqliteStore::CountDevicesExpiring(
+    UnixMillis valid_to_at_most, std::optional<std::string_view> owner_id) {
+  return Read(
+      [&](ConnectionStore& ops) { return ops.CountDevicesExpiring(valid_to_at_most, owner_id); });
+}
+
 absl::Status SqliteStore::SetClaimCode(std::string_view device_id, const StoredClaimCode& code) {
   return Write([&](ConnectionStore& ops) { return ops.SetClaimCode(device_id, code); });
 }

@@ -60,6 +60,15 @@ class SqliteStore final : public Store {
                                                                std::string_view reason,
                                                                UnixMillis at) override;
   absl::StatusOr<std::vector<RevokedCertificate>> ListRevokedCertificates() override;
+  absl::Status InsertRenewedCertificate(const Certificate& successor,
+                                        std::string_view renewing_fingerprint,
+                                        UnixMillis grace_until) override;
+  absl::StatusOr<std::int64_t> EndExpiredGraces(UnixMillis now) override;
+  absl::StatusOr<std::vector<Device>> ListDevicesExpiring(
+      UnixMillis valid_to_at_most, std::int64_t offset, std::int64_t limit,
+      std::optional<std::string_view> owner_id) override;
+  absl::StatusOr<std::int64_t> CountDevicesExpiring(
+      UnixMillis valid_to_at_most, std::optional<std::string_view> owner_id) override;
   absl::Status CreateUser(const User& user) override;
   absl::StatusOr<User> GetUser(std::string_view id) override;
   absl::StatusOr<User> GetUserByEmail(std::string_view email) override;

@@ -125,14 +125,15 @@ class Store {
   // Fingerprints are accepted in any case with or without colons, and stored and
   // returned in the canonical uppercase colon form (InvalidArgument if not 32 bytes).
   //
-  // Current-certificate rule: a device has at most one unrevoked certificate. Inserting
-  // an unrevoked certificate revokes the device's other unrevoked ones with reason
-  // "superseded" at the new certificate's created_at, in the same transaction.
+  // Current-certificate rule: a device has at most one unrevoked certificate besides one
+  // in renewal grace (see InsertRenewedCertificate). Inserting an unrevoked certificate
+  // revokes the device's other unrevoked ones with reason "superseded" at the new
+  // certificate's created_at, in the same transaction.
   // AlreadyExists for a taken id, fingerprint or serial; FailedPrecondition for an
   // unknown device.
   virtual absl::Status InsertCertificate(const Certificate& certificate) = 0;
   virtual absl::StatusOr<Certificate> GetCertificateByFingerprint(std::string_view fingerprint) = 0;
-  // The device's unrevoked certificate (newest if, against the rule, there are several);
+  // The device's newest unrevoked certificate (during a renewal grace, the successor);
   // NotFound when it has none.
   virtual absl::StatusOr<Certificate> GetCurrentCertificate(std::string_view device_id) = 0;
   // All of a device's certificates, newest first.
@@ -154,6 +155,30 @@ class Store {
                                                                        UnixMillis at) = 0;
   // Every revoked certificate, ordered by revoked_at, for the CRL.
   virtual absl::StatusOr<std::vector<RevokedCertificate>> ListRevokedCertificates() = 0;
+
+  // --- Renewal grace (schema v5) ---
+  // Grace rule: a renewal inserts the device's new current certificate without revoking
+  // the one the device renewed with (`renewing_fingerprint`), which keeps working until
+  // `grace_until` (its grace_until column); every other unrevoked certificate of the
+  // device is superseded at the successor's created_at, so a device has at most two
+  // unrevoked certificates: its current one and one in grace. `successor` must be
+  // unrevoked and have no grace_until (InvalidArgument); FailedPrecondition when the
+  // renewing certificate is unknown, revoked or another device's; otherwise as
+  // InsertCertificate. InsertCertificate itself supersedes certificates in grace too.
+  virtual absl::Status InsertRenewedCertificate(const Certificate& successor,
+                                                std::string_view renewing_fingerprint,
+                                                UnixMillis grace_until) = 0;
+  // Supersedes every certificate whose grace_until is at or before `now`, at its
+  // grace_until; returns how many.
+  virtual absl::StatusOr<std::int64_t> EndExpiredGraces(UnixMillis now) = 0;
+  // Devices, not revoked, whose current certificate (unrevoked, not in grace) ends at or
+  // before `valid_to_at_most` (so expired ones too), ordered by (created_at, id); only
+  // those of `owner_id` when given. Count: how many in all.
+  virtual absl::StatusOr<std::vector<Device>> ListDevicesExpiring(
+      UnixMillis valid_to_at_most, std::int64_t offset, std::int64_t limit,
+      std::optional<std::string_view> owner_id) = 0;
+  virtual absl::StatusOr<std::int64_t> CountDevicesExpiring(
+      UnixMillis valid_to_at_most, std::optional<std::string_view> owner_id) = 0;
 
   // --- Users ---
   // AlreadyExists when the id, the email (ASCII case-insensitive) or a non-empty subject

@@ -32,7 +32,7 @@ TEST(CliDbTest, MigratesSqlite) {
   for (int i = 0; i < 2; ++i) {
     const CommandResult migrated = RunHub({"db", "migrate", "--data-dir", dir.File("data")});
     EXPECT_EQ(migrated.status, 0) << migrated.err;
-    EXPECT_NE(migrated.out.find("sqlite " + dir.File("data/hub.db") + ": schema at version 4"),
+    EXPECT_NE(migrated.out.find("sqlite " + dir.File("data/hub.db") + ": schema at version 5"),
               std::string::npos)
         << migrated.out;
   }
@@ -49,7 +49,7 @@ TEST(CliDbTest, MigratesPostgresWithoutShowingThePassword) {
   const CommandResult migrated =
       RunHub({"db", "migrate", "--json", "--data-dir", dir.File("data")}, PostgresEnv(url));
   EXPECT_EQ(migrated.status, 0) << migrated.err;
-  EXPECT_NE(migrated.out.find("\"schema_version\": 4"), std::string::npos) << migrated.out;
+  EXPECT_NE(migrated.out.find("\"schema_version\": 5"), std::string::npos) << migrated.out;
   EXPECT_NE(migrated.out.find("postgres postgresql://postgres:****@127.0.0.1"), std::string::npos)
       << migrated.out;
   EXPECT_EQ((migrated.out + migrated.err).find(kSecret), std::string::npos);

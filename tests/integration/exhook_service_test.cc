@@ -52,8 +52,10 @@ TEST_P(ExhookServiceTest, ProviderLoadedReturnsTheHubsHooks) {
                            "client.disconnected", "message.publish"}) {
     EXPECT_TRUE(hooks.contains(name)) << name;
   }
-  EXPECT_EQ(hooks["message.publish"], (std::vector<std::string>{"users/+/devices/+/rpc/request",
-                                                                "users/+/devices/+/rpc/response"}));
+  // The RPC topics, and always the renewal requests (docs/certificates.md).
+  EXPECT_EQ(hooks["message.publish"],
+            (std::vector<std::string>{"users/+/devices/+/rpc/request",
+                                      "users/+/devices/+/rpc/response", "devices/+/cert/renew"}));
   EXPECT_TRUE(hooks["client.authenticate"].empty());
   EXPECT_NE(hub_->Log().find("5.3.0"), std::string::npos);
   EXPECT_NE(hub_->Log().find("emqx@10.0.0.1"), std::string::npos);

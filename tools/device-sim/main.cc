@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
   app.add_flag("--wrong-id", options.wrong_id, "answer with a different id");
   app.add_flag("--no-reply", options.no_reply, "never answer");
   app.add_option("--exit-after", options.exit_after, "exit after answering N requests");
+  app.add_option("--renew-within-days", options.renew_within_days,
+                 "renew the certificate over MQTT when it ends within this many days (needs "
+                 "--cert and --key, which are overwritten); 0 = never");
   std::string claim_code;
   app.add_option("--claim-code", claim_code,
                  "this device's claim code (from `iot-hub device create`); the claim URI "

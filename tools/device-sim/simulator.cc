@@ -5,6 +5,9 @@
 #include <ctime>
 #include <thread>
 
+#include "model/renewal_message.h"
+#include "model/renewal_topic.h"
+#include "renewal.h"
 #include "rpc_handler.h"
 #include "topics.h"
 
@@ -51,10 +54,63 @@ void Simulator::OnConnect(mosquitto*, void* self, int rc) {
   Log("connected to %s:%d as %s; subscribed %s", sim->options_.host.c_str(), sim->options_.port,
       sim->options_.device_id.c_str(), topic.c_str());
   if (!sim->owner_.empty()) sim->PublishStatus("online");
+  sim->MaybeRenew();
+}
+
+void Simulator::MaybeRenew() {
+  if (options_.renew_within_days <= 0 || options_.cert.empty() || !renew_key_pem_.empty()) return;
+  const std::optional<long long> not_after = CertificateNotAfterMillis(options_.cert);
+  if (!not_after) {
+    Log("cannot read the certificate %s: no renewal", options_.cert.c_str());
+    return;
+  }
+  const long long now_ms = static_cast<long long>(std::time(nullptr)) * 1000;
+  if (*not_after - now_ms > static_cast<long long>(options_.renew_within_days) * 86'400'000) {
+    return;
+  }
+  std::optional<KeyAndCsr> fresh = NewKeyAndCsr(options_.device_id);
+  if (!fresh) {
+    Log("cannot make a key and CSR: no renewal");
+    return;
+  }
+  renew_key_pem_ = std::move(fresh->key_pem);
+  const std::string reply = RenewReplyTopic(options_.device_id);
+  mosquitto_subscribe(mosq_, nullptr, reply.c_str(), 1);
+  Publish(RenewRequestTopic(options_.device_id),
+          FormatRenewRequest({.id = "renew-" + std::to_string(now_ms), .csr = fresh->csr_pem}),
+          false);
+  Log("certificate ends within %d days: renewal requested", options_.renew_within_days);
+}
+
+void Simulator::HandleRenewReply(const std::string& payload) {
+  absl::StatusOr<RenewReply> reply = ParseRenewReply(payload);
+  if (!reply.ok() || renew_key_pem_.empty()) {
+    Log("ignored a renewal reply (%s)", reply.ok() ? "none requested" : "malformed");
+    return;
+  }
+  if (!reply->result) {
+    Log("renewal refused: %s (%s)", reply->error_code.c_str(), reply->error_message.c_str());
+    renew_key_pem_.clear();
+    return;
+  }
+  if (!ReplaceFile(options_.key, renew_key_pem_) ||
+      !ReplaceFile(options_.cert, reply->result->certificate_pem)) {
+    Log("cannot write the renewed key and certificate");
+    renew_key_pem_.clear();
+    return;
+  }
+  Log("renewed: certificate %s; reconnecting with it", reply->result->fingerprint.c_str());
+  renew_key_pem_.clear();
+  reconnect_ = true;
 }
 
 void Simulator::OnMessage(mosquitto*, void* self, const mosquitto_message* message) {
   auto* sim = static_cast<Simulator*>(self);
+  if (ParseRenewalTopic(message->topic).kind == RenewalTopicKind::kReply) {
+    sim->HandleRenewReply(std::string(static_cast<const char*>(message->payload),
+                                      static_cast<size_t>(message->payloadlen)));
+    return;
+  }
   auto parsed = ParseRequestTopic(message->topic);
   if (!parsed || parsed->second != sim->options_.device_id) return;
   sim->HandleRequest(parsed->first, std::string(static_cast<const char*>(message->payload),
@@ -111,9 +167,9 @@ void Simulator::Publish(const std::string& topic, const std::string& payload, bo
     Log("publish to %s failed: %s", topic.c_str(), mosquitto_strerror(rc));
 }
 
-int Simulator::Run(const std::atomic<bool>& stop) {
+int Simulator::Connect() {
   mosq_ = mosquitto_new(options_.device_id.c_str(), /*clean_session=*/true, this);
-  if (mosq_ == nullptr) return 2;
+  if (mosq_ == nullptr) return MOSQ_ERR_NOMEM;
   mosquitto_connect_callback_set(mosq_, &Simulator::OnConnect);
   mosquitto_message_callback_set(mosq_, &Simulator::OnMessage);
   // A reply follows the request's PUBACK at once: without this, Nagle holds it until the
@@ -125,7 +181,7 @@ int Simulator::Run(const std::atomic<bool>& stop) {
                                options_.key.empty() ? nullptr : options_.key.c_str(), nullptr);
     if (rc != MOSQ_ERR_SUCCESS) {
       Log("TLS setup failed: %s", mosquitto_strerror(rc));
-      return 2;
+      return rc;
     }
   }
   if (!options_.username.empty()) {
@@ -136,8 +192,33 @@ int Simulator::Run(const std::atomic<bool>& stop) {
     const std::string will = DeviceTopic(owner_, options_.device_id, "status");
     mosquitto_will_set(mosq_, will.c_str(), 7, "offline", 1, true);
   }
-  int rc = mosquitto_connect(mosq_, options_.host.c_str(), options_.port, options_.keepalive_s);
+  return mosquitto_connect(mosq_, options_.host.c_str(), options_.port, options_.keepalive_s);
+}
+
+void Simulator::Disconnect() {
+  if (connected_) {
+    // Let the last publishes leave before DISCONNECT.
+    for (int i = 0; i < 5; ++i) mosquitto_loop(mosq_, 20, 1);
+    mosquitto_disconnect(mosq_);
+    mosquitto_loop(mosq_, 20, 1);
+  }
+  connected_ = false;
+  mosquitto_destroy(mosq_);
+  mosq_ = nullptr;
+}
+
+int Simulator::Run(const std::atomic<bool>& stop) {
+  int rc = Connect();
+  if (mosq_ == nullptr || rc == MOSQ_ERR_TLS || rc == MOSQ_ERR_INVAL) return 2;
   while (!stop) {
+    if (reconnect_) {
+      // A new client: libmosquitto keeps the first TLS context of a client.
+      reconnect_ = false;
+      Disconnect();
+      rc = Connect();
+      if (mosq_ == nullptr) return 2;
+      continue;
+    }
     if (rc != MOSQ_ERR_SUCCESS) {
       connected_ = false;
       Log("broker connection lost (%s); reconnecting", mosquitto_strerror(rc));
@@ -151,13 +232,8 @@ int Simulator::Run(const std::atomic<bool>& stop) {
     MaybeSendTelemetry();
     if (options_.exit_after > 0 && answered_ >= options_.exit_after && pending_.empty()) break;
   }
-  if (connected_) {
-    if (!options_.user_id.empty()) PublishStatus("offline");  // where "online" went
-    // Let the last publishes leave before DISCONNECT.
-    for (int i = 0; i < 5; ++i) mosquitto_loop(mosq_, 20, 1);
-    mosquitto_disconnect(mosq_);
-    mosquitto_loop(mosq_, 20, 1);
-  }
+  if (connected_ && !options_.user_id.empty()) PublishStatus("offline");  // where "online" went
+  Disconnect();
   Log("stopped after %d requests", answered_);
   return 0;
 }

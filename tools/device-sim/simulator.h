@@ -2,6 +2,7 @@
 // Subscribes to its RPC request topic, answers with DeviceState, publishes a retained
 // "online" status (last will "offline") and periodic telemetry once the owner is known.
 // Test behaviours: late, double, wrong-id or missing replies; exit after N requests.
+// Renews its own certificate over MQTT when it is about to end (renew_within_days).
 // Not thread-safe: Run() drives everything from the calling thread.
 #pragma once
 
@@ -30,6 +31,10 @@ struct SimOptions {
   bool wrong_id = false;
   bool no_reply = false;
   int exit_after = 0;  // exit after answering N requests; 0 = never
+  // Renew the certificate over MQTT (docs/certificates.md) when it ends within this many
+  // days: a new key, the renewed certificate written over `key` and `cert`, then a
+  // reconnect with them. 0 = never.
+  int renew_within_days = 0;
 };
 
 class Simulator {
@@ -57,6 +62,11 @@ class Simulator {
   void FlushDueReplies();
   void MaybeSendTelemetry();
   void Publish(const std::string& topic, const std::string& payload, bool retain);
+  // Creates the client and connects with the current certificate files.
+  int Connect();
+  void Disconnect();
+  void MaybeRenew();
+  void HandleRenewReply(const std::string& payload);
 
   SimOptions options_;
   DeviceState state_;
@@ -67,6 +77,8 @@ class Simulator {
   int answered_ = 0;
   std::deque<PendingReply> pending_;
   std::chrono::steady_clock::time_point next_telemetry_{};
+  std::string renew_key_pem_;  // the new key while a renewal is in flight
+  bool reconnect_ = false;     // renewed: reconnect with the new certificate
 };
 
 }  // namespace iothub::device_sim

@@ -53,3 +53,27 @@ TEST(LoadConfigFromText, RefusesPortsThatAreNotPorts) {
 
 }  // namespace
 }  // namespace iothub::app
+
+namespace iothub::app {
+namespace {
+
+// Renewal settings: defaults of 7 days and 5 minutes, bounded ranges.
+TEST(LoadConfigFromText, RenewalSettings) {
+  const auto defaults = LoadConfigFromText("", "text.toml", {}, {});
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->ca.renewal_grace_s, 7 * 24 * 3600);
+  EXPECT_EQ(defaults->ca.renewal_min_interval_s, 300);
+  const auto set = LoadConfigFromText("[ca]\nrenewal_grace_s = 4\nrenewal_min_interval_s = 0\n",
+                                      "text.toml", {}, {});
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->ca.renewal_grace_s, 4);
+  EXPECT_EQ(set->ca.renewal_min_interval_s, 0);
+  for (const char* bad :
+       {"[ca]\nrenewal_grace_s = 0\n", "[ca]\nrenewal_grace_s = 7776001\n",
+        "[ca]\nrenewal_min_interval_s = -1\n", "[ca]\nrenewal_min_interval_s = 86401\n"}) {
+    EXPECT_FALSE(LoadConfigFromText(bad, "text.toml", {}, {}).ok()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace iothub::app

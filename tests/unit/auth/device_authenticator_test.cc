@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/base64.h"
+#include "crypto/fingerprint.h"
 #include "support/temp_dir.h"
 
 namespace iothub::auth {
@@ -201,6 +202,51 @@ TEST_F(DeviceAuthenticatorTest, OnlyTheHubCertificateIsTheHubLink) {
   EXPECT_TRUE(Auth("link", Username(hub->certificate), kNow, options, "iot-hub", "CN=iot-hub")
                   .principal->hub_link);
   EXPECT_FALSE(Auth("d1", Username(cert_), kNow, options).principal->hub_link);
+}
+
+}  // namespace
+}  // namespace iothub::auth
+
+namespace iothub::auth {
+namespace {
+
+// After a renewal: the current (renewed) certificate admits and ends the grace; the one
+// in grace admits until its grace_until, then is refused as superseded.
+TEST_F(DeviceAuthenticatorTest, CertificateInGraceAdmitsUntilItEnds) {
+  auto renewed = ca_->IssueClientCertificate("device-d1", kDays, kNow);
+  ASSERT_TRUE(renewed.ok());
+  const crypto::IssuedCertificate& successor = renewed->certificate;
+  fleet_ = FleetSnapshot();
+  fleet_.AddDevice({.id = "d1",
+                    .owner_id = "u1",
+                    .status = DeviceStatus::kBound,
+                    .current_fingerprint = successor.fingerprint,
+                    .has_certificate = true,
+                    .has_grace_certificate = true});
+  fleet_.AddCertificate(successor.fingerprint, {.device_id = "d1",
+                                                .valid_from = successor.valid_from,
+                                                .valid_to = successor.valid_to,
+                                                .revoked = false});
+  fleet_.AddCertificate(cert_.fingerprint, {.device_id = "d1",
+                                            .valid_from = cert_.valid_from,
+                                            .valid_to = cert_.valid_to,
+                                            .revoked = false,
+                                            .grace_until = kNow + 1000});
+
+  const AuthResult old_login = Auth("d1", Username(cert_));
+  ASSERT_TRUE(old_login.admitted()) << old_login.reason;
+  EXPECT_FALSE(old_login.principal->ends_grace);
+  EXPECT_EQ(old_login.principal->certificate_fingerprint,
+            crypto::FormatFingerprint(cert_.fingerprint));
+  EXPECT_TRUE(Auth("d1", Username(cert_), kNow + 1000).admitted());
+  EXPECT_EQ(Auth("d1", Username(cert_), kNow + 1001).reason,
+            "certificate superseded by a newer one");
+
+  const AuthResult new_login = Auth("d1", Username(successor));
+  ASSERT_TRUE(new_login.admitted()) << new_login.reason;
+  EXPECT_TRUE(new_login.principal->ends_grace);
+  EXPECT_EQ(new_login.principal->certificate_fingerprint,
+            crypto::FormatFingerprint(successor.fingerprint));
 }
 
 }  // namespace

@@ -141,5 +141,29 @@ TEST_F(DevicesRoutesTest, ListDevices) {
   EXPECT_EQ(Get("/api/devices?limit=1000", Alice()).status, 400);
 }
 
+// ?expiringWithinDays: only devices whose current certificate ends within the days, in
+// the caller's own scope (every device for an admin); a bad value is 400.
+TEST_F(DevicesRoutesTest, ListDevicesExpiring) {
+  MakeDevice("a1", alice_.id);
+  MakeDevice("a2", alice_.id);
+  MakeDevice("b1", bob_.id);
+  for (const auto& [id, days] : {std::pair{"a1", 10}, std::pair{"a2", 365}, std::pair{"b1", 5}}) {
+    ASSERT_TRUE(registry_->certificates()
+                    .SignCsr({.device_id = id, .csr_pem = MakeCsr(id), .days = days}, "test")
+                    .ok());
+  }
+  Answer own = Get("/api/devices?expiringWithinDays=30", Alice());
+  ASSERT_EQ(own.status, 200) << own.text;
+  EXPECT_EQ(own.body["total"], 1);
+  EXPECT_EQ(own.body["devices"][0]["id"], "a1");
+  EXPECT_EQ(Get("/api/devices?expiringWithinDays=30", AdminJwt()).body["total"], 2);
+  EXPECT_EQ(Get("/api/devices/admin/all?expiringWithinDays=7", AdminToken()).body["total"], 1);
+  EXPECT_EQ(Get("/api/devices?expiringWithinDays=400", Alice()).body["total"], 2);
+  for (const char* bad : {"0", "3651", "x", "-1", ""}) {
+    EXPECT_EQ(Get(std::string("/api/devices?expiringWithinDays=") + bad, Alice()).status, 400)
+        << bad;
+  }
+}
+
 }  // namespace
 }  // namespace iothub::http::testing

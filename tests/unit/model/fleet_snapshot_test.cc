@@ -66,6 +66,44 @@ TEST(FleetChangesTest, ReportsRevocationsAndAccessChanges) {
   EXPECT_TRUE(binding.access_changed);
 }
 
+// A renewal replaces the current certificate but leaves the old one in grace: its
+// sessions stay (nothing reported); once the old one is revoked, nothing either (the
+// current one did not change).
+TEST(FleetChangesTest, RenewalIsNotACertificateChange) {
+  const Fingerprint old_fp = {1};
+  const Fingerprint new_fp = {2};
+  FleetSnapshot before;
+  before.AddDevice({.id = "d1",
+                    .owner_id = "u1",
+                    .status = DeviceStatus::kBound,
+                    .current_fingerprint = old_fp,
+                    .has_certificate = true});
+  before.AddCertificate(old_fp, {.device_id = "d1", .valid_from = 0, .valid_to = 10});
+  FleetSnapshot renewed;
+  renewed.AddDevice({.id = "d1",
+                     .owner_id = "u1",
+                     .status = DeviceStatus::kBound,
+                     .current_fingerprint = new_fp,
+                     .has_certificate = true,
+                     .has_grace_certificate = true});
+  renewed.AddCertificate(old_fp,
+                         {.device_id = "d1", .valid_from = 0, .valid_to = 10, .grace_until = 5});
+  renewed.AddCertificate(new_fp, {.device_id = "d1", .valid_from = 0, .valid_to = 20});
+  EXPECT_TRUE(DiffFleets(before, renewed).certificate_changed.empty());
+
+  FleetSnapshot replaced;
+  replaced.AddDevice({.id = "d1",
+                      .owner_id = "u1",
+                      .status = DeviceStatus::kBound,
+                      .current_fingerprint = new_fp,
+                      .has_certificate = true});
+  replaced.AddCertificate(old_fp,
+                          {.device_id = "d1", .valid_from = 0, .valid_to = 10, .revoked = true});
+  replaced.AddCertificate(new_fp, {.device_id = "d1", .valid_from = 0, .valid_to = 20});
+  EXPECT_EQ(DiffFleets(before, replaced).certificate_changed, std::vector<std::string>{"d1"});
+  EXPECT_TRUE(DiffFleets(renewed, replaced).certificate_changed.empty());
+}
+
 // A device whose current certificate is revoked or replaced is reported (its live
 // session may run on that certificate); a first certificate or a revoked device is not.
 TEST(FleetChangesTest, ReportsDevicesWhoseCertificateChanged) {
