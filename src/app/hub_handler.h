@@ -1,13 +1,16 @@
 // HubHandler: the hub's hook logic, composed from the domain modules:
 //   client.authenticate  devices by certificate fingerprint (auth/device_authenticator),
 //                        users and services by JWT (auth/token_authenticator); the
-//                        admitted principal is remembered per clientid (SessionTable),
-//                        which refuses a live clientid to any other principal;
+//                        admitted principal is remembered per clientid (the session
+//                        directory), which refuses a live clientid to any other
+//                        principal;
 //   client.authorize     the remembered principal against the ACL (acl/acl_policy);
 //   message.publish      device RPC checks and correlation (rpc/rpc_pipeline);
 //   client.connected / client.disconnected   sessions and device presence.
-// Every answer comes from memory: the fleet snapshot, the session table, the pending
-// table. Nothing here touches the disk or the network, and every failure denies.
+// Answers come from memory: the fleet snapshot, the sessions, the pending table. With
+// shared state (Redis) the directory and the RPC state may make a bounded round trip
+// (a session this hub has not cached, an admission, an RPC request); nothing here
+// touches the disk, and every failure denies.
 // Thread-safe: called concurrently from the gRPC threads.
 #pragma once
 
@@ -16,7 +19,7 @@
 
 #include "acl/acl_policy.h"
 #include "auth/device_authenticator.h"
-#include "auth/session_table.h"
+#include "auth/session_directory.h"
 #include "auth/token_authenticator.h"
 #include "common/clock.h"
 #include "common/log_throttle.h"
@@ -35,7 +38,7 @@ struct HubParts {
   const auth::DeviceAuthenticator& devices;
   const auth::TokenAuthenticator& tokens;
   const acl::AclPolicy& acl;
-  auth::SessionTable& sessions;
+  auth::SessionDirectory& sessions;
   rpc::RpcPipeline& rpc;
   rpc::Presence& presence;
   LogThrottle& log_throttle;  // refusal lines of untrusted clients go through it

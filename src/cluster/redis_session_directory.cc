@@ -1,0 +1,252 @@
+#include "cluster/redis_session_directory.h"
+
+#include "auth/session_record.h"
+#include "auth/session_table.h"
+
+namespace iothub::cluster {
+namespace {
+
+constexpr std::string_view kSessionPrefix = "iothub:s:";
+
+// KEYS: session. ARGV: principal, holder, device, now, connect window, channel,
+// message. Returns 0 admitted, 1 held by another principal.
+const RedisScript& AdmitScript() {
+  static const auto* script = new RedisScript(R"(
+local h = redis.call('HMGET', KEYS[1], 'o', 'n', 'c', 'a', 'p')
+local n, c = tonumber(h[2] or '0'), tonumber(h[3] or '0')
+if n > 0 and tonumber(ARGV[4]) - tonumber(h[4]) > tonumber(ARGV[5]) then n = 0 end
+if h[1] and (n > 0 or c > 0) and h[1] ~= ARGV[2] then return 1 end
+if c == 0 then redis.call('HSET', KEYS[1], 'h', '') end
+redis.call('HSET', KEYS[1], 'p', ARGV[1], 'o', ARGV[2], 'd', ARGV[3], 'n', n + 1, 'c', c, 'a', ARGV[4])
+if h[5] ~= ARGV[1] then redis.call('PUBLISH', ARGV[6], ARGV[7]) end
+return 0
+)");
+  return *script;
+}
+
+// KEYS: session. ARGV: hub id, max connections. Returns 1 when the session exists.
+const RedisScript& ConnectedScript() {
+  static const auto* script = new RedisScript(R"(
+local h = redis.call('HMGET', KEYS[1], 'n', 'c', 'h')
+if not h[1] then return 0 end
+local n, c, hubs = tonumber(h[1]), tonumber(h[2]), h[3] or ''
+if n > 0 then n = n - 1 end
+if c >= tonumber(ARGV[2]) then
+  local comma = string.find(hubs, ',', 1, true)
+  hubs = comma and string.sub(hubs, comma + 1) or ''
+  c = c - 1
+end
+if hubs == '' then hubs = ARGV[1] else hubs = hubs .. ',' .. ARGV[1] end
+redis.call('HSET', KEYS[1], 'n', n, 'c', c + 1, 'h', hubs)
+return 1
+)");
+  return *script;
+}
+
+// KEYS: session. ARGV: hub id, now, connect window, channel, invalidation message.
+// Returns 1 when the connection that ended was counted by this hub, plus 2 when the
+// session ended. The oldest
+// connection ends first, then a pending admission (SessionTable's rule); the hub that
+// counted the ended connection, when another one, is told.
+const RedisScript& DisconnectedScript() {
+  static const auto* script = new RedisScript(R"(
+local h = redis.call('HMGET', KEYS[1], 'n', 'c', 'a', 'h', 'd')
+if not h[1] then return 0 end
+local n, c, hubs = tonumber(h[1]), tonumber(h[2]), h[4] or ''
+if n > 0 and tonumber(ARGV[2]) - tonumber(h[3]) > tonumber(ARGV[3]) then n = 0 end
+local mine = 0
+if c > 0 then
+  c = c - 1
+  local comma = string.find(hubs, ',', 1, true)
+  local hub = comma and string.sub(hubs, 1, comma - 1) or hubs
+  hubs = comma and string.sub(hubs, comma + 1) or ''
+  if hub == ARGV[1] then
+    mine = 1
+  elseif hub ~= '' and h[5] ~= '' then
+    redis.call('PUBLISH', ARGV[4], 'p' .. hub .. '\n' .. h[5])
+  end
+elseif n > 0 then
+  n = n - 1
+end
+if n == 0 and c == 0 then
+  redis.call('DEL', KEYS[1])
+  redis.call('PUBLISH', ARGV[4], ARGV[5])
+  return mine + 2
+else
+  redis.call('HSET', KEYS[1], 'n', n, 'c', c, 'h', hubs)
+end
+return mine
+)");
+  return *script;
+}
+
+std::string SessionKey(std::string_view clientid) {
+  std::string key(kSessionPrefix);
+  key.append(clientid);
+  return key;
+}
+
+// What SameHolder compares: the hub's own link or not, the kind of identity (users and
+// admins are one), the id.
+std::string Holder(const Principal& p) {
+  std::string holder = p.hub_link ? "h" : "-";
+  switch (p.kind) {
+    case PrincipalKind::kDevice:
+      holder += "d:";
+      break;
+    case PrincipalKind::kUser:
+    case PrincipalKind::kAdmin:
+      holder += "p:";
+      break;
+    case PrincipalKind::kService:
+      holder += "s:";
+      break;
+  }
+  return holder + p.id;
+}
+
+// "i{hub}\n{clientid}": the session of clientid ended or changed principal.
+std::string Invalidation(std::string_view hub_id, std::string_view clientid) {
+  std::string message = "i";
+  message.append(hub_id).append("\n").append(clientid);
+  return message;
+}
+
+absl::Status Unexpected(std::string_view what) {
+  return absl::InternalError("redis: unexpected reply to " + std::string(what));
+}
+
+}  // namespace
+
+RedisSessionDirectory::RedisSessionDirectory(RedisSessionParts parts)
+    : parts_(std::move(parts)),
+      hits_(parts_.metrics.GetCounter("iothub_session_lookups_total",
+                                      "Session lookups of authorize and publish, by where the "
+                                      "answer came from (shared sessions).",
+                                      {{"source", "cache"}})),
+      misses_(parts_.metrics.GetCounter("iothub_session_lookups_total",
+                                        "Session lookups of authorize and publish, by where the "
+                                        "answer came from (shared sessions).",
+                                        {{"source", "redis"}})),
+      invalidations_(parts_.metrics.GetCounter(
+          "iothub_session_invalidations_total",
+          "Sessions of other hubs that ended or changed principal (cache entries dropped).")),
+      subscriber_(parts_.subscriber, std::string(kChannel),
+                  {.on_message = [this](std::string_view m) { OnMessage(m); },
+                   .on_state = [this](bool up) { OnSubscription(up); }}) {}
+
+absl::StatusOr<auth::SessionDirectory::AdmitOutcome> RedisSessionDirectory::Admit(
+    std::string_view clientid, std::shared_ptr<const Principal> principal, UnixMillis now) {
+  const std::string key = SessionKey(clientid);
+  const std::string text = auth::EncodePrincipal(*principal);
+  const std::string holder = Holder(*principal);
+  const std::string_view device =
+      principal->kind == PrincipalKind::kDevice ? std::string_view(principal->id) : "";
+  const std::string now_ms = std::to_string(now);
+  const std::string window = std::to_string(auth::SessionTable::kConnectWindow);
+  const std::string message = Invalidation(parts_.hub_id, clientid);
+  auto reply = parts_.redis.Eval(AdmitScript(), {key},
+                                 {text, holder, device, now_ms, window, kChannel, message});
+  if (!reply.ok()) return reply.status();
+  if (reply->type != RedisReply::Type::kInteger) return Unexpected("admit");
+  if (reply->integer == 1) return AdmitOutcome::kHeldByAnother;
+  Cache(clientid, {std::move(principal), /*own=*/true});
+  return AdmitOutcome::kAdmitted;
+}
+
+absl::StatusOr<std::shared_ptr<const Principal>> RedisSessionDirectory::Find(
+    std::string_view clientid) {
+  const bool following = subscriber_.up();
+  {
+    Shard& shard = ShardFor(clientid);
+    std::lock_guard lock(shard.mutex);
+    if (auto it = shard.entries.find(clientid);
+        it != shard.entries.end() && (following || it->second.own)) {
+      hits_.Increment();
+      return it->second.principal;
+    }
+  }
+  misses_.Increment();
+  const std::uint64_t epoch = epoch_.load(std::memory_order_acquire);
+  auto reply = parts_.redis.Command({"HGET", SessionKey(clientid), "p"});
+  if (!reply.ok()) return reply.status();
+  if (reply->type == RedisReply::Type::kNil) return nullptr;
+  if (reply->type != RedisReply::Type::kString) return Unexpected("session lookup");
+  auto principal = auth::DecodePrincipal(reply->str);
+  if (!principal.ok()) return principal.status();
+  // Cached only when the channel covered the whole read: an invalidation that arrived
+  // meanwhile may be about this very entry.
+  if (following && subscriber_.up() && epoch_.load(std::memory_order_acquire) == epoch) {
+    Cache(clientid, {*principal, /*own=*/false});
+  }
+  return *std::move(principal);
+}
+
+absl::Status RedisSessionDirectory::Connected(std::string_view clientid, UnixMillis) {
+  const std::string max = std::to_string(rpc::Presence::kMaxConnections);
+  auto reply = parts_.redis.Eval(ConnectedScript(), {SessionKey(clientid)}, {parts_.hub_id, max});
+  if (!reply.ok()) return reply.status();
+  if (reply->type != RedisReply::Type::kInteger) return Unexpected("connected");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> RedisSessionDirectory::Disconnected(std::string_view clientid, UnixMillis now) {
+  const std::string now_ms = std::to_string(now);
+  const std::string window = std::to_string(auth::SessionTable::kConnectWindow);
+  const std::string message = Invalidation(parts_.hub_id, clientid);
+  auto reply = parts_.redis.Eval(DisconnectedScript(), {SessionKey(clientid)},
+                                 {parts_.hub_id, now_ms, window, kChannel, message});
+  if (!reply.ok()) return reply.status();
+  if (reply->type != RedisReply::Type::kInteger) return Unexpected("disconnected");
+  if ((reply->integer & 2) != 0) Forget(clientid);  // this hub skips its own message
+  return static_cast<int>(reply->integer & 1);
+}
+
+std::size_t RedisSessionDirectory::cached() const {
+  std::size_t total = 0;
+  for (const Shard& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    total += shard.entries.size();
+  }
+  return total;
+}
+
+void RedisSessionDirectory::Cache(std::string_view clientid, Cached entry) {
+  Shard& shard = ShardFor(clientid);
+  std::lock_guard lock(shard.mutex);
+  shard.entries.insert_or_assign(std::string(clientid), std::move(entry));
+}
+
+void RedisSessionDirectory::Forget(std::string_view clientid) {
+  Shard& shard = ShardFor(clientid);
+  std::lock_guard lock(shard.mutex);
+  if (auto it = shard.entries.find(clientid); it != shard.entries.end()) shard.entries.erase(it);
+}
+
+void RedisSessionDirectory::OnMessage(std::string_view message) {
+  const auto newline = message.find('\n');
+  if (message.empty() || newline == std::string_view::npos) return;  // not from this build
+  const std::string_view hub = message.substr(1, newline - 1);
+  const std::string_view subject = message.substr(newline + 1);
+  if (message[0] == 'i') {
+    epoch_.fetch_add(1, std::memory_order_acq_rel);
+    // This hub's own changes are in its cache already (Admit) or ended here.
+    if (hub == parts_.hub_id) return;
+    invalidations_.Increment();
+    Forget(subject);
+  } else if (message[0] == 'p' && hub == parts_.hub_id) {
+    parts_.presence.OnDisconnected(subject, parts_.clock.NowUnixMillis());
+  }
+}
+
+void RedisSessionDirectory::OnSubscription(bool up) {
+  epoch_.fetch_add(1, std::memory_order_acq_rel);
+  if (!up) return;  // learned entries stop serving (Find checks), own ones go on
+  // Whatever was published while the channel was down is lost: start afresh.
+  for (Shard& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    shard.entries.clear();
+  }
+}
+
+}  // namespace iothub::cluster
