@@ -157,17 +157,18 @@ absl::StatusOr<auth::SessionDirectory::AdmitOutcome> RedisSessionDirectory::Admi
 absl::StatusOr<std::shared_ptr<const Principal>> RedisSessionDirectory::Find(
     std::string_view clientid) {
   const bool following = subscriber_.up();
+  Shard& shard = ShardFor(clientid);
+  std::uint64_t epoch = 0;
   {
-    Shard& shard = ShardFor(clientid);
     std::lock_guard lock(shard.mutex);
     if (auto it = shard.entries.find(clientid);
         it != shard.entries.end() && (following || it->second.own)) {
       hits_.Increment();
       return it->second.principal;
     }
+    epoch = shard.epoch;
   }
   misses_.Increment();
-  const std::uint64_t epoch = epoch_.load(std::memory_order_acquire);
   auto reply = parts_.redis.Command({"HGET", SessionKey(clientid), "p"});
   if (!reply.ok()) return reply.status();
   if (reply->type == RedisReply::Type::kNil) return nullptr;
@@ -176,9 +177,7 @@ absl::StatusOr<std::shared_ptr<const Principal>> RedisSessionDirectory::Find(
   if (!principal.ok()) return principal.status();
   // Cached only when the channel covered the whole read: an invalidation that arrived
   // meanwhile may be about this very entry.
-  if (following && subscriber_.up() && epoch_.load(std::memory_order_acquire) == epoch) {
-    Cache(clientid, {*principal, /*own=*/false});
-  }
+  if (following) CacheIfStill(clientid, {*principal, /*own=*/false}, epoch);
   return *std::move(principal);
 }
 
@@ -214,12 +213,21 @@ std::size_t RedisSessionDirectory::cached() const {
 void RedisSessionDirectory::Cache(std::string_view clientid, Cached entry) {
   Shard& shard = ShardFor(clientid);
   std::lock_guard lock(shard.mutex);
+  ++shard.epoch;  // a lookup reading meanwhile must not overwrite this newer entry
   shard.entries.insert_or_assign(std::string(clientid), std::move(entry));
+}
+
+void RedisSessionDirectory::CacheIfStill(std::string_view clientid, Cached entry,
+                                         std::uint64_t epoch) {
+  Shard& shard = ShardFor(clientid);
+  std::lock_guard lock(shard.mutex);
+  if (shard.epoch == epoch) shard.entries.insert_or_assign(std::string(clientid), std::move(entry));
 }
 
 void RedisSessionDirectory::Forget(std::string_view clientid) {
   Shard& shard = ShardFor(clientid);
   std::lock_guard lock(shard.mutex);
+  ++shard.epoch;
   if (auto it = shard.entries.find(clientid); it != shard.entries.end()) shard.entries.erase(it);
 }
 
@@ -229,7 +237,6 @@ void RedisSessionDirectory::OnMessage(std::string_view message) {
   const std::string_view hub = message.substr(1, newline - 1);
   const std::string_view subject = message.substr(newline + 1);
   if (message[0] == 'i') {
-    epoch_.fetch_add(1, std::memory_order_acq_rel);
     // This hub's own changes are in its cache already (Admit) or ended here.
     if (hub == parts_.hub_id) return;
     invalidations_.Increment();
@@ -240,12 +247,12 @@ void RedisSessionDirectory::OnMessage(std::string_view message) {
 }
 
 void RedisSessionDirectory::OnSubscription(bool up) {
-  epoch_.fetch_add(1, std::memory_order_acq_rel);
-  if (!up) return;  // learned entries stop serving (Find checks), own ones go on
-  // Whatever was published while the channel was down is lost: start afresh.
+  // Down: learned entries stop serving (Find checks), own ones go on. Up: whatever was
+  // published while the channel was down is lost, so the cache starts afresh.
   for (Shard& shard : shards_) {
     std::lock_guard lock(shard.mutex);
-    shard.entries.clear();
+    ++shard.epoch;
+    if (up) shard.entries.clear();
   }
 }
 

@@ -32,7 +32,7 @@
 #pragma once
 
 #include <array>
-#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -90,6 +90,9 @@ class RedisSessionDirectory final : public auth::SessionDirectory {
   struct Shard {
     mutable std::mutex mutex;
     std::unordered_map<std::string, Cached, StringHash, std::equal_to<>> entries;
+    // Bumped by every invalidation of a clientid of this shard and every subscription
+    // change: a miss caches its answer only when nothing happened while it read Redis.
+    std::uint64_t epoch = 0;
   };
   static constexpr std::size_t kShards = 32;
 
@@ -97,15 +100,14 @@ class RedisSessionDirectory final : public auth::SessionDirectory {
     return shards_[StringHash{}(clientid) % kShards];
   }
   void Cache(std::string_view clientid, Cached entry);
+  // Caches what a lookup read, unless the shard's epoch moved on since `epoch`.
+  void CacheIfStill(std::string_view clientid, Cached entry, std::uint64_t epoch);
   void Forget(std::string_view clientid);
   void OnMessage(std::string_view message);
   void OnSubscription(bool up);
 
   RedisSessionParts parts_;
   mutable std::array<Shard, kShards> shards_;
-  // Bumped by every invalidation and subscription change: a miss caches its answer only
-  // when nothing happened while it read Redis.
-  std::atomic<std::uint64_t> epoch_{0};
   Counter& hits_;
   Counter& misses_;
   Counter& invalidations_;
