@@ -101,6 +101,9 @@ hooks::Decision HubHandler::Authorize(const hooks::ClientView& client,
     }
     return {false, std::string(reason)};
   }
+  // Another broker's bridge carries messages that the hub of their origin broker
+  // authorized and checked already; it subscribes for the other broker's clients.
+  if (principal->broker_bridge) return {true, "broker bridge"};
   const auto fleet = parts_.fleet.snapshot();
   const acl::Action acl_action =
       action == hooks::AuthorizeAction::kPublish ? acl::Action::kPublish : acl::Action::kSubscribe;
@@ -130,6 +133,14 @@ hooks::PublishOutcome HubHandler::Publish(const hooks::MessageView& message) {
     return dropped;
   }
   const std::shared_ptr<const Principal> principal = found.ok() ? *found : nullptr;
+  // Bridged from another broker, where its hub's pipeline already decided it (a second
+  // pass would see every request twice).
+  if (principal != nullptr && principal->broker_bridge) {
+    hooks::PublishOutcome bridged;
+    bridged.kind = hooks::PublishOutcome::Kind::kPass;
+    bridged.reason = "bridged";
+    return bridged;
+  }
   // Only the hub's own certificate sets hub_link; a token with sub "iot-hub" cannot.
   const bool from_hub = principal != nullptr && principal->hub_link;
   // The hub's own link publishes the -32000 replies of expired requests: the pipeline

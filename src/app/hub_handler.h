@@ -6,6 +6,8 @@
 //                        principal;
 //   client.authorize     the remembered principal against the ACL (acl/acl_policy);
 //   message.publish      device RPC checks and correlation (rpc/rpc_pipeline);
+//   (a broker bridge's authorize and publish pass: its messages were decided by the
+//   hub of the broker they entered through)
 //   client.connected / client.disconnected   sessions and device presence.
 // Answers come from memory: the fleet snapshot, the sessions, the pending table. With
 // shared state (Redis) the directory and the RPC state may make a bounded round trip

@@ -8,9 +8,10 @@ namespace iothub::auth {
 namespace {
 
 nlohmann::json PrincipalJson(const Principal& p) {
-  return {{"kind", ToString(p.kind)}, {"id", p.id},
-          {"owner_id", p.owner_id},   {"clientid", p.clientid},
-          {"username", p.username},   {"hub_link", p.hub_link}};
+  return {{"kind", ToString(p.kind)},        {"id", p.id},
+          {"owner_id", p.owner_id},          {"clientid", p.clientid},
+          {"username", p.username},          {"hub_link", p.hub_link},
+          {"broker_bridge", p.broker_bridge}};
 }
 
 std::string Dump(const nlohmann::json& json) {
@@ -49,6 +50,12 @@ absl::StatusOr<std::shared_ptr<const Principal>> PrincipalFrom(const nlohmann::j
   principal->clientid = *clientid;
   principal->username = *username;
   principal->hub_link = hub_link->get<bool>();
+  // Absent in journals of builds before broker bridges: not a bridge.
+  const auto bridge = json.find("broker_bridge");
+  if (bridge != json.end()) {
+    if (!bridge->is_boolean()) return absl::InvalidArgumentError("principal misses a field");
+    principal->broker_bridge = bridge->get<bool>();
+  }
   return principal;
 }
 

@@ -136,9 +136,9 @@ class SessionTable {
   mutable std::array<Shard, kShards> shards_;
 };
 
-// True when `a` and `b` are the same identity: both the hub's own link, or the same
-// kind of principal (a user and an admin are one kind: a role change keeps the
-// identity) with the same id.
+// True when `a` and `b` are the same identity: both the hub's own link (or a broker
+// bridge, or neither), and the same kind of principal (a user and an admin are one kind: a role
+// change keeps the identity) with the same id.
 bool SameHolder(const Principal& a, const Principal& b);
 
 }  // namespace iothub::auth

@@ -86,10 +86,10 @@ std::string SessionKey(std::string_view clientid) {
   return key;
 }
 
-// What SameHolder compares: the hub's own link or not, the kind of identity (users and
-// admins are one), the id.
+// What SameHolder compares: the hub's own link, a broker bridge or neither, the kind of
+// identity (users and admins are one), the id.
 std::string Holder(const Principal& p) {
-  std::string holder = p.hub_link ? "h" : "-";
+  std::string holder = p.hub_link ? "h" : (p.broker_bridge ? "b" : "-");
   switch (p.kind) {
     case PrincipalKind::kDevice:
       holder += "d:";

@@ -31,6 +31,10 @@ struct Principal {
   // True only for the hub's own broker link, admitted by its own client certificate
   // (never by a token, whatever its subject).
   bool hub_link = false;
+  // True only for a service admitted by a token with the "broker-bridge" role: another
+  // broker's bridge connection, whose messages the hub at their origin broker already
+  // decided (docs/deploy.md, "Bridged Mosquitto brokers").
+  bool broker_bridge = false;
 };
 
 }  // namespace iothub
