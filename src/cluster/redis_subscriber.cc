@@ -1,6 +1,5 @@
 #include "cluster/redis_subscriber.h"
 
-#include <hiredis/hiredis.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
 
@@ -8,6 +7,8 @@
 #include <memory>
 #include <optional>
 #include <vector>
+
+#include "cluster/hiredis_handles.h"
 
 namespace iothub::cluster {
 namespace {
@@ -18,34 +19,20 @@ constexpr auto kPingAfter = std::chrono::milliseconds(1000);
 constexpr auto kFirstBackoff = std::chrono::milliseconds(100);
 constexpr auto kMaxBackoff = std::chrono::milliseconds(1000);
 
-struct ContextFree {
-  void operator()(redisContext* c) const { redisFree(c); }
-};
-struct ReplyFree {
-  void operator()(redisReply* r) const { freeReplyObject(r); }
-};
-using ContextPtr = std::unique_ptr<redisContext, ContextFree>;
-using ReplyPtr = std::unique_ptr<redisReply, ReplyFree>;
-
-timeval ToTimeval(std::chrono::milliseconds ms) {
-  return {static_cast<time_t>(ms.count() / 1000),
-          static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
-}
-
 absl::Status Broken(redisContext& c, std::string_view what) {
   return absl::UnavailableError("redis subscriber: " + std::string(what) + ": " +
                                 (c.errstr[0] != '\0' ? c.errstr : "no reply"));
 }
 
 // A blocking command on a connection not subscribed yet (bounded by its timeout).
-absl::StatusOr<ReplyPtr> Call(redisContext& c, const std::vector<std::string_view>& command) {
+absl::StatusOr<RedisReplyPtr> Call(redisContext& c, const std::vector<std::string_view>& command) {
   std::vector<const char*> argv;
   std::vector<std::size_t> lengths;
   for (std::string_view a : command) {
     argv.push_back(a.data());
     lengths.push_back(a.size());
   }
-  ReplyPtr reply(static_cast<redisReply*>(
+  RedisReplyPtr reply(static_cast<redisReply*>(
       redisCommandArgv(&c, static_cast<int>(argv.size()), argv.data(), lengths.data())));
   if (reply == nullptr) return Broken(c, command[0]);
   if (reply->type == REDIS_REPLY_ERROR) {
@@ -108,7 +95,7 @@ void RedisSubscriber::Run() {
 }
 
 absl::Status RedisSubscriber::Follow() {
-  ContextPtr context(
+  RedisContextPtr context(
       redisConnectWithTimeout(options_.host.c_str(), options_.port, ToTimeval(options_.timeout)));
   if (context == nullptr) return absl::UnavailableError("redis subscriber: cannot allocate");
   if (context->err != 0) return Broken(*context, "connect");
@@ -152,7 +139,7 @@ absl::Status RedisSubscriber::Follow() {
       void* raw = nullptr;
       if (redisGetReplyFromReader(&c, &raw) != REDIS_OK) return Broken(c, "parse");
       if (raw == nullptr) break;
-      ReplyPtr reply(static_cast<redisReply*>(raw));
+      RedisReplyPtr reply(static_cast<redisReply*>(raw));
       if (IsArrayOf(*reply, "pong")) {
         ping_sent.reset();
       } else if (IsArrayOf(*reply, "message") && reply->elements == 3 &&

@@ -13,8 +13,7 @@
 #include <cstdio>
 
 #include "e2e_world.h"
-#include "support/postgres_server.h"
-#include "support/redis_server.h"
+#include "support/shared_backends.h"
 
 namespace iothub::e2e {
 namespace {
@@ -25,14 +24,9 @@ class ClusterTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!World::BrokerInstalled()) GTEST_SKIP() << "mosquitto is not installed";
-    ASSERT_TRUE(postgres_.ok()) << postgres_.error();
-    ASSERT_TRUE(redis_.ok()) << redis_.error();
-    const std::string db = postgres_.CreateDatabase();
-    ASSERT_FALSE(db.empty()) << postgres_.error();
-    const std::string shared = "[store]\nbackend = \"postgres\"\npostgres_url = \"" + db +
-                               "\"\n[cluster]\nredis_url = \"" + redis_.Url() + "\"\n";
+    ASSERT_TRUE(backends_.Prepare());
     WorldOptions options;
-    options.extra_toml = shared;
+    options.extra_toml = backends_.Toml();
     a_ = std::make_unique<World>(options);
     ASSERT_TRUE(a_->Prepare());
     options.ca_from = a_->data_dir();  // hubs sharing a database share one CA
@@ -104,8 +98,7 @@ class ClusterTest : public ::testing::Test {
     return user.WaitMessage(5s, with_id("response")).has_value();
   }
 
-  iothub::testing::PostgresServer postgres_;
-  iothub::testing::RedisServer redis_;
+  iothub::testing::SharedBackends backends_;
   std::unique_ptr<World> a_;
   std::unique_ptr<World> b_;
   std::string alice_;

@@ -10,8 +10,7 @@
 #include <thread>
 
 #include "support/hub_flow.h"
-#include "support/postgres_server.h"
-#include "support/redis_server.h"
+#include "support/shared_backends.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 
@@ -25,12 +24,8 @@ constexpr ServiceVersion kV3 = ServiceVersion::kV3;
 class RedisSessionsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(postgres_.ok()) << postgres_.error();
-    ASSERT_TRUE(redis_.ok()) << redis_.error();
-    const std::string db = postgres_.CreateDatabase();
-    ASSERT_FALSE(db.empty()) << postgres_.error();
-    const std::string toml = "[store]\nbackend = \"postgres\"\npostgres_url = \"" + db +
-                             "\"\n[cluster]\nredis_url = \"" + redis_.Url() + "\"\n";
+    ASSERT_TRUE(backends_.Prepare());
+    const std::string toml = backends_.Toml();
     a_ = std::make_unique<HubFlow>(HubFlowOptions{.extra_toml = toml, .env = {}, .ca_from = {}});
     ASSERT_TRUE(a_->Init());
     u_ = a_->CreateUser("u@example.com", "User U", "sub-u");
@@ -58,8 +53,7 @@ class RedisSessionsTest : public ::testing::Test {
     return hub.Authorize(kV3, clientid, /*subscribe=*/true, topic);
   }
 
-  PostgresServer postgres_;
-  RedisServer redis_;
+  SharedBackends backends_;
   std::unique_ptr<HubFlow> a_;
   std::unique_ptr<HubFlow> b_;
   std::string u_;
@@ -197,7 +191,7 @@ class RedisMonitor {
 // client the hub has seen) sends nothing; writes are one script each.
 TEST_F(RedisSessionsTest, RoundTripsPerHook) {
   TempDir dir;
-  RedisMonitor monitor(redis_.port(), dir);
+  RedisMonitor monitor(backends_.redis().port(), dir);
   // Warm up: every script loaded into Redis once (EVALSHA, then EVAL), the device
   // connected to A and A's presence published.
   ASSERT_TRUE(IsAllow(AuthenticateUser(*a_, "warm", "sub-u")));
