@@ -110,7 +110,16 @@ int RunServe(const Config& config) {
   auth::SessionTable session_table(/*track_changes=*/shared->state == nullptr);
   Sessions session_setup = MakeSessions(*shared, session_table, presence, clock, metrics);
   auth::SessionDirectory& sessions = *session_setup.sessions;
-  if (session_setup.shared != nullptr) session_setup.shared->Start();
+  if (session_setup.shared != nullptr) {
+    session_setup.shared->Start();
+    if (auto restored = session_setup.shared->RestorePresence(); restored.ok()) {
+      spdlog::info("cluster: {} device connections of this hub (before a restart) counted again",
+                   *restored);
+    } else {  // they count once the devices reconnect
+      spdlog::warn("cluster: cannot read this hub's device connections from Redis: {}",
+                   restored.status().ToString());
+    }
+  }
   rpc::RpcConfig rpc_config = MakeRpcConfig(config);
   rpc_config.pending.track_changes = true;
   std::unique_ptr<rpc::RpcPipeline> rpc_owner =

@@ -1,9 +1,9 @@
 #include "app/wiring.h"
 
+#include "app/hub_instance_id.h"
 #include "app/version.h"
 #include "registry/ca_files.h"
 #include "registry/data_layout.h"
-#include "registry/uuid.h"
 
 namespace iothub::app {
 
@@ -78,8 +78,8 @@ absl::StatusOr<SharedState> MakeSharedState(const Config& config, Metrics& metri
   if (!options.ok()) return options.status();
   options->timeout = std::chrono::milliseconds(config.cluster.redis_timeout_ms);
   options->connections = static_cast<std::size_t>(config.cluster.redis_connections);
-  // A fresh id per process: a restarted hub's connections are new ones.
-  auto hub_id = registry::NewUuidV4();
+  // Kept across restarts: the connections this hub counted are still its own.
+  auto hub_id = LoadOrCreateHubId(config.server.data_dir);
   if (!hub_id.ok()) return hub_id.status();
   shared.options = *options;
   shared.hub_id = *std::move(hub_id);

@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/string_hash.h"
 #include "model/principal.h"
 
 namespace iothub::auth {
@@ -112,10 +113,6 @@ class SessionTable {
     // Drops pending admissions older than kConnectWindow.
     void ExpirePending(UnixMillis now);
     bool live() const { return connections > 0 || pending > 0 || carried > 0; }
-  };
-  struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   struct Shard {
     mutable std::mutex mutex;

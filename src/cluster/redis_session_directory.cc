@@ -181,6 +181,39 @@ absl::StatusOr<std::shared_ptr<const Principal>> RedisSessionDirectory::Find(
   return *std::move(principal);
 }
 
+absl::StatusOr<std::size_t> RedisSessionDirectory::RestorePresence() {
+  const std::string pattern = std::string(kSessionPrefix) + "*";
+  const UnixMillis now = parts_.clock.NowUnixMillis();
+  std::size_t restored = 0;
+  std::string cursor = "0";
+  do {
+    auto page = parts_.redis.Command({"SCAN", cursor, "MATCH", pattern, "COUNT", "500"});
+    if (!page.ok()) return page.status();
+    if (page->elements.size() != 2) return Unexpected("session scan");
+    cursor = page->elements[0].str;
+    std::vector<std::vector<std::string_view>> reads;
+    for (const RedisReply& key : page->elements[1].elements) {
+      reads.push_back({"HMGET", key.str, "d", "h"});
+    }
+    auto fields = parts_.redis.Pipeline(reads);
+    if (!fields.ok()) return fields.status();
+    for (const RedisReply& session : *fields) {
+      if (session.elements.size() != 2 || session.elements[0].str.empty()) continue;
+      const std::string_view device = session.elements[0].str;
+      std::string_view hubs = session.elements[1].str;
+      while (!hubs.empty()) {  // one entry per live connection
+        const std::size_t comma = std::min(hubs.find(','), hubs.size());
+        if (hubs.substr(0, comma) == parts_.hub_id) {
+          parts_.presence.OnConnected(device, now);
+          ++restored;
+        }
+        hubs.remove_prefix(std::min(comma + 1, hubs.size()));
+      }
+    }
+  } while (cursor != "0");
+  return restored;
+}
+
 absl::Status RedisSessionDirectory::Connected(std::string_view clientid, UnixMillis) {
   const std::string max = std::to_string(rpc::Presence::kMaxConnections);
   auto reply = parts_.redis.Eval(ConnectedScript(), {SessionKey(clientid)}, {parts_.hub_id, max});
@@ -199,15 +232,6 @@ absl::StatusOr<int> RedisSessionDirectory::Disconnected(std::string_view clienti
   if (reply->type != RedisReply::Type::kInteger) return Unexpected("disconnected");
   if ((reply->integer & 2) != 0) Forget(clientid);  // this hub skips its own message
   return static_cast<int>(reply->integer & 1);
-}
-
-std::size_t RedisSessionDirectory::cached() const {
-  std::size_t total = 0;
-  for (const Shard& shard : shards_) {
-    std::lock_guard lock(shard.mutex);
-    total += shard.entries.size();
-  }
-  return total;
 }
 
 void RedisSessionDirectory::Cache(std::string_view clientid, Cached entry) {

@@ -26,7 +26,8 @@
 //
 // Presence: each hub counts its own device connections (rpc::Presence, published by
 // RedisRpcState). When a connection counted by hub A disconnects through hub B, the
-// script tells A ("p" message), which counts it down.
+// script tells A ("p" message), which counts it down. A restarted hub (same id, from
+// its data dir) counts its recorded connections again at start (RestorePresence).
 //
 // Thread-safe: the cache is sharded by clientid, a mutex per shard.
 #pragma once
@@ -42,6 +43,7 @@
 #include "cluster/redis_client.h"
 #include "cluster/redis_subscriber.h"
 #include "common/metrics.h"
+#include "common/string_hash.h"
 #include "rpc/presence.h"
 
 namespace iothub::cluster {
@@ -66,6 +68,10 @@ class RedisSessionDirectory final : public auth::SessionDirectory {
   // Follows the invalidation channel (until Stop); nothing is cached before that.
   void Start() { subscriber_.Start(); }
   void Stop() { subscriber_.Stop(); }
+  // At start-up, before any hook: counts into this hub's presence the device
+  // connections it counted before a restart (its id kept) and that Redis still holds:
+  // the broker kept them. Returns how many. One SCAN pass over the sessions.
+  absl::StatusOr<std::size_t> RestorePresence();
   // Whether the invalidation channel is followed now (for /api/health).
   bool following() const { return subscriber_.up(); }
 
@@ -76,16 +82,10 @@ class RedisSessionDirectory final : public auth::SessionDirectory {
   absl::Status Connected(std::string_view clientid, UnixMillis now) override;
   absl::StatusOr<int> Disconnected(std::string_view clientid, UnixMillis now) override;
 
-  std::size_t cached() const;
-
  private:
   struct Cached {
     std::shared_ptr<const Principal> principal;
     bool own = false;  // admitted by this hub
-  };
-  struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   struct Shard {
     mutable std::mutex mutex;

@@ -38,10 +38,10 @@ class ClusterTest : public ::testing::Test {
                             .remote_cafile = b_->ca_file(),
                             .token = World::Token("bridge-a", 3600, bridge_roles)});
     alice_ = a_->CreateUser("alice");
-    dev_d_ = a_->CreateDevice("dev-d");
-    dev_e_ = a_->CreateDevice("dev-e");
-    a_->Bind(dev_d_.id, alice_);
-    a_->Bind(dev_e_.id, alice_);
+    for (auto [device, id] : {std::pair{&dev_d_, "dev-d"}, std::pair{&dev_e_, "dev-e"}}) {
+      *device = a_->CreateDevice(id);
+      a_->Bind(device->id, alice_);
+    }
     ASSERT_FALSE(HasFailure());
     ASSERT_TRUE(b_->Start());
     ASSERT_TRUE(a_->Start());

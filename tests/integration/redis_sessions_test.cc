@@ -122,9 +122,9 @@ TEST_F(RedisSessionsTest, AnyHubAnswersAnyHookOfAnyClient) {
   EXPECT_TRUE(IsDeny(Subscribe(*b_, "ghost", Topic("response"))));
 }
 
-// A hub that restarts (SIGTERM or kill -9) keeps serving the clients that stayed
-// connected: their sessions are in Redis, so the first authorize after the restart is
-// allowed; a device revoked meanwhile is still refused (the fleet snapshot).
+// A hub that restarts keeps serving the clients that stayed connected: their sessions
+// are in Redis, so the first authorize after the restart is allowed, and its devices
+// count as online again; a device revoked meanwhile is refused (the fleet snapshot).
 TEST_F(RedisSessionsTest, ConnectedClientsKeepWorkingAcrossAHubRestart) {
   ASSERT_TRUE(IsAllow(AuthenticateUser(*a_, "app-u", "sub-u")));
   a_->Connected(kV3, "app-u", "jwt");
@@ -135,6 +135,12 @@ TEST_F(RedisSessionsTest, ConnectedClientsKeepWorkingAcrossAHubRestart) {
   ASSERT_TRUE(a_->Start());
   EXPECT_TRUE(IsAllow(Subscribe(*a_, "app-u", Topic("response")))) << a_->Log();
   EXPECT_TRUE(a_->LogContains("restored 0 sessions")) << a_->Log();  // none journaled
+  // The same hub (its id kept in the data dir) counts d's connection again: a request
+  // through A reaches d at once instead of being answered "offline".
+  EXPECT_TRUE(a_->LogContains("1 device connections of this hub")) << a_->Log();
+  const auto request = HubFlow::PublishRequest("app-u", Topic("request"),
+                                               R"({"id":"after-restart","method":"reboot"})");
+  EXPECT_TRUE(IsPass(request, a_->Publish(kV3, request))) << a_->Log();
 
   a_->Revoke("dev-d");
   EXPECT_TRUE(Eventually(

@@ -104,8 +104,7 @@ TEST_F(RedisSessionDirectoryTest, AnyHubServesAnyEventOfAClient) {
   ASSERT_TRUE(b.sessions->Connected("app", kT + 1).ok());
   EXPECT_EQ(*a.sessions->Disconnected("app", kT + 2), 0);  // B counted the connection
   EXPECT_EQ(a.Find("app"), "none");
-  EXPECT_TRUE(Eventually([&] { return b.sessions->cached() == 0; }));
-  EXPECT_EQ(b.Find("app"), "none");
+  EXPECT_TRUE(Eventually([&] { return b.Find("app") == "none"; }));  // B's copy dropped
   EXPECT_EQ(b.Find("nobody"), "none");
 }
 
@@ -188,7 +187,7 @@ TEST_F(RedisSessionDirectoryTest, OutageFailsClosedAndRecovers) {
 
   ASSERT_TRUE(server_.Start()) << server_.error();  // empty: it kept nothing
   EXPECT_TRUE(Eventually([&] { return a.sessions->following(); }, 5s));
-  EXPECT_EQ(a.sessions->cached(), 0u);
+  // The cache started afresh: A's own entry is read from Redis, which lost it.
   EXPECT_TRUE(Eventually([&] { return a.Find("mine") == "none"; }, 5s));
   EXPECT_EQ(*a.sessions->Admit("mine", User("u1"), kT), Outcome::kAdmitted);
   EXPECT_EQ(b.Find("mine"), "user:u1");
