@@ -4,7 +4,8 @@
 //  - every tick: when the fleet snapshot changed, tell the broker at once (kick revoked
 //    devices, clear EMQX's authorization cache) through the BrokerNotifier;
 //  - every tick, with shared state (Redis): this hub marked alive there and its
-//    devices' presence changes published (RedisRpcState::Maintain);
+//    devices' presence changes published (RedisRpcState::Maintain), and the connects
+//    and disconnects Redis did not take replayed (RedisSessionDirectory);
 //  - every tick, and at Stop(): sessions and pending RPC requests written behind to the
 //    state journal (StatePersister), so that a restart resumes them;
 //  - every 5 s, and at Stop(): last-seen times of devices written to the store in one
@@ -21,6 +22,7 @@
 
 #include "app/state_persister.h"
 #include "cluster/redis_rpc_state.h"
+#include "cluster/redis_session_directory.h"
 #include "common/clock.h"
 #include "common/log_throttle.h"
 #include "emqx/broker_notifier.h"
@@ -34,8 +36,9 @@ namespace iothub::app {
 
 struct HousekeeperParts {
   rpc::RpcPipeline& rpc;
-  cluster::RedisRpcState* shared_state;  // null: the state is in this process
-  StatePersister* persister;             // null: nothing is journaled
+  cluster::RedisRpcState* shared_state;             // null: the state is in this process
+  cluster::RedisSessionDirectory* shared_sessions;  // null: sessions are in this process
+  StatePersister* persister;                        // null: nothing is journaled
   rpc::Presence& presence;
   store::Store& store;
   const registry::FleetView& fleet;

@@ -177,6 +177,7 @@ int RunServe(const Config& config) {
   }
   Housekeeper housekeeper({.rpc = rpc,
                            .shared_state = shared->state.get(),
+                           .shared_sessions = session_setup.shared.get(),
                            .persister = &persister,
                            .presence = presence,
                            .store = **store,

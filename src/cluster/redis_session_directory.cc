@@ -44,14 +44,14 @@ return 1
 }
 
 // KEYS: session. ARGV: hub id, now, connect window, channel, invalidation message.
-// Returns 1 when the connection that ended was counted by this hub, plus 2 when the
-// session ended. The oldest
+// Returns {1 when the connection that ended was counted by this hub, plus 2 when the
+// session ended; the device id}. The oldest
 // connection ends first, then a pending admission (SessionTable's rule); the hub that
 // counted the ended connection, when another one, is told.
 const RedisScript& DisconnectedScript() {
   static const auto* script = new RedisScript(R"(
 local h = redis.call('HMGET', KEYS[1], 'n', 'c', 'a', 'h', 'd')
-if not h[1] then return 0 end
+if not h[1] then return {0, ''} end
 local n, c, hubs = tonumber(h[1]), tonumber(h[2]), h[4] or ''
 if n > 0 and tonumber(ARGV[2]) - tonumber(h[3]) > tonumber(ARGV[3]) then n = 0 end
 local mine = 0
@@ -71,11 +71,10 @@ end
 if n == 0 and c == 0 then
   redis.call('DEL', KEYS[1])
   redis.call('PUBLISH', ARGV[4], ARGV[5])
-  return mine + 2
-else
-  redis.call('HSET', KEYS[1], 'n', n, 'c', c, 'h', hubs)
+  return {mine + 2, h[5]}
 end
-return mine
+redis.call('HSET', KEYS[1], 'n', n, 'c', c, 'h', hubs)
+return {mine, h[5]}
 )");
   return *script;
 }
@@ -131,6 +130,9 @@ RedisSessionDirectory::RedisSessionDirectory(RedisSessionParts parts)
       invalidations_(parts_.metrics.GetCounter(
           "iothub_session_invalidations_total",
           "Sessions of other hubs that ended or changed principal (cache entries dropped).")),
+      deferred_(parts_.metrics.GetGauge(
+          "iothub_session_events_deferred",
+          "Connects and disconnects waiting for Redis (replayed in order when it answers).")),
       subscriber_(parts_.subscriber, std::string(kChannel),
                   {.on_message = [this](std::string_view m) { OnMessage(m); },
                    .on_state = [this](bool up) { OnSubscription(up); }}) {}
@@ -214,7 +216,57 @@ absl::StatusOr<std::size_t> RedisSessionDirectory::RestorePresence() {
   return restored;
 }
 
-absl::Status RedisSessionDirectory::Connected(std::string_view clientid, UnixMillis) {
+absl::Status RedisSessionDirectory::Connected(std::string_view clientid, UnixMillis now) {
+  if (Behind(clientid)) {
+    return Defer(true, clientid, now) ? absl::OkStatus()
+                                      : absl::ResourceExhaustedError("session events queue full");
+  }
+  absl::Status status = RecordConnected(clientid);
+  if (!status.ok() && Defer(true, clientid, now)) return absl::OkStatus();
+  return status;
+}
+
+absl::StatusOr<int> RedisSessionDirectory::Disconnected(std::string_view clientid, UnixMillis now) {
+  // Deferred, the connection's presence is counted down when it is replayed.
+  if (Behind(clientid)) {
+    if (Defer(false, clientid, now)) return 0;
+    return absl::ResourceExhaustedError("session events queue full");
+  }
+  auto ended = RecordDisconnected(clientid, now);
+  if (!ended.ok()) {
+    if (Defer(false, clientid, now)) return 0;
+    return ended.status();
+  }
+  return ended->first ? 1 : 0;
+}
+
+absl::Status RedisSessionDirectory::ReplayUnrecorded() {
+  for (;;) {
+    Unrecorded next;
+    {
+      std::lock_guard lock(unrecorded_mutex_);
+      if (unrecorded_.empty()) return absl::OkStatus();
+      next = unrecorded_.front();  // stays first until popped below (one replayer)
+    }
+    if (next.connected) {
+      if (absl::Status status = RecordConnected(next.clientid); !status.ok()) return status;
+    } else {
+      auto ended = RecordDisconnected(next.clientid, next.at);
+      if (!ended.ok()) return ended.status();
+      if (ended->first && !ended->second.empty()) {
+        parts_.presence.OnDisconnected(ended->second, next.at);
+      }
+    }
+    std::lock_guard lock(unrecorded_mutex_);
+    unrecorded_.pop_front();
+    deferred_.Set(static_cast<std::int64_t>(unrecorded_.size()));
+    if (auto it = behind_.find(next.clientid); it != behind_.end() && --it->second == 0) {
+      behind_.erase(it);
+    }
+  }
+}
+
+absl::Status RedisSessionDirectory::RecordConnected(std::string_view clientid) {
   const std::string max = std::to_string(rpc::Presence::kMaxConnections);
   auto reply = parts_.redis.Eval(ConnectedScript(), {SessionKey(clientid)}, {parts_.hub_id, max});
   if (!reply.ok()) return reply.status();
@@ -222,16 +274,34 @@ absl::Status RedisSessionDirectory::Connected(std::string_view clientid, UnixMil
   return absl::OkStatus();
 }
 
-absl::StatusOr<int> RedisSessionDirectory::Disconnected(std::string_view clientid, UnixMillis now) {
+absl::StatusOr<std::pair<bool, std::string>> RedisSessionDirectory::RecordDisconnected(
+    std::string_view clientid, UnixMillis now) {
   const std::string now_ms = std::to_string(now);
   const std::string window = std::to_string(auth::SessionTable::kConnectWindow);
   const std::string message = Invalidation(parts_.hub_id, clientid);
   auto reply = parts_.redis.Eval(DisconnectedScript(), {SessionKey(clientid)},
                                  {parts_.hub_id, now_ms, window, kChannel, message});
   if (!reply.ok()) return reply.status();
-  if (reply->type != RedisReply::Type::kInteger) return Unexpected("disconnected");
-  if ((reply->integer & 2) != 0) Forget(clientid);  // this hub skips its own message
-  return static_cast<int>(reply->integer & 1);
+  if (reply->type != RedisReply::Type::kArray || reply->elements.size() != 2) {
+    return Unexpected("disconnected");
+  }
+  const long long flags = reply->elements[0].integer;
+  if ((flags & 2) != 0) Forget(clientid);  // this hub skips its own message
+  return std::pair<bool, std::string>((flags & 1) != 0, std::move(reply->elements[1].str));
+}
+
+bool RedisSessionDirectory::Behind(std::string_view clientid) {
+  std::lock_guard lock(unrecorded_mutex_);
+  return !unrecorded_.empty() && behind_.contains(clientid);
+}
+
+bool RedisSessionDirectory::Defer(bool connected, std::string_view clientid, UnixMillis at) {
+  std::lock_guard lock(unrecorded_mutex_);
+  if (unrecorded_.size() >= kMaxUnrecorded) return false;
+  unrecorded_.push_back({connected, std::string(clientid), at});
+  ++behind_[std::string(clientid)];
+  deferred_.Set(static_cast<std::int64_t>(unrecorded_.size()));
+  return true;
 }
 
 void RedisSessionDirectory::Cache(std::string_view clientid, Cached entry) {

@@ -29,15 +29,23 @@
 // script tells A ("p" message), which counts it down. A restarted hub (same id, from
 // its data dir) counts its recorded connections again at start (RestorePresence).
 //
+// Connects and disconnects that Redis did not take (down, too slow) are queued, in
+// order, and replayed off the hook path (ReplayUnrecorded, every housekeeper tick), so
+// that a Redis blip does not leave a count wrong; events of a clientid with queued
+// ones queue behind them. The queue is bounded (kMaxUnrecorded): beyond it an event
+// fails (the caller logs it) and is lost.
+//
 // Thread-safe: the cache is sharded by clientid, a mutex per shard.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 #include "auth/session_directory.h"
 #include "cluster/redis_client.h"
@@ -72,6 +80,9 @@ class RedisSessionDirectory final : public auth::SessionDirectory {
   // connections it counted before a restart (its id kept) and that Redis still holds:
   // the broker kept them. Returns how many. One SCAN pass over the sessions.
   absl::StatusOr<std::size_t> RestorePresence();
+  // Off the hook path: records the queued connects and disconnects, oldest first, until
+  // one fails (it stays first).
+  absl::Status ReplayUnrecorded();
   // Whether the invalidation channel is followed now (for /api/health).
   bool following() const { return subscriber_.up(); }
 
@@ -82,7 +93,15 @@ class RedisSessionDirectory final : public auth::SessionDirectory {
   absl::Status Connected(std::string_view clientid, UnixMillis now) override;
   absl::StatusOr<int> Disconnected(std::string_view clientid, UnixMillis now) override;
 
+  static constexpr std::size_t kMaxUnrecorded = 100'000;
+
  private:
+  // A connect (true) or disconnect that waits for Redis.
+  struct Unrecorded {
+    bool connected = false;
+    std::string clientid;
+    UnixMillis at = 0;
+  };
   struct Cached {
     std::shared_ptr<const Principal> principal;
     bool own = false;  // admitted by this hub
@@ -103,6 +122,14 @@ class RedisSessionDirectory final : public auth::SessionDirectory {
   // Caches what a lookup read, unless the shard's epoch moved on since `epoch`.
   void CacheIfStill(std::string_view clientid, Cached entry, std::uint64_t epoch);
   void Forget(std::string_view clientid);
+  absl::Status RecordConnected(std::string_view clientid);
+  // The disconnect script: whether this hub had counted the connection that ended, and
+  // the session's device id ("" unless a device).
+  absl::StatusOr<std::pair<bool, std::string>> RecordDisconnected(std::string_view clientid,
+                                                                  UnixMillis now);
+  bool Behind(std::string_view clientid);
+  // False when the queue is full.
+  bool Defer(bool connected, std::string_view clientid, UnixMillis at);
   void OnMessage(std::string_view message);
   void OnSubscription(bool up);
 
@@ -111,6 +138,10 @@ class RedisSessionDirectory final : public auth::SessionDirectory {
   Counter& hits_;
   Counter& misses_;
   Counter& invalidations_;
+  Gauge& deferred_;
+  std::mutex unrecorded_mutex_;
+  std::deque<Unrecorded> unrecorded_;  // oldest first; popped by ReplayUnrecorded only
+  std::unordered_map<std::string, int, StringHash, std::equal_to<>> behind_;  // queued per id
   RedisSubscriber subscriber_;  // last: its thread calls into the members above
 };
 

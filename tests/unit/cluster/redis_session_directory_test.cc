@@ -72,6 +72,7 @@ struct Hub {
   std::uint64_t Invalidations() {
     return metrics.GetCounter("iothub_session_invalidations_total", "").value();
   }
+  std::int64_t Deferred() { return metrics.GetGauge("iothub_session_events_deferred", "").value(); }
   std::uint64_t RedisLookups() {
     return metrics.GetCounter("iothub_session_lookups_total", "", {{"source", "redis"}}).value();
   }
@@ -168,8 +169,10 @@ TEST_F(RedisSessionDirectoryTest, PresenceFollowsADisconnectThroughAnotherHub) {
 }
 
 // Redis down: what this hub admitted itself still answers from memory; a session
-// learned from Redis, an unknown one and every write fail (the caller denies). Back:
-// the channel follows again, the cache starts afresh, and everything works.
+// learned from Redis, an unknown one and a login fail (the caller denies); connects
+// and disconnects wait in order. Back: the channel follows again, the cache starts
+// afresh, and the waiting events are recorded in their order, behind which a newer
+// event of the same client waits too.
 TEST_F(RedisSessionDirectoryTest, OutageFailsClosedAndRecovers) {
   Hub a(server_, "hub-a"), b(server_, "hub-b");
   ASSERT_EQ(*a.sessions->Admit("mine", User("u1"), kT), Outcome::kAdmitted);
@@ -182,15 +185,28 @@ TEST_F(RedisSessionDirectoryTest, OutageFailsClosedAndRecovers) {
   EXPECT_EQ(a.Find("theirs"), "error");
   EXPECT_EQ(a.Find("unknown"), "error");
   EXPECT_FALSE(a.sessions->Admit("new", User("u3"), kT).ok());
-  EXPECT_FALSE(a.sessions->Connected("mine", kT).ok());
-  EXPECT_FALSE(a.sessions->Disconnected("mine", kT).ok());
+  EXPECT_TRUE(a.sessions->Connected("mine", kT).ok());
+  EXPECT_EQ(*a.sessions->Disconnected("mine", kT), 0);  // counted when recorded
+  EXPECT_EQ(a.Deferred(), 2);
+  EXPECT_FALSE(a.sessions->ReplayUnrecorded().ok());
 
   ASSERT_TRUE(server_.Start()) << server_.error();  // empty: it kept nothing
   EXPECT_TRUE(Eventually([&] { return a.sessions->following(); }, 5s));
   // The cache started afresh: A's own entry is read from Redis, which lost it.
   EXPECT_TRUE(Eventually([&] { return a.Find("mine") == "none"; }, 5s));
-  EXPECT_EQ(*a.sessions->Admit("mine", User("u1"), kT), Outcome::kAdmitted);
+  // Redis kept nothing: two admissions on their way, then the waiting connect and
+  // disconnect, then a newer connect that waits behind them.
+  EXPECT_EQ(*a.sessions->Admit("mine", User("u1"), kT + 1), Outcome::kAdmitted);
+  EXPECT_EQ(*a.sessions->Admit("mine", User("u1"), kT + 2), Outcome::kAdmitted);
+  EXPECT_TRUE(a.sessions->Connected("mine", kT + 3).ok());
+  EXPECT_EQ(a.Deferred(), 3);
+  ASSERT_TRUE(a.sessions->ReplayUnrecorded().ok());
+  EXPECT_EQ(a.Deferred(), 0);
+  // In order: connected, disconnected, connected: one live connection, no admission
+  // left; its disconnect ends the session.
   EXPECT_EQ(b.Find("mine"), "user:u1");
+  EXPECT_EQ(*a.sessions->Disconnected("mine", kT + 4), 1);
+  EXPECT_TRUE(Eventually([&] { return b.Find("mine") == "none"; }));
 }
 
 // Text in Redis that this build did not write is an error, never a principal.
