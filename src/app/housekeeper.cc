@@ -88,7 +88,10 @@ void Housekeeper::SweepTimeouts() {
 
 void Housekeeper::MaintainSharedState() {
   if (parts_.shared_state == nullptr) return;
-  const absl::Status status = parts_.shared_state->Maintain(parts_.presence);
+  absl::Status status = parts_.shared_state->Maintain(parts_.presence);
+  if (status.ok() && parts_.shared_sessions != nullptr) {
+    status = parts_.shared_sessions->ReplayUnrecorded();
+  }
   if (!status.ok() && !maintain_failing_) {
     spdlog::warn("shared state (redis) unavailable: {}", status.ToString());
   } else if (status.ok() && maintain_failing_) {

@@ -8,7 +8,8 @@
 //    reach every hub, EMQX's authorization cache cleared -- by the one hub that claims
 //    the change in the store (Store::ClaimAclCacheClear), not by every hub;
 //  - every tick, with shared state (Redis): this hub marked alive there and its
-//    devices' presence changes published (RedisRpcState::Maintain);
+//    devices' presence changes published (RedisRpcState::Maintain), and the connects
+//    and disconnects Redis did not take replayed (RedisSessionDirectory);
 //  - every tick, and at Stop(): sessions and pending RPC requests written behind to the
 //    state journal (StatePersister), so that a restart resumes them;
 //  - every 5 s, and at Stop(): last-seen times of devices written to the store in one
@@ -28,6 +29,7 @@
 
 #include "app/state_persister.h"
 #include "cluster/redis_rpc_state.h"
+#include "cluster/redis_session_directory.h"
 #include "common/clock.h"
 #include "common/log_throttle.h"
 #include "common/metrics.h"
@@ -43,8 +45,9 @@ namespace iothub::app {
 
 struct HousekeeperParts {
   rpc::RpcPipeline& rpc;
-  cluster::RedisRpcState* shared_state;  // null: the state is in this process
-  StatePersister* persister;             // null: nothing is journaled
+  cluster::RedisRpcState* shared_state;             // null: the state is in this process
+  cluster::RedisSessionDirectory* shared_sessions;  // null: sessions are in this process
+  StatePersister* persister;                        // null: nothing is journaled
   rpc::Presence& presence;
   store::Store& store;
   const registry::FleetView& fleet;

@@ -36,6 +36,16 @@ void LogPublishRefusal(LogThrottle& throttle, LogEvent event, std::string_view w
   }
 }
 
+// A connect or disconnect the sessions could not count (the shared store is down).
+void LogUnrecorded(LogThrottle& throttle, std::string_view event, std::string_view clientid,
+                   const absl::Status& status) {
+  const auto level = throttle.Record(LogEvent::kSessionUnrecorded, event, clientid);
+  if (spdlog::should_log(level)) {
+    spdlog::log(level, "session {} not recorded: clientid={} reason={}", event, Printable(clientid),
+                std::string(status.message()));
+  }
+}
+
 }  // namespace
 
 std::vector<hooks::HookSpec> HubHandler::OnProviderLoaded(const hooks::BrokerView&) {
@@ -54,10 +64,15 @@ hooks::Decision HubHandler::Authenticate(const hooks::ClientView& client) {
                                          .dn = client.dn,
                                          .sockport = client.sockport},
                                         *fleet, now);
-  // A live clientid stays with its principal: EMQX would hand the session over.
-  if (result.admitted() && parts_.sessions.Admit(client.clientid, result.principal, now) ==
-                               auth::SessionTable::AdmitOutcome::kHeldByAnother) {
-    result = auth::AuthResult::Refuse("clientid in use by another principal");
+  // A live clientid stays with its principal: EMQX would hand the session over. An
+  // admission the sessions cannot record is refused (its authorize would be denied).
+  if (result.admitted()) {
+    const auto admitted = parts_.sessions.Admit(client.clientid, result.principal, now);
+    if (!admitted.ok()) {
+      result = auth::AuthResult::Refuse("session store unavailable");
+    } else if (*admitted == auth::SessionDirectory::AdmitOutcome::kHeldByAnother) {
+      result = auth::AuthResult::Refuse("clientid in use by another principal");
+    }
   }
   if (!result.admitted()) {
     const auto level =
@@ -79,16 +94,21 @@ hooks::Decision HubHandler::Authenticate(const hooks::ClientView& client) {
 
 hooks::Decision HubHandler::Authorize(const hooks::ClientView& client,
                                       hooks::AuthorizeAction action, std::string_view topic) {
-  const auto principal = parts_.sessions.Find(client.clientid);
+  const auto found = parts_.sessions.Find(client.clientid);
+  const std::shared_ptr<const Principal> principal = found.ok() ? *found : nullptr;
   if (principal == nullptr) {
+    const std::string_view reason = found.ok() ? "unknown client" : "session store unavailable";
     const auto level =
-        parts_.log_throttle.Record(LogEvent::kAuthorizeDenied, "unknown client", client.clientid);
+        parts_.log_throttle.Record(LogEvent::kAuthorizeDenied, reason, client.clientid);
     if (spdlog::should_log(level)) {
-      spdlog::log(level, "authorize denied: clientid={} topic={} reason=unknown client",
-                  Printable(client.clientid), Printable(topic));
+      spdlog::log(level, "authorize denied: clientid={} topic={} reason={}",
+                  Printable(client.clientid), Printable(topic), reason);
     }
-    return {false, "unknown client"};
+    return {false, std::string(reason)};
   }
+  // Another broker's bridge carries messages that the hub of their origin broker
+  // authorized and checked already; it subscribes for the other broker's clients.
+  if (principal->broker_bridge) return {true, "broker bridge"};
   const auto fleet = parts_.fleet.snapshot();
   const acl::Action acl_action =
       action == hooks::AuthorizeAction::kPublish ? acl::Action::kPublish : acl::Action::kSubscribe;
@@ -124,10 +144,28 @@ hooks::PublishOutcome HubHandler::SubmitRenewal(const hooks::MessageView& messag
 }
 
 hooks::PublishOutcome HubHandler::Publish(const hooks::MessageView& message) {
-  const auto principal = parts_.sessions.Find(message.from);
+  const auto found = parts_.sessions.Find(message.from);
+  // An RPC message needs its publisher's session; other topics were authorized already.
+  if (!found.ok() && rpc::ParseRpcTopic(message.topic).kind != rpc::RpcTopicKind::kNone) {
+    hooks::PublishOutcome dropped;
+    dropped.kind = hooks::PublishOutcome::Kind::kDrop;
+    dropped.reason = rpc::ToString(rpc::PublishReason::kStateUnavailable);
+    LogPublishRefusal(parts_.log_throttle, LogEvent::kPublishDropped, "publish dropped", message,
+                      dropped.reason);
+    return dropped;
+  }
+  const std::shared_ptr<const Principal> principal = found.ok() ? *found : nullptr;
   if (const RenewalTopic renewal = ParseRenewalTopic(message.topic);
       renewal.kind == RenewalTopicKind::kRequest) {
     return SubmitRenewal(message, principal.get(), renewal.device);
+  }
+  // Bridged from another broker, where its hub's pipeline already decided it (a second
+  // pass would see every request twice).
+  if (principal != nullptr && principal->broker_bridge) {
+    hooks::PublishOutcome bridged;
+    bridged.kind = hooks::PublishOutcome::Kind::kPass;
+    bridged.reason = "bridged";
+    return bridged;
   }
   // Only the hub's own certificate sets hub_link; a token with sub "iot-hub" cannot.
   const bool from_hub = principal != nullptr && principal->hub_link;
@@ -172,19 +210,26 @@ hooks::PublishOutcome HubHandler::Publish(const hooks::MessageView& message) {
 }
 
 void HubHandler::Connected(const hooks::ClientView& client) {
-  parts_.sessions.Connected(client.clientid, parts_.clock.NowUnixMillis());
+  const UnixMillis now = parts_.clock.NowUnixMillis();
+  if (absl::Status status = parts_.sessions.Connected(client.clientid, now); !status.ok()) {
+    LogUnrecorded(parts_.log_throttle, "connected", client.clientid, status);
+    return;  // not counted anywhere: nor is the device online here
+  }
   const auto principal = parts_.sessions.Find(client.clientid);
-  if (principal != nullptr && principal->kind == PrincipalKind::kDevice) {
-    parts_.presence.OnConnected(principal->id, parts_.clock.NowUnixMillis());
+  if (principal.ok() && *principal != nullptr && (*principal)->kind == PrincipalKind::kDevice) {
+    parts_.presence.OnConnected((*principal)->id, now);
   }
 }
 
 void HubHandler::Disconnected(const hooks::ClientView& client, std::string_view reason) {
   const UnixMillis now = parts_.clock.NowUnixMillis();
   const auto principal = parts_.sessions.Find(client.clientid);
-  const int ended = parts_.sessions.Disconnected(client.clientid, now);
-  if (principal != nullptr && principal->kind == PrincipalKind::kDevice) {
-    for (int i = 0; i < ended; ++i) parts_.presence.OnDisconnected(principal->id, now);
+  const auto ended = parts_.sessions.Disconnected(client.clientid, now);
+  if (!ended.ok()) {
+    LogUnrecorded(parts_.log_throttle, "disconnected", client.clientid, ended.status());
+  } else if (principal.ok() && *principal != nullptr &&
+             (*principal)->kind == PrincipalKind::kDevice) {
+    for (int i = 0; i < *ended; ++i) parts_.presence.OnDisconnected((*principal)->id, now);
   }
   spdlog::debug("disconnected: clientid={} reason={}", Printable(client.clientid),
                 Printable(reason));

@@ -1,16 +1,21 @@
 // HubHandler: the hub's hook logic, composed from the domain modules:
 //   client.authenticate  devices by certificate fingerprint (auth/device_authenticator),
 //                        users and services by JWT (auth/token_authenticator); the
-//                        admitted principal is remembered per clientid (SessionTable),
-//                        which refuses a live clientid to any other principal;
+//                        admitted principal is remembered per clientid (the session
+//                        directory), which refuses a live clientid to any other
+//                        principal;
 //   client.authorize     the remembered principal against the ACL policy in force
 //                        (acl/acl_policy, swapped by registry/acl_rules_view);
 //   message.publish      device RPC checks and correlation (rpc/rpc_pipeline), and
 //                        certificate renewal requests, queued to the RenewalWorker;
+//   (a broker bridge's authorize and publish pass: its messages were decided by the
+//   hub of the broker they entered through)
 //   client.connected / client.disconnected   sessions and device presence.
-// Every answer comes from memory: the fleet snapshot, the session table, the pending
-// table. Nothing here touches the disk or the network, and every failure denies.
-// (Renewals are signed and stored on the worker's thread, never on a hook thread.)
+// Answers come from memory: the fleet snapshot, the sessions, the pending table. With
+// shared state (Redis) the directory and the RPC state may make a bounded round trip
+// (a session this hub has not cached, an admission, an RPC request); nothing here
+// touches the disk, and every failure denies. (Renewals are signed and stored on the
+// worker's thread, never on a hook thread.)
 // Thread-safe: called concurrently from the gRPC threads.
 #pragma once
 
@@ -19,7 +24,7 @@
 
 #include "app/renewal_worker.h"
 #include "auth/device_authenticator.h"
-#include "auth/session_table.h"
+#include "auth/session_directory.h"
 #include "auth/token_authenticator.h"
 #include "common/clock.h"
 #include "common/log_throttle.h"
@@ -39,7 +44,7 @@ struct HubParts {
   const auth::DeviceAuthenticator& devices;
   const auth::TokenAuthenticator& tokens;
   const registry::AclRulesView& acl;  // the policy in force, swapped when rules change
-  auth::SessionTable& sessions;
+  auth::SessionDirectory& sessions;
   rpc::RpcPipeline& rpc;
   rpc::Presence& presence;
   LogThrottle& log_throttle;  // refusal lines of untrusted clients go through it

@@ -107,15 +107,28 @@ int RunServe(const Config& config) {
   registry::AclRulesView acl(acl_book, **store);
   rules_view = &acl;
   if (auto status = acl.Reload(); !status.ok()) return Fail("cannot load the access rules", status);
-  auth::SessionTable sessions(/*track_changes=*/true);
   auto shared = MakeSharedState(config, metrics);
   if (!shared.ok()) return Fail("invalid [cluster] settings", shared.status());
   if (shared->state != nullptr) {
-    spdlog::info("cluster: pending RPC requests, rate limits and presence shared in {}",
+    spdlog::info("cluster: sessions, pending RPC requests, rate limits and presence shared in {}",
                  cluster::RedactRedisUrl(config.cluster.redis_url));
   }
   // With shared state, this hub's devices going online or offline are published to it.
   rpc::Presence presence(16, /*track_changes=*/shared->state != nullptr);
+  // Local sessions are journaled (the table tracks its changes); shared ones live in Redis.
+  auth::SessionTable session_table(/*track_changes=*/shared->state == nullptr);
+  Sessions session_setup = MakeSessions(*shared, session_table, presence, clock, metrics);
+  auth::SessionDirectory& sessions = *session_setup.sessions;
+  if (session_setup.shared != nullptr) {
+    session_setup.shared->Start();
+    if (auto restored = session_setup.shared->RestorePresence(); restored.ok()) {
+      spdlog::info("cluster: {} device connections of this hub (before a restart) counted again",
+                   *restored);
+    } else {  // they count once the devices reconnect
+      spdlog::warn("cluster: cannot read this hub's device connections from Redis: {}",
+                   restored.status().ToString());
+    }
+  }
   rpc::RpcConfig rpc_config = MakeRpcConfig(config);
   rpc_config.pending.track_changes = true;
   std::unique_ptr<rpc::RpcPipeline> rpc_owner =
@@ -129,7 +142,7 @@ int RunServe(const Config& config) {
   auto journal = store::SqliteStateJournal::Open(registry::StateJournalPath(data_dir).string());
   if (!journal.ok()) return Fail("cannot open the state journal", journal.status());
   StatePersister persister({.journal = **journal,
-                            .sessions = sessions,
+                            .sessions = session_setup.local ? &session_table : nullptr,
                             .rpc = rpc,
                             .presence = presence,
                             .fleet = fleet,
@@ -178,6 +191,7 @@ int RunServe(const Config& config) {
 
   Housekeeper housekeeper({.rpc = rpc,
                            .shared_state = shared->state.get(),
+                           .shared_sessions = session_setup.shared.get(),
                            .persister = &persister,
                            .presence = presence,
                            .store = **store,
@@ -198,14 +212,21 @@ int RunServe(const Config& config) {
   if (link) link_up = [raw = link.get()] { return raw->connected(); };
   std::function<absl::Status()> shared_state_health;  // empty without Redis
   if (shared->redis != nullptr) {
-    shared_state_health = [raw = shared->redis.get()] {
-      return raw->up() ? absl::OkStatus() : absl::UnavailableError(raw->last_error());
+    shared_state_health = [raw = shared->redis.get(), directory = session_setup.shared.get()] {
+      if (!raw->up()) return absl::UnavailableError(raw->last_error());
+      if (!directory->following()) {
+        return absl::UnavailableError("redis: the session invalidation channel is down");
+      }
+      return absl::OkStatus();
     };
   }
   http::HttpServer http_server(MakeHttpServerOptions(config.http));
   const acl::AclExplainer explainer(
       [&acl] { return acl.policy(); }, [&fleet] { return fleet.snapshot(); },
-      [&sessions](std::string_view clientid) { return sessions.Find(clientid); });
+      [&sessions](std::string_view clientid) {
+        auto principal = sessions.Find(clientid);  // unreadable: as unknown
+        return principal.ok() ? *principal : nullptr;
+      });
   http::ApiContext api{.registry = registry,
                        .jwt_verifier = jwt->verifier.get(),
                        .command_sender = command_sender.get(),
@@ -235,6 +256,7 @@ int RunServe(const Config& config) {
   (*grpc_server)->Shutdown();
   housekeeper.Stop();
   renewals.Stop();
+  if (session_setup.shared != nullptr) session_setup.shared->Stop();
   if (link) link->Stop();
   fleet.Stop();
   spdlog::info("stopped");

@@ -43,7 +43,9 @@ absl::StatusOr<RestoreCounts> StatePersister::Restore() {
   const UnixMillis now_ms = parts_.clock.NowUnixMillis();
   const rpc::SteadyTime now = parts_.clock.SteadyNow();
 
-  auto sessions = parts_.journal.Load(kSessions);
+  using Entries = std::vector<std::pair<std::string, std::string>>;
+  absl::StatusOr<Entries> sessions = Entries{};
+  if (parts_.sessions != nullptr) sessions = parts_.journal.Load(kSessions);
   if (!sessions.ok()) return sessions.status();
   for (const auto& [clientid, value] : *sessions) {
     absl::StatusOr<auth::SessionState> session = auth::DecodeSession(value);
@@ -53,7 +55,7 @@ absl::StatusOr<RestoreCounts> StatePersister::Restore() {
       continue;
     }
     // Put back as one carried-over connection (auth/session_table.h), online if a device.
-    parts_.sessions.Restore(clientid, *session);
+    parts_.sessions->Restore(clientid, *session);
     if (session->principal->kind == PrincipalKind::kDevice) {
       parts_.presence.OnConnected(session->principal->id, now_ms);
     }
@@ -74,7 +76,7 @@ absl::StatusOr<RestoreCounts> StatePersister::Restore() {
   }
   // Restoring marked every request as changed: drain those marks, they are on disk.
   parts_.rpc.DrainPendingChanges();
-  parts_.sessions.DrainChanges();
+  if (parts_.sessions != nullptr) parts_.sessions->DrainChanges();
   return counts;
 }
 
@@ -86,7 +88,8 @@ void StatePersister::Flush() {
 }
 
 void StatePersister::DrainSessions() {
-  for (auth::SessionChange& change : parts_.sessions.DrainChanges()) {
+  if (parts_.sessions == nullptr) return;
+  for (auth::SessionChange& change : parts_.sessions->DrainChanges()) {
     sessions_[std::move(change.clientid)] =
         change.state ? std::optional(auth::EncodeSession(*change.state)) : std::nullopt;
   }

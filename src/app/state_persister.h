@@ -11,6 +11,11 @@
 // current registry: a device revoked or deleted, or a user deleted, while the hub was
 // down is not put back.
 //
+// With sessions shared in Redis (cluster::RedisSessionDirectory) sessions are not
+// journaled: Redis outlives the hub by itself, and a journal of one hub's view would
+// put back sessions that other hubs have since ended. Pending requests are journaled
+// only when they are local (RpcState::DrainChanges).
+//
 // Thread-safety: Restore before the servers start; Flush from one thread at a time.
 #pragma once
 
@@ -31,7 +36,7 @@ namespace iothub::app {
 
 struct StatePersisterParts {
   store::StateJournal& journal;
-  auth::SessionTable& sessions;
+  auth::SessionTable* sessions;  // null: sessions are not journaled (shared in Redis)
   rpc::RpcPipeline& rpc;
   rpc::Presence& presence;
   const registry::FleetView& fleet;

@@ -2,11 +2,11 @@
 
 #include <algorithm>
 
+#include "app/hub_instance_id.h"
 #include "app/version.h"
 #include "model/renewal_topic.h"
 #include "registry/ca_files.h"
 #include "registry/data_layout.h"
-#include "registry/uuid.h"
 
 namespace iothub::app {
 
@@ -94,13 +94,34 @@ absl::StatusOr<SharedState> MakeSharedState(const Config& config, Metrics& metri
   if (!options.ok()) return options.status();
   options->timeout = std::chrono::milliseconds(config.cluster.redis_timeout_ms);
   options->connections = static_cast<std::size_t>(config.cluster.redis_connections);
-  // A fresh id per process: a restarted hub's connections are new ones.
-  auto hub_id = registry::NewUuidV4();
+  // Kept across restarts: the connections this hub counted are still its own.
+  auto hub_id = LoadOrCreateHubId(config.server.data_dir);
   if (!hub_id.ok()) return hub_id.status();
+  shared.options = *options;
+  shared.hub_id = *std::move(hub_id);
   shared.redis = std::make_unique<cluster::RedisClient>(*std::move(options), metrics);
-  shared.state = std::make_unique<cluster::RedisRpcState>(*shared.redis, *std::move(hub_id),
+  shared.state = std::make_unique<cluster::RedisRpcState>(*shared.redis, shared.hub_id,
                                                           MakeRpcConfig(config).pending);
   return shared;
+}
+
+Sessions MakeSessions(SharedState& state, auth::SessionTable& table, rpc::Presence& presence,
+                      const Clock& clock, Metrics& metrics) {
+  Sessions sessions;
+  if (state.redis == nullptr) {
+    sessions.local = std::make_unique<auth::LocalSessionDirectory>(table);
+    sessions.sessions = sessions.local.get();
+    return sessions;
+  }
+  sessions.shared = std::make_unique<cluster::RedisSessionDirectory>(
+      cluster::RedisSessionParts{.redis = *state.redis,
+                                 .subscriber = state.options,
+                                 .hub_id = state.hub_id,
+                                 .presence = presence,
+                                 .clock = clock,
+                                 .metrics = metrics});
+  sessions.sessions = sessions.shared.get();
+  return sessions;
 }
 
 hooks::ExhookServerOptions MakeExhookOptions(const ServerConfig& config) {

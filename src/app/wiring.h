@@ -14,8 +14,11 @@
 #include "app/renewal_worker.h"
 #include "auth/jwks_source.h"
 #include "auth/jwt_verifier.h"
+#include "auth/local_session_directory.h"
+#include "auth/session_table.h"
 #include "cluster/redis_client.h"
 #include "cluster/redis_rpc_state.h"
+#include "cluster/redis_session_directory.h"
 #include "common/log_throttle.h"
 #include "crypto/keys.h"
 #include "emqx/broker_admin_options.h"
@@ -49,8 +52,21 @@ RenewalOptions MakeRenewalOptions(const CaConfig& config);
 struct SharedState {
   std::unique_ptr<cluster::RedisClient> redis;
   std::unique_ptr<cluster::RedisRpcState> state;
+  cluster::RedisOptions options;  // of `redis`
+  std::string hub_id;             // this process among the hubs
 };
 absl::StatusOr<SharedState> MakeSharedState(const Config& config, Metrics& metrics);
+
+// Where sessions live: this process's `table` (no Redis: `shared` stays null), or
+// Redis, shared with the other hubs (`shared`, following its invalidation channel).
+// `sessions` is the one the hooks use.
+struct Sessions {
+  std::unique_ptr<auth::LocalSessionDirectory> local;
+  std::unique_ptr<cluster::RedisSessionDirectory> shared;
+  auth::SessionDirectory* sessions = nullptr;
+};
+Sessions MakeSessions(SharedState& state, auth::SessionTable& table, rpc::Presence& presence,
+                      const Clock& clock, Metrics& metrics);
 hooks::ExhookServerOptions MakeExhookOptions(const ServerConfig& config);
 http::ApiOptions MakeApiOptions(const HttpConfig& config);
 http::HttpServerOptions MakeHttpServerOptions(const HttpConfig& config);

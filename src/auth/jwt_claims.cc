@@ -3,7 +3,8 @@
 namespace iothub::auth {
 namespace {
 
-// Looks at `holder`["roles"], an array of strings, for "admin" and "service".
+// Looks at `holder`["roles"], an array of strings, for "admin", "service" and
+// "broker-bridge".
 void ScanRoles(const nlohmann::json& holder, JwtClaims* claims) {
   if (!holder.is_object()) return;
   const auto roles = holder.find("roles");
@@ -13,6 +14,7 @@ void ScanRoles(const nlohmann::json& holder, JwtClaims* claims) {
     const auto& text = role.get_ref<const std::string&>();
     if (text == "admin") claims->role = Role::kAdmin;
     if (text == "service") claims->is_service = true;
+    if (text == "broker-bridge") claims->is_bridge = true;
   }
 }
 
@@ -21,6 +23,7 @@ void ScanRoles(const nlohmann::json& holder, JwtClaims* claims) {
 void ApplyRoles(std::string_view client_id, JwtClaims* claims) {
   claims->role = Role::kUser;
   claims->is_service = false;
+  claims->is_bridge = false;
   const nlohmann::json& raw = claims->raw;
   if (!raw.is_object()) return;
   if (const auto realm = raw.find("realm_access"); realm != raw.end()) ScanRoles(*realm, claims);

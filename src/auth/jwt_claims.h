@@ -24,11 +24,14 @@ struct JwtClaims {
   // True when the role "service" appears in those same lists: the bearer is a backend
   // service principal (PrincipalKind::kService, id = sub), not a human user.
   bool is_service = false;
+  // True when the role "broker-bridge" appears there as well: with is_service, the bearer
+  // is a broker's bridge to another broker (Principal::broker_bridge).
+  bool is_bridge = false;
   std::string email, name, preferred_username;  // empty when absent or not strings
   nlohmann::json raw;                           // the whole payload object
 };
 
-// Fills role and is_service of `claims` from its payload `raw`. `client_id` selects
+// Fills role, is_service and is_bridge of `claims` from its payload `raw`. `client_id` selects
 // resource_access[client_id]; empty skips resource_access. Ignores values of wrong type.
 void ApplyRoles(std::string_view client_id, JwtClaims* claims);
 

@@ -11,7 +11,9 @@ bool IsPerson(PrincipalKind kind) {
 }  // namespace
 
 bool SameHolder(const Principal& a, const Principal& b) {
-  if (a.hub_link != b.hub_link || a.id != b.id) return false;
+  if (a.hub_link != b.hub_link || a.broker_bridge != b.broker_bridge || a.id != b.id) {
+    return false;
+  }
   return a.kind == b.kind || (IsPerson(a.kind) && IsPerson(b.kind));
 }
 

@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/string_hash.h"
 #include "model/principal.h"
 
 namespace iothub::auth {
@@ -113,10 +114,6 @@ class SessionTable {
     void ExpirePending(UnixMillis now);
     bool live() const { return connections > 0 || pending > 0 || carried > 0; }
   };
-  struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   struct Shard {
     mutable std::mutex mutex;
     std::unordered_map<std::string, Entry, StringHash, std::equal_to<>> entries;
@@ -136,9 +133,9 @@ class SessionTable {
   mutable std::array<Shard, kShards> shards_;
 };
 
-// True when `a` and `b` are the same identity: both the hub's own link, or the same
-// kind of principal (a user and an admin are one kind: a role change keeps the
-// identity) with the same id.
+// True when `a` and `b` are the same identity: both the hub's own link (or a broker
+// bridge, or neither), and the same kind of principal (a user and an admin are one kind: a role
+// change keeps the identity) with the same id.
 bool SameHolder(const Principal& a, const Principal& b);
 
 }  // namespace iothub::auth

@@ -19,7 +19,8 @@ AuthResult TokenAuthenticator::Authenticate(std::string_view clientid, std::stri
   if (claims.is_service) {
     principal->kind = PrincipalKind::kService;
     principal->id = claims.subject;
-    return {std::move(principal), "service token"};
+    principal->broker_bridge = claims.is_bridge;
+    return {std::move(principal), claims.is_bridge ? "broker bridge token" : "service token"};
   }
   const UserRecord* user = fleet.FindUserBySubject(claims.subject);
   if (user == nullptr) return AuthResult::Refuse("token subject is not a registered user");

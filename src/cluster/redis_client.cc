@@ -1,11 +1,12 @@
 #include "cluster/redis_client.h"
 
-#include <hiredis/hiredis.h>
 #include <openssl/sha.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+
+#include "cluster/hiredis_handles.h"
 
 namespace iothub::cluster {
 namespace {
@@ -13,19 +14,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kFirstBackoff = std::chrono::milliseconds(100);
 constexpr auto kMaxBackoff = std::chrono::milliseconds(1000);
-
-struct ContextFree {
-  void operator()(redisContext* c) const { redisFree(c); }
-};
-struct ReplyFree {
-  void operator()(redisReply* r) const { freeReplyObject(r); }
-};
-using ReplyPtr = std::unique_ptr<redisReply, ReplyFree>;
-
-timeval ToTimeval(std::chrono::milliseconds ms) {
-  return {static_cast<time_t>(ms.count() / 1000),
-          static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
-}
 
 // The reply tree as plain values; an error reply anywhere becomes Internal.
 absl::StatusOr<RedisReply> Convert(const redisReply& r) {
@@ -62,7 +50,7 @@ absl::StatusOr<RedisReply> Convert(const redisReply& r) {
 
 struct RedisClient::Connection {
   std::mutex mutex;
-  std::unique_ptr<redisContext, ContextFree> context;  // null: down
+  RedisContextPtr context;  // null: down
   Clock::time_point next_attempt{};
   std::chrono::milliseconds backoff = kFirstBackoff;
 };
@@ -112,7 +100,7 @@ absl::Status RedisClient::Connect(Connection& c) {
   c.next_attempt = now + c.backoff;
   c.backoff =
       std::min(c.backoff * 2, std::chrono::duration_cast<std::chrono::milliseconds>(kMaxBackoff));
-  std::unique_ptr<redisContext, ContextFree> context(
+  RedisContextPtr context(
       redisConnectWithTimeout(options_.host.c_str(), options_.port, ToTimeval(options_.timeout)));
   if (context == nullptr) return absl::UnavailableError("redis: cannot allocate a connection");
   if (context->err != 0) {
@@ -134,7 +122,7 @@ absl::Status RedisClient::Connect(Connection& c) {
       argv.push_back(a.data());
       lengths.push_back(a.size());
     }
-    ReplyPtr reply(static_cast<redisReply*>(redisCommandArgv(
+    RedisReplyPtr reply(static_cast<redisReply*>(redisCommandArgv(
         c.context.get(), static_cast<int>(argv.size()), argv.data(), lengths.data())));
     if (reply == nullptr || reply->type == REDIS_REPLY_ERROR) {
       c.context.reset();
@@ -197,7 +185,7 @@ absl::StatusOr<std::vector<RedisReply>> RedisClient::RoundTrip(
         c.context.reset();
         break;
       }
-      ReplyPtr reply(static_cast<redisReply*>(raw));
+      RedisReplyPtr reply(static_cast<redisReply*>(raw));
       auto converted = Convert(*reply);
       if (!converted.ok()) {
         if (status.ok()) status = converted.status();  // read the other replies still

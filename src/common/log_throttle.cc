@@ -28,6 +28,7 @@ constexpr std::array<EventNames, kLogEventCount> kEventNames = {{
     {"publish_dropped", "clientids"},
     {"publish_answered", "clientids"},
     {"http_denied", "remote addresses"},
+    {"session_unrecorded", "clientids"},
 }};
 
 // A shard per thread (stable for the thread's life), so writers rarely meet.

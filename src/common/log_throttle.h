@@ -42,8 +42,10 @@ enum class LogEvent : std::uint8_t {
   kPublishDropped,       // offenders: clientids
   kPublishAnswered,      // an RPC request refused with a JSON-RPC error; offenders: clientids
   kHttpDenied,           // HTTP 401 and 403; offenders: remote addresses
+  kSessionUnrecorded,    // a connect or disconnect the shared sessions could not count;
+                         // offenders: clientids
 };
-inline constexpr std::size_t kLogEventCount = 5;
+inline constexpr std::size_t kLogEventCount = 6;
 
 struct LogThrottleOptions {
   std::chrono::seconds window{60};

@@ -37,6 +37,10 @@ struct Principal {
   // Devices: the login used the current certificate while an older one was in grace,
   // so that grace ends now (the housekeeper supersedes the older one).
   bool ends_grace = false;
+  // True only for a service admitted by a token with the "broker-bridge" role: another
+  // broker's bridge connection, whose messages the hub at their origin broker already
+  // decided (docs/deploy.md, "Bridged Mosquitto brokers").
+  bool broker_bridge = false;
 };
 
 }  // namespace iothub

@@ -4,6 +4,7 @@
 #include <openssl/x509.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <ctime>
 
@@ -118,6 +119,15 @@ std::optional<ClientFacts> HubBridge::FactsOf(mosquitto* client) {
   return *std::move(facts);
 }
 
+bool HubBridge::IsOwnBridge(mosquitto* client) {
+  // A client that logged in went through OnBasicAuth (and has an entry); the broker's
+  // own bridge connection never does.
+  if (options_.bridge_clientids.empty() || sessions_.Find(client) != nullptr) return false;
+  const std::string_view clientid = OrEmpty(mosquitto_client_id(client));
+  return std::find(options_.bridge_clientids.begin(), options_.bridge_clientids.end(), clientid) !=
+         options_.bridge_clientids.end();
+}
+
 int HubBridge::OnBasicAuth(mosquitto_evt_basic_auth* event) {
   mosquitto* client = event->client;
   const char* clientid = OrEmpty(mosquitto_client_id(client));
@@ -215,6 +225,7 @@ int HubBridge::OnMessage(mosquitto_evt_message* event) {
   if (event->topic == nullptr || !WantsPublish(hooks_->publish_topics, event->topic)) {
     return MOSQ_ERR_SUCCESS;
   }
+  if (IsOwnBridge(event->client)) return MOSQ_ERR_SUCCESS;
   auto facts = FactsOf(event->client);
   if (!facts.has_value()) return MOSQ_ERR_SUCCESS;
 

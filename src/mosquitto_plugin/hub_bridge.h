@@ -39,6 +39,9 @@ class HubBridge {
   void Unload();
 
  private:
+  // Whether `client` is this broker's own bridge to another broker (plugin option
+  // bridge_clientids), whose messages the other broker's hub decided.
+  bool IsOwnBridge(mosquitto* client);
   // The facts of a client: cached at authentication, else read from Mosquitto now.
   std::optional<ClientFacts> FactsOf(mosquitto* client);
 

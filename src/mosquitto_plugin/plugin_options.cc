@@ -1,5 +1,6 @@
 #include "mosquitto_plugin/plugin_options.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "absl/status/status.h"
@@ -57,6 +58,16 @@ absl::StatusOr<PluginOptions> ParsePluginOptions(
         return absl::InvalidArgumentError("plugin_opt_acl_cache_ms must be 0-600000");
       }
       options.acl_cache = std::chrono::milliseconds(ms);
+    } else if (key == "bridge_clientids") {
+      options.bridge_clientids.clear();
+      for (std::size_t at = 0; at <= value.size();) {
+        const std::size_t comma = std::min(value.find(',', at), value.size());
+        if (comma == at) {
+          return absl::InvalidArgumentError("plugin_opt_bridge_clientids has an empty entry");
+        }
+        options.bridge_clientids.push_back(value.substr(at, comma - at));
+        at = comma + 1;
+      }
     }
   }
   if (options.url.empty()) return absl::InvalidArgumentError("plugin_opt_url is required");

@@ -28,11 +28,16 @@ struct PluginOptions {
   // EMQX's authz cache does); 0 asks the hub on every check. A bind, unbind or revoke
   // reaches connected clients within this time.
   std::chrono::milliseconds acl_cache{0};
+  // The local clientids of this broker's bridges to other brokers (`local_clientid` of
+  // each `connection`). Messages arriving over such a bridge were decided by the hub
+  // of the broker they entered through: they pass without a call. Only the broker's
+  // own bridge connection counts, never a client that logged in under such an id.
+  std::vector<std::string> bridge_clientids;
 };
 
 // Parses the options; unknown keys are ignored, bad values are an error.
 // Keys: url, timeout_ms, tls_ca, tls_cert, tls_key, service (v2|v3), sockport,
-// acl_cache_ms.
+// acl_cache_ms, bridge_clientids (comma-separated).
 absl::StatusOr<PluginOptions> ParsePluginOptions(
     const std::vector<std::pair<std::string, std::string>>& pairs);
 

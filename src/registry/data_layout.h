@@ -18,6 +18,12 @@ inline std::filesystem::path StateJournalPath(const std::filesystem::path& data_
   return data_dir / "state.db";
 }
 
+// <data_dir>/hub-id: this hub's name among the hubs sharing Redis, kept across restarts
+// (app/hub_instance_id.h).
+inline std::filesystem::path HubIdPath(const std::filesystem::path& data_dir) {
+  return data_dir / "hub-id";
+}
+
 // <data_dir>/ca/: ca.key (0600) and ca.crt.
 inline std::filesystem::path CaDirectory(const std::filesystem::path& data_dir) {
   return data_dir / "ca";

@@ -126,11 +126,16 @@ iothub::testing::ProcessResult World::Cli(std::vector<std::string> args) const {
   toml << options_.extra_toml << "\n";
   WriteFile(dir_.File("hub.toml"), toml.str());
 
-  for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"ca", "init"},
-        std::vector<std::string>{"ca", "issue-server", "--san", "DNS:localhost", "--san",
-                                 "IP:127.0.0.1", "--out-cert", dir_.File("broker.crt"), "--out-key",
-                                 dir_.File("broker.key")}}) {
+  std::vector<std::vector<std::string>> steps;
+  if (options_.ca_from.empty()) {
+    steps.push_back({"ca", "init"});
+  } else {
+    fs::copy(fs::path(options_.ca_from) / "ca", fs::path(data_dir()) / "ca",
+             fs::copy_options::recursive);
+  }
+  steps.push_back({"ca", "issue-server", "--san", "DNS:localhost", "--san", "IP:127.0.0.1",
+                   "--out-cert", dir_.File("broker.crt"), "--out-key", dir_.File("broker.key")});
+  for (const std::vector<std::string>& args : steps) {
     iothub::testing::ProcessResult result = Cli(args);
     if (result.status != 0) {
       return ::testing::AssertionFailure() << "iot-hub " << args[0] << " " << args[1] << " exited "
@@ -223,6 +228,12 @@ int World::StopHub() {
   if (hub_ == nullptr) return -1;
   ResumeHub();
   return hub_->Stop();
+}
+
+void World::KillHub() {
+  if (hub_ == nullptr) return;
+  hub_->Signal(SIGKILL);
+  hub_->WaitExit(5s);
 }
 
 void World::PauseHub() {

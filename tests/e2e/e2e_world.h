@@ -63,6 +63,9 @@ struct WorldOptions {
   // loopback listener of its own (no client certificate), so the hub authorizes the
   // link as the token's user instead of as itself.
   std::string link_token;
+  // Non-empty: another World's data dir whose CA this hub uses (copied, no `ca init`):
+  // hubs that share a database share one CA.
+  std::string ca_from;
 };
 
 class World {
@@ -96,6 +99,7 @@ class World {
   ::testing::AssertionResult StartBroker();
   ::testing::AssertionResult StartHub();  // again after StopHub: the same ports
   int StopHub();
+  void KillHub();    // SIGKILL (kill -9): no shutdown at all
   void PauseHub();   // SIGSTOP: the hub is there but answers nothing
   void ResumeHub();  // SIGCONT
   bool HubRunning();

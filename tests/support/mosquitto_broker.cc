@@ -34,6 +34,7 @@ bool MosquittoBroker::Start(std::chrono::milliseconds timeout) {
   conf += "plugin " + options_.plugin_path + "\n";
   conf += "plugin_opt_url " + options_.hub_url + "\n";
   conf += "plugin_opt_timeout_ms " + std::to_string(options_.hub_timeout_ms) + "\n";
+  if (options_.bridge) conf += "plugin_opt_bridge_clientids " + options_.bridge->name + ".local\n";
   for (const std::string& line : options_.extra_lines) conf += line + "\n";
   const auto tls = [&](bool require_certificate) {
     conf += "cafile " + options_.cafile + "\n";
@@ -46,6 +47,17 @@ bool MosquittoBroker::Start(std::chrono::milliseconds timeout) {
   if (options_.user_listener) {
     conf += "\nlistener " + std::to_string(options_.user_port) + " 127.0.0.1\n";
     tls(false);
+  }
+  if (const auto& bridge = options_.bridge) {
+    conf += "\nconnection " + bridge->name + "\n";
+    conf += "address 127.0.0.1:" + std::to_string(bridge->remote_port) + "\n";
+    conf += "remote_clientid " + bridge->name + "\n";
+    conf += "local_clientid " + bridge->name + ".local\n";
+    conf += "remote_username jwt\nremote_password " + bridge->token + "\n";
+    conf += "bridge_cafile " + bridge->remote_cafile + "\n";
+    conf += "bridge_protocol_version mqttv311\ntry_private true\ncleansession true\n";
+    conf += "notifications false\nrestart_timeout 1\n";
+    conf += "topic " + bridge->topic + " both 1\n";
   }
   WriteFile(conf_path(), conf);
   process_ = std::make_unique<Subprocess>(std::vector<std::string>{Binary(), "-c", conf_path()},

@@ -7,6 +7,10 @@
 // Both go through the plugin (per_listener_settings false); allow_anonymous false and
 // never use_identity_as_username (the plugin needs MOSQ_EVT_BASIC_AUTH); set_tcp_nodelay
 // true (else Nagle adds ~40 ms to each RPC round trip).
+// Optionally a bridge to another such broker (Mosquitto's own `connection`): over TLS
+// to the other broker's user listener, logging in there with a token (the hub there
+// admits it as a broker bridge); the plugin here is told its local clientid, so what
+// the bridge brings in passes without a second hub call.
 // The configuration, stdout and the log (log_dest stderr) live in `dir`. Stopped with
 // SIGTERM when the object dies. Thread-compatible.
 #pragma once
@@ -14,12 +18,23 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "support/subprocess.h"
 
 namespace iothub::testing {
+
+// A bridge from this broker to another one, both directions for `topic`.
+struct MosquittoBridge {
+  std::string name;           // the connection's name; remote clientid `name`,
+                              // local clientid `name`.local
+  int remote_port = 0;        // the other broker's TLS user listener on 127.0.0.1
+  std::string remote_cafile;  // CA of its server certificate
+  std::string token;          // password with username "jwt"
+  std::string topic = "users/#";
+};
 
 struct MosquittoOptions {
   std::filesystem::path dir;             // required: conf and logs
@@ -33,6 +48,7 @@ struct MosquittoOptions {
   bool user_listener = true;             // the TLS listener without client certificates
   int user_port = 0;                     // 0: a free port
   std::vector<std::string> extra_lines;  // appended to the global section
+  std::optional<MosquittoBridge> bridge;
 };
 
 class MosquittoBroker {
@@ -55,6 +71,8 @@ class MosquittoBroker {
   void Pause();
   void Resume();
 
+  // Takes effect at the next Start().
+  void SetBridge(MosquittoBridge bridge) { options_.bridge = std::move(bridge); }
   int device_port() const { return options_.device_port; }
   int user_port() const { return options_.user_port; }
   std::string conf_path() const { return (options_.dir / "mosquitto.conf").string(); }

@@ -523,6 +523,18 @@ TEST(JwtVerifierTest, Roles) {
   EXPECT_EQ(role_of({{"realm_access", {{"roles", {"service"}}}}}), P(Role::kUser, true));
   EXPECT_EQ(role_of({{"resource_access", {{"iot-hub", {{"roles", {"service"}}}}}}}),
             P(Role::kUser, true));
+  // "broker-bridge" marks a broker's bridge (the token authenticator wants "service" too).
+  const JwtResult bridge =
+      verifier->Verify(Token("RS256",
+                             [&] {
+                               json payload = Payload();
+                               payload["realm_access"] = {{"roles", {"service", "broker-bridge"}}};
+                               return payload;
+                             }()),
+                       kNow);
+  ASSERT_TRUE(bridge.ok());
+  EXPECT_TRUE(bridge.claims().is_service);
+  EXPECT_TRUE(bridge.claims().is_bridge);
   // Wrongly typed role claims are ignored, not fatal.
   EXPECT_EQ(role_of({{"realm_access", {{"roles", "admin"}}}, {"resource_access", 3}}),
             P(Role::kUser, false));

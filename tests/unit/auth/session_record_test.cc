@@ -50,5 +50,35 @@ TEST(SessionRecordTest, RefusesMalformedText) {
   EXPECT_FALSE(DecodeSession(deep).ok());
 }
 
+// A principal alone (as shared sessions keep it): every field survives, the broker
+// bridge flag included; a journal of an older build (no flag) reads as no bridge; a
+// flag of the wrong type is refused.
+TEST(SessionRecordTest, PrincipalRoundTripAndBridgeFlag) {
+  Principal bridge;
+  bridge.kind = PrincipalKind::kService;
+  bridge.id = "bridge-a";
+  bridge.clientid = "bridge-a";
+  bridge.username = "jwt";
+  bridge.broker_bridge = true;
+  auto back = DecodePrincipal(EncodePrincipal(bridge));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ((*back)->kind, PrincipalKind::kService);
+  EXPECT_EQ((*back)->id, "bridge-a");
+  EXPECT_TRUE((*back)->broker_bridge);
+  EXPECT_FALSE((*back)->hub_link);
+
+  const std::string older =
+      R"({"kind":"service","id":"s","owner_id":"","clientid":"c","username":"jwt",)"
+      R"("hub_link":false})";
+  auto old_principal = DecodePrincipal(older);
+  ASSERT_TRUE(old_principal.ok()) << old_principal.status();
+  EXPECT_FALSE((*old_principal)->broker_bridge);
+  EXPECT_FALSE(DecodePrincipal(R"({"kind":"service","id":"s","owner_id":"","clientid":"c",)"
+                               R"("username":"jwt","hub_link":false,"broker_bridge":1})")
+                   .ok());
+  EXPECT_FALSE(DecodePrincipal("[]").ok());
+  EXPECT_FALSE(DecodePrincipal(R"({"kind":"root","id":"s"})").ok());
+}
+
 }  // namespace
 }  // namespace iothub::auth

@@ -42,6 +42,18 @@ TEST(PluginOptionsTest, Errors) {
   EXPECT_FALSE(ParsePluginOptions({{"url", "h:1"}, {"service", "v4"}}).ok());
   EXPECT_FALSE(ParsePluginOptions({{"url", "h:1"}, {"tls_ca", "a"}, {"tls_cert", "c"}}).ok());
   EXPECT_FALSE(ParsePluginOptions({{"url", "h:1"}, {"tls_cert", "c"}, {"tls_key", "k"}}).ok());
+  for (const char* bad : {"", ",", "a,", ",a", "a,,b"}) {
+    EXPECT_FALSE(ParsePluginOptions({{"url", "h:1"}, {"bridge_clientids", bad}}).ok()) << bad;
+  }
+}
+
+TEST(PluginOptionsTest, BridgeClientIds) {
+  auto options = ParsePluginOptions({{"url", "h:1"}});
+  ASSERT_TRUE(options.ok());
+  EXPECT_TRUE(options->bridge_clientids.empty());
+  options = ParsePluginOptions({{"url", "h:1"}, {"bridge_clientids", "bridge-a.local,b2"}});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->bridge_clientids, (std::vector<std::string>{"bridge-a.local", "b2"}));
 }
 
 TEST(HookSetTest, RegistersOnlyWhatTheHubAsked) {
