@@ -205,6 +205,20 @@ std::optional<InsertResult> InsertResultOf(long long code) {
   }
 }
 
+// Keys that name no id, built once.
+const std::string& TotalKey() {
+  static const auto* key = new std::string(Key("rpc:n:total", ""));
+  return *key;
+}
+const std::string& DeadlinesKey() {
+  static const auto* key = new std::string(Key("rpc:deadlines", ""));
+  return *key;
+}
+const std::string& HubPrefix() {
+  static const auto* key = new std::string(Key("hub:", ""));
+  return *key;
+}
+
 // The rate limit is a count per user and wall-clock minute, kept a second past it.
 constexpr long long kWindowMs = 60'000;
 
@@ -213,8 +227,8 @@ std::string RateKey(std::string_view user_id, rpc::StateNow now) {
 }
 
 std::string_view RateWindowTtl() {
-  static const std::string ttl = std::to_string(kWindowMs + 1000);
-  return ttl;
+  static const auto* ttl = new std::string(std::to_string(kWindowMs + 1000));
+  return *ttl;
 }
 
 // insert's k and a (kInsert) for a valid request.
@@ -230,7 +244,7 @@ class InsertArgs {
     const long long ttl_ms =
         std::max<long long>(1, deadline_ms - now.unix_ms + limits.tombstone_linger.count());
     keys_ = {Key("rpc:p:", member_), Key("rpc:n:d:", request.device_id),
-             Key("rpc:n:u:", request.user_id), Key("rpc:n:total", ""), Key("rpc:deadlines", "")};
+             Key("rpc:n:u:", request.user_id)};
     args_ = {std::to_string(static_cast<int>(request.method)),
              std::to_string(unix_of(request.sent_at)),
              std::to_string(deadline_ms),
@@ -240,19 +254,25 @@ class InsertArgs {
              std::to_string(ttl_ms)};
   }
 
-  std::vector<std::string_view> keys() const { return {keys_.begin(), keys_.end()}; }
-  std::vector<std::string_view> args() const {
-    return {request_.user_id, request_.requester_clientid,
-            args_[0],         args_[1],
-            args_[2],         args_[3],
-            args_[4],         args_[5],
-            args_[6],         member_};
+  // With room for `more` after them.
+  std::vector<std::string_view> keys(std::size_t more = 0) const {
+    std::vector<std::string_view> keys;
+    keys.reserve(5 + more);
+    keys.insert(keys.end(), {keys_[0], keys_[1], keys_[2], TotalKey(), DeadlinesKey()});
+    return keys;
+  }
+  std::vector<std::string_view> args(std::size_t more = 0) const {
+    std::vector<std::string_view> args;
+    args.reserve(10 + more);
+    args.insert(args.end(), {request_.user_id, request_.requester_clientid, args_[0], args_[1],
+                             args_[2], args_[3], args_[4], args_[5], args_[6], member_});
+    return args;
   }
 
  private:
   const PendingRequest& request_;
   const std::string member_;
-  std::array<std::string, 5> keys_;
+  std::array<std::string, 3> keys_;  // pending, device count, user count
   std::array<std::string, 7> args_;
 };
 
@@ -284,18 +304,17 @@ absl::StatusOr<InsertResult> RedisRpcState::Insert(const PendingRequest& request
 absl::StatusOr<rpc::AdmitResult> RedisRpcState::Admit(const PendingRequest& request,
                                                       bool online_here, std::uint32_t per_minute,
                                                       rpc::StateNow now) {
-  // Ids the store cannot hold: the separate calls decide them (none is a round trip
-  // that finds anything, and the refusals keep their order).
+  // A request the store cannot hold (ids too long; the pipeline checks them before):
+  // the separate calls decide it, in the same order, and Insert refuses it.
   if (!ValidInsert(request)) return rpc::AdmitByParts(*this, request, online_here, per_minute, now);
   const InsertArgs insert(request, now, limits_);
-  std::vector<std::string_view> keys = insert.keys();
+  std::vector<std::string_view> keys = insert.keys(2);
   const std::string presence = Key("presence:", request.device_id);
   const std::string window = RateKey(request.user_id, now);
   keys.insert(keys.end(), {presence, window});
-  std::vector<std::string_view> args = insert.args();
-  const std::string hub_prefix = Key("hub:", "");
+  std::vector<std::string_view> args = insert.args(5);
   const std::string limit = std::to_string(per_minute);
-  args.insert(args.end(), {online_here ? "0" : "1", hub_prefix, hub_id_, limit, RateWindowTtl()});
+  args.insert(args.end(), {online_here ? "0" : "1", HubPrefix(), hub_id_, limit, RateWindowTtl()});
   auto reply = redis_.Eval(AdmitScript(), keys, args);
   if (!reply.ok()) return reply.status();
   if (reply->type != RedisReply::Type::kInteger) return Unexpected("admit");
@@ -321,8 +340,7 @@ absl::StatusOr<TakeResult> RedisRpcState::Take(std::string_view device_id,
   if (!ValidIds(device_id, request_id)) return TakeResult{};
   const std::string member = Member(device_id, request_id);
   const std::string keys[] = {Key("rpc:p:", member), Key("rpc:n:d:", device_id),
-                              Key("rpc:n:u:", user_id), Key("rpc:n:total", ""),
-                              Key("rpc:deadlines", "")};
+                              Key("rpc:n:u:", user_id), TotalKey(), DeadlinesKey()};
   const std::string now_ms = std::to_string(now.unix_ms);
   const std::string linger = std::to_string(limits_.tombstone_linger.count());
   auto reply = redis_.Eval(TakeScript(), {keys[0], keys[1], keys[2], keys[3], keys[4]},
@@ -360,7 +378,7 @@ absl::StatusOr<TakeResult> RedisRpcState::Take(std::string_view device_id,
 }
 
 absl::StatusOr<std::vector<PendingRequest>> RedisRpcState::ClaimExpired(rpc::StateNow now) {
-  const std::string keys[] = {Key("rpc:deadlines", ""), Key("rpc:n:total", "")};
+  const std::string_view keys[] = {DeadlinesKey(), TotalKey()};
   const std::string args[] = {std::to_string(now.unix_ms),
                               std::to_string(kClaimBatch),
                               std::to_string(limits_.tombstone_linger.count()),
@@ -404,8 +422,7 @@ absl::StatusOr<bool> RedisRpcState::TryAcquire(std::string_view user_id, std::ui
 }
 
 absl::StatusOr<bool> RedisRpcState::IsOnlineElsewhere(std::string_view device_id) {
-  auto reply =
-      redis_.Eval(PresenceScript(), {Key("presence:", device_id)}, {Key("hub:", ""), hub_id_});
+  auto reply = redis_.Eval(PresenceScript(), {Key("presence:", device_id)}, {HubPrefix(), hub_id_});
   if (!reply.ok()) return reply.status();
   if (reply->type != RedisReply::Type::kInteger) return Unexpected("presence");
   return reply->integer == 1;

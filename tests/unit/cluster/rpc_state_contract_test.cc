@@ -70,6 +70,16 @@ class RpcStateContractTest : public ::testing::TestWithParam<Backend> {
     now_.unix_ms += by.count();
   }
 
+  // Takes u1's reply to (device, id), sent `ago` (a Request's method).
+  void ExpectTaken(const std::string& device, const std::string& id,
+                   std::chrono::milliseconds ago) {
+    const auto taken = state_->Take(device, id, "u1", now_);
+    ASSERT_TRUE(taken.ok()) << taken.status();
+    EXPECT_EQ(taken->status, TakeStatus::kTaken);
+    EXPECT_EQ(taken->method, rpc::Method::kReboot);
+    EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(now_.steady - taken->sent_at),
+              ago);
+  }
   // A second state on the same store (or a fresh local one) with other bounds.
   std::unique_ptr<rpc::RpcState> StateWith(rpc::PendingLimits limits) {
     if (GetParam() == Backend::kLocal) {
@@ -109,12 +119,7 @@ TEST_P(RpcStateContractTest, ReplyIsTakenOnceOnItsUsersTopicInTime) {
   ASSERT_EQ(*state_->Insert(Request("d1", "r2", "u1", "app-1", 1000ms), now_), InsertResult::kOk);
   EXPECT_EQ(state_->Take("d1", "r1", "u2", now_)->status, TakeStatus::kUserMismatch);
   Advance(200ms);
-  const auto taken = state_->Take("d1", "r1", "u1", now_);
-  ASSERT_TRUE(taken.ok()) << taken.status();
-  EXPECT_EQ(taken->status, TakeStatus::kTaken);
-  EXPECT_EQ(taken->method, rpc::Method::kReboot);
-  EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(now_.steady - taken->sent_at),
-            200ms);
+  ExpectTaken("d1", "r1", 200ms);
   EXPECT_EQ(state_->Take("d1", "r1", "u1", now_)->status, TakeStatus::kAlreadyAnswered);
   EXPECT_EQ(state_->Take("d1", "nope", "u1", now_)->status, TakeStatus::kUnknown);
   Advance(1000ms);
@@ -180,12 +185,7 @@ TEST_P(RpcStateContractTest, AdmittedRequestIsPendingLikeAnInsertedOne) {
   EXPECT_EQ(*state_->Lookup("d1", "r1", "app-1"), IdUse::kSameRequester);
   EXPECT_EQ(*state_->Insert(Request("d1", "r1"), now_), InsertResult::kDuplicate);
   Advance(200ms);
-  const auto taken = state_->Take("d1", "r1", "u1", now_);
-  ASSERT_TRUE(taken.ok()) << taken.status();
-  EXPECT_EQ(taken->status, TakeStatus::kTaken);
-  EXPECT_EQ(taken->method, rpc::Method::kReboot);
-  EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(now_.steady - taken->sent_at),
-            200ms);
+  ExpectTaken("d1", "r1", 200ms);
   EXPECT_EQ(Admit(Request("d1", "r2", "u1", "app-1", 1000ms)), AdmitResult::kAccepted);
   Advance(1000ms);
   const auto claimed = state_->ClaimExpired(now_);
