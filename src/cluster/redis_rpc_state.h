@@ -9,9 +9,10 @@
 //   rate:{user}:{minute}      INT   requests in that minute (INCR, expires after it)
 //   presence:{device}         SET   ids of hubs with a live connection of the device
 //   hub:{hub id}              STR   the hub is alive (expires 10 s after its last tick)
-// Admit, Insert, Take and ClaimExpired are Lua scripts, so each is atomic: a reply is taken
-// once across hubs, and each expired request is claimed (its -32000 owed) by exactly one
-// hub. Deadlines compare Unix times of different hubs: their clocks must agree (NTP).
+// Admit, Insert, Take and ClaimExpired are Lua scripts, so each is atomic: a request id
+// is checked and taken in one step, a reply is taken once across hubs, and each expired
+// request is claimed (its -32000 owed) by exactly one hub. Deadlines compare Unix times of
+// different hubs: their clocks must agree (NTP).
 //
 // Presence is written off the hook path: Maintain (the housekeeper, every tick)
 // publishes this hub's changes and its liveness; a hub that dies stops counting once

@@ -46,7 +46,7 @@ enum class AdmitResult {
   kDeviceFull,   // InsertResult's refusals; the rate-limit token is spent on them
   kUserFull,
   kTableFull,
-  kInvalid,
+  kInvalid,  // an id or the user id too long to hold
 };
 
 class RpcState {
