@@ -53,6 +53,21 @@ struct RedisClient::Connection {
   RedisContextPtr context;  // null: down
   Clock::time_point next_attempt{};
   std::chrono::milliseconds backoff = kFirstBackoff;
+  // One command's arguments as hiredis takes them; kept to allocate once, not per call.
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lengths;
+
+  // Queues `command` on the context (hiredis formats it into its output buffer).
+  void Append(std::span<const std::string_view> command) {
+    argv.clear();
+    lengths.clear();
+    for (std::string_view a : command) {
+      argv.push_back(a.data());
+      lengths.push_back(a.size());
+    }
+    redisAppendCommandArgv(context.get(), static_cast<int>(argv.size()), argv.data(),
+                           lengths.data());
+  }
 };
 
 RedisScript::RedisScript(std::string source) : source_(std::move(source)) {
@@ -116,15 +131,11 @@ absl::Status RedisClient::Connect(Connection& c) {
   if (!options_.password.empty()) setup.push_back({"AUTH", options_.password});
   if (options_.db != 0) setup.push_back({"SELECT", db});
   for (const auto& command : setup) {
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lengths;
-    for (std::string_view a : command) {
-      argv.push_back(a.data());
-      lengths.push_back(a.size());
-    }
-    RedisReplyPtr reply(static_cast<redisReply*>(redisCommandArgv(
-        c.context.get(), static_cast<int>(argv.size()), argv.data(), lengths.data())));
-    if (reply == nullptr || reply->type == REDIS_REPLY_ERROR) {
+    c.Append(command);
+    void* raw = nullptr;
+    const int got = redisGetReply(c.context.get(), &raw);
+    RedisReplyPtr reply(static_cast<redisReply*>(raw));
+    if (got != REDIS_OK || reply == nullptr || reply->type == REDIS_REPLY_ERROR) {
       c.context.reset();
       // The reply's text only (never the password that was sent).
       return absl::UnavailableError("redis: " + std::string(command[0]) + " refused");
@@ -136,7 +147,7 @@ absl::Status RedisClient::Connect(Connection& c) {
 }
 
 absl::StatusOr<std::vector<RedisReply>> RedisClient::RoundTrip(
-    const std::vector<std::vector<std::string_view>>& commands) {
+    std::span<const std::vector<std::string_view>> commands) {
   const Clock::time_point start = Clock::now();
   // A free connection if there is one, else wait for the one after the last used.
   const std::size_t first = next_.fetch_add(1, std::memory_order_relaxed);
@@ -161,19 +172,9 @@ absl::StatusOr<std::vector<RedisReply>> RedisClient::RoundTrip(
     if (absl::Status connected = Connect(c); !connected.ok()) result = connected;
   }
   if (c.context != nullptr) {
-    for (const auto& command : commands) {
-      std::vector<const char*> argv;
-      std::vector<std::size_t> lengths;
-      argv.reserve(command.size());
-      lengths.reserve(command.size());
-      for (std::string_view a : command) {
-        argv.push_back(a.data());
-        lengths.push_back(a.size());
-      }
-      redisAppendCommandArgv(c.context.get(), static_cast<int>(argv.size()), argv.data(),
-                             lengths.data());
-    }
+    for (const auto& command : commands) c.Append(command);
     std::vector<RedisReply> replies;
+    replies.reserve(commands.size());
     absl::Status status;
     for (std::size_t i = 0; i < commands.size(); ++i) {
       void* raw = nullptr;
@@ -216,7 +217,7 @@ absl::StatusOr<std::vector<RedisReply>> RedisClient::RoundTrip(
 }
 
 absl::StatusOr<RedisReply> RedisClient::Command(const std::vector<std::string_view>& argv) {
-  auto replies = RoundTrip({argv});
+  auto replies = RoundTrip(std::span(&argv, 1));
   if (!replies.ok()) return replies.status();
   return std::move(replies->front());
 }
@@ -231,7 +232,11 @@ absl::StatusOr<RedisReply> RedisClient::Eval(const RedisScript& script,
                                              const std::vector<std::string_view>& keys,
                                              const std::vector<std::string_view>& args) {
   const std::string key_count = std::to_string(keys.size());
-  std::vector<std::string_view> argv = {"EVALSHA", script.sha1(), key_count};
+  std::vector<std::string_view> argv;
+  argv.reserve(3 + keys.size() + args.size());
+  argv.push_back("EVALSHA");
+  argv.push_back(script.sha1());
+  argv.push_back(key_count);
   argv.insert(argv.end(), keys.begin(), keys.end());
   argv.insert(argv.end(), args.begin(), args.end());
   auto reply = Command(argv);

@@ -7,6 +7,9 @@
 //    gRPC threads do not queue behind one another's round trips.
 //  - Scripts run by EVALSHA, falling back to EVAL once after a restart of Redis
 //    forgot them.
+//  - Per call on the calling thread: no copy of the arguments (hiredis formats them
+//    straight from the caller's views, through buffers each connection keeps), one
+//    write and one read on a blocking socket, the reply converted once.
 //  - Measured: iothub_redis_command_seconds (every round trip), iothub_redis_errors_total
 //    and iothub_redis_up.
 // Errors are values (Unavailable for connection trouble and timeouts, Internal for an
@@ -18,6 +21,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,7 +77,7 @@ class RedisClient {
  private:
   struct Connection;
   absl::StatusOr<std::vector<RedisReply>> RoundTrip(
-      const std::vector<std::vector<std::string_view>>& commands);
+      std::span<const std::vector<std::string_view>> commands);
   absl::Status Connect(Connection& connection);
   void NoteFailure(const absl::Status& status);
 

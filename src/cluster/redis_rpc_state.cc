@@ -1,6 +1,8 @@
 #include "cluster/redis_rpc_state.h"
 
+#include <array>
 #include <charconv>
+#include <optional>
 
 namespace iothub::cluster {
 namespace {
@@ -23,22 +25,72 @@ local function dec(k)
 end
 )";
 
-// KEYS: pending, device count, user count, total count, deadlines.
-// ARGV: user, clientid, method, sent, deadline, max device, max user, max total, ttl, member.
-const RedisScript& InsertScript() {
-  static const auto* script = new RedisScript(R"(
-if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end
-if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[6]) then return 2 end
-if tonumber(redis.call('GET', KEYS[4]) or '0') >= tonumber(ARGV[8]) then return 3 end
-if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[7]) then return 4 end
-redis.call('HSET', KEYS[1], 's', 'p', 'u', ARGV[1], 'c', ARGV[2], 'm', ARGV[3], 't', ARGV[4], 'd', ARGV[5])
-redis.call('PEXPIRE', KEYS[1], ARGV[9])
-for i = 2, 4 do
-  redis.call('INCR', KEYS[i])
-  if redis.call('PTTL', KEYS[i]) < tonumber(ARGV[9]) then redis.call('PEXPIRE', KEYS[i], ARGV[9]) end
+// insert(k, a): adds a pending request within its bounds. k: pending, device count,
+// user count, total count, deadlines. a: user, clientid, method, sent, deadline, max
+// device, max user, max total, ttl, member. Returns 0 inserted, 1 duplicate, 2 device
+// full, 3 table full, 4 user full (InsertResult's order of checks).
+constexpr std::string_view kInsert = R"(
+local function insert(k, a)
+  if redis.call('EXISTS', k[1]) == 1 then return 1 end
+  if tonumber(redis.call('GET', k[2]) or '0') >= tonumber(a[6]) then return 2 end
+  if tonumber(redis.call('GET', k[4]) or '0') >= tonumber(a[8]) then return 3 end
+  if tonumber(redis.call('GET', k[3]) or '0') >= tonumber(a[7]) then return 4 end
+  redis.call('HSET', k[1], 's', 'p', 'u', a[1], 'c', a[2], 'm', a[3], 't', a[4], 'd', a[5])
+  redis.call('PEXPIRE', k[1], a[9])
+  for i = 2, 4 do
+    redis.call('INCR', k[i])
+    if redis.call('PTTL', k[i]) < tonumber(a[9]) then redis.call('PEXPIRE', k[i], a[9]) end
+  end
+  redis.call('ZADD', k[5], a[5], a[10])
+  return 0
 end
-redis.call('ZADD', KEYS[5], ARGV[5], ARGV[10])
-return 0
+)";
+
+// elsewhere(set, hub key prefix, this hub's id): 1 when another live hub has the
+// device connected. Forgets hubs that stopped ticking.
+constexpr std::string_view kElsewhere = R"(
+local function elsewhere(set, prefix, hub)
+  for _, h in ipairs(redis.call('SMEMBERS', set)) do
+    if h ~= hub then
+      if redis.call('EXISTS', prefix .. h) == 1 then return 1 end
+      redis.call('SREM', set, h)
+    end
+  end
+  return 0
+end
+)";
+
+// count(window, ttl): the rate window's count after this request.
+constexpr std::string_view kCount = R"(
+local function count(key, ttl)
+  local n = redis.call('INCR', key)
+  if n == 1 then redis.call('PEXPIRE', key, ttl) end
+  return n
+end
+)";
+
+// KEYS and ARGV: insert's k and a.
+const RedisScript& InsertScript() {
+  static const auto* script = new RedisScript(std::string(kInsert) + "return insert(KEYS, ARGV)");
+  return *script;
+}
+
+// Admit in one round trip: the id's owner, presence elsewhere (when asked), the rate
+// limit, then insert. KEYS: insert's k, presence set, rate window. ARGV: insert's a,
+// ask elsewhere (1 or 0), hub key prefix, this hub's id, per minute, window ttl.
+// Returns 1 own id, 2 another requester's, 3 offline, 4 rate limited, or 10 + insert's.
+const RedisScript& AdmitScript() {
+  static const auto* script =
+      new RedisScript(std::string(kInsert) + std::string(kElsewhere) + std::string(kCount) + R"(
+local c = redis.call('HGET', KEYS[1], 'c')
+if c then
+  if c == ARGV[2] then return 1 end
+  return 2
+end
+if ARGV[11] == '1' and elsewhere(KEYS[6], ARGV[12], ARGV[13]) == 0 then return 3 end
+local per_minute = tonumber(ARGV[14])
+if per_minute == 0 or count(KEYS[7], ARGV[15]) > per_minute then return 4 end
+return 10 + insert(KEYS, ARGV)
 )");
   return *script;
 }
@@ -88,26 +140,15 @@ return {redis.call('ZCARD', KEYS[1]), out}
 
 // KEYS: rate window. ARGV: window ttl. Returns the window's count after this request.
 const RedisScript& RateScript() {
-  static const auto* script = new RedisScript(R"(
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n
-)");
+  static const auto* script =
+      new RedisScript(std::string(kCount) + "return count(KEYS[1], ARGV[1])");
   return *script;
 }
 
-// KEYS: the device's presence set. ARGV: hub key prefix, this hub's id. Forgets hubs
-// that stopped ticking.
+// KEYS: the device's presence set. ARGV: hub key prefix, this hub's id.
 const RedisScript& PresenceScript() {
-  static const auto* script = new RedisScript(R"(
-for _, h in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  if h ~= ARGV[2] then
-    if redis.call('EXISTS', ARGV[1] .. h) == 1 then return 1 end
-    redis.call('SREM', KEYS[1], h)
-  end
-end
-return 0
-)");
+  static const auto* script =
+      new RedisScript(std::string(kElsewhere) + "return elsewhere(KEYS[1], ARGV[1], ARGV[2])");
   return *script;
 }
 
@@ -142,6 +183,99 @@ bool ValidIds(std::string_view device_id, std::string_view request_id) {
          device_id.find('/') == std::string_view::npos;
 }
 
+bool ValidInsert(const PendingRequest& request) {
+  return ValidIds(request.device_id, request.request_id) && request.user_id.size() <= 255;
+}
+
+// insert's result code (kInsert) as an InsertResult.
+std::optional<InsertResult> InsertResultOf(long long code) {
+  switch (code) {
+    case 0:
+      return InsertResult::kOk;
+    case 1:
+      return InsertResult::kDuplicate;
+    case 2:
+      return InsertResult::kDeviceFull;
+    case 3:
+      return InsertResult::kTableFull;
+    case 4:
+      return InsertResult::kUserFull;
+    default:
+      return std::nullopt;
+  }
+}
+
+// Keys that name no id, built once.
+const std::string& TotalKey() {
+  static const auto* key = new std::string(Key("rpc:n:total", ""));
+  return *key;
+}
+const std::string& DeadlinesKey() {
+  static const auto* key = new std::string(Key("rpc:deadlines", ""));
+  return *key;
+}
+const std::string& HubPrefix() {
+  static const auto* key = new std::string(Key("hub:", ""));
+  return *key;
+}
+
+// The rate limit is a count per user and wall-clock minute, kept a second past it.
+constexpr long long kWindowMs = 60'000;
+
+std::string RateKey(std::string_view user_id, rpc::StateNow now) {
+  return Key("rate:", std::string(user_id) + ":" + std::to_string(now.unix_ms / kWindowMs));
+}
+
+std::string_view RateWindowTtl() {
+  static const auto* ttl = new std::string(std::to_string(kWindowMs + 1000));
+  return *ttl;
+}
+
+// insert's k and a (kInsert) for a valid request.
+class InsertArgs {
+ public:
+  InsertArgs(const PendingRequest& request, rpc::StateNow now, const rpc::PendingLimits& limits)
+      : request_(request), member_(Member(request.device_id, request.request_id)) {
+    const auto unix_of = [&](rpc::SteadyTime t) {
+      return now.unix_ms +
+             std::chrono::duration_cast<std::chrono::milliseconds>(t - now.steady).count();
+    };
+    const long long deadline_ms = unix_of(request.deadline);
+    const long long ttl_ms =
+        std::max<long long>(1, deadline_ms - now.unix_ms + limits.tombstone_linger.count());
+    keys_ = {Key("rpc:p:", member_), Key("rpc:n:d:", request.device_id),
+             Key("rpc:n:u:", request.user_id)};
+    args_ = {std::to_string(static_cast<int>(request.method)),
+             std::to_string(unix_of(request.sent_at)),
+             std::to_string(deadline_ms),
+             std::to_string(limits.max_per_device),
+             std::to_string(limits.max_per_user),
+             std::to_string(limits.max_total),
+             std::to_string(ttl_ms)};
+  }
+
+  // With room for `more` after them.
+  std::vector<std::string_view> keys(std::size_t more = 0) const {
+    std::vector<std::string_view> keys;
+    keys.reserve(5 + more);
+    keys.insert(keys.end(), {keys_[0], keys_[1], keys_[2], TotalKey(), DeadlinesKey()});
+    return keys;
+  }
+  std::vector<std::string_view> args(std::size_t more = 0) const {
+    std::vector<std::string_view> args;
+    args.reserve(10 + more);
+    args.insert(args.end(), {request_.user_id, request_.requester_clientid, args_[0], args_[1],
+                             args_[2], args_[3], args_[4], args_[5], args_[6], member_});
+    return args;
+  }
+
+ private:
+  const PendingRequest& request_;
+  const std::string member_;
+  std::array<std::string, 3> keys_;  // pending, device count, user count
+  std::array<std::string, 7> args_;
+};
+
 }  // namespace
 
 RedisRpcState::RedisRpcState(RedisClient& redis, std::string hub_id, rpc::PendingLimits limits)
@@ -158,46 +292,46 @@ absl::StatusOr<IdUse> RedisRpcState::Lookup(std::string_view device_id, std::str
 
 absl::StatusOr<InsertResult> RedisRpcState::Insert(const PendingRequest& request,
                                                    rpc::StateNow now) {
-  if (!ValidIds(request.device_id, request.request_id) || request.user_id.size() > 255) {
-    return InsertResult::kInvalid;
-  }
-  const auto unix_of = [&](rpc::SteadyTime t) {
-    return now.unix_ms +
-           std::chrono::duration_cast<std::chrono::milliseconds>(t - now.steady).count();
-  };
-  const long long deadline_ms = unix_of(request.deadline);
-  const long long ttl_ms =
-      std::max<long long>(1, deadline_ms - now.unix_ms + limits_.tombstone_linger.count());
-  const std::string member = Member(request.device_id, request.request_id);
-  const std::string keys[] = {Key("rpc:p:", member), Key("rpc:n:d:", request.device_id),
-                              Key("rpc:n:u:", request.user_id), Key("rpc:n:total", ""),
-                              Key("rpc:deadlines", "")};
-  const std::string args[] = {std::to_string(static_cast<int>(request.method)),
-                              std::to_string(unix_of(request.sent_at)),
-                              std::to_string(deadline_ms),
-                              std::to_string(limits_.max_per_device),
-                              std::to_string(limits_.max_per_user),
-                              std::to_string(limits_.max_total),
-                              std::to_string(ttl_ms)};
-  auto reply = redis_.Eval(InsertScript(), {keys[0], keys[1], keys[2], keys[3], keys[4]},
-                           {request.user_id, request.requester_clientid, args[0], args[1], args[2],
-                            args[3], args[4], args[5], args[6], member});
+  if (!ValidInsert(request)) return InsertResult::kInvalid;
+  const InsertArgs insert(request, now, limits_);
+  auto reply = redis_.Eval(InsertScript(), insert.keys(), insert.args());
   if (!reply.ok()) return reply.status();
   if (reply->type != RedisReply::Type::kInteger) return Unexpected("insert");
+  if (auto result = InsertResultOf(reply->integer)) return *result;
+  return Unexpected("insert");
+}
+
+absl::StatusOr<rpc::AdmitResult> RedisRpcState::Admit(const PendingRequest& request,
+                                                      bool online_here, std::uint32_t per_minute,
+                                                      rpc::StateNow now) {
+  // A request the store cannot hold (ids too long; the pipeline checks them before):
+  // the separate calls decide it, in the same order, and Insert refuses it.
+  if (!ValidInsert(request)) return rpc::AdmitByParts(*this, request, online_here, per_minute, now);
+  const InsertArgs insert(request, now, limits_);
+  std::vector<std::string_view> keys = insert.keys(2);
+  const std::string presence = Key("presence:", request.device_id);
+  const std::string window = RateKey(request.user_id, now);
+  keys.insert(keys.end(), {presence, window});
+  std::vector<std::string_view> args = insert.args(5);
+  const std::string limit = std::to_string(per_minute);
+  args.insert(args.end(), {online_here ? "0" : "1", HubPrefix(), hub_id_, limit, RateWindowTtl()});
+  auto reply = redis_.Eval(AdmitScript(), keys, args);
+  if (!reply.ok()) return reply.status();
+  if (reply->type != RedisReply::Type::kInteger) return Unexpected("admit");
   switch (reply->integer) {
-    case 0:
-      return InsertResult::kOk;
     case 1:
-      return InsertResult::kDuplicate;
+      return rpc::AdmitResult::kDuplicate;
     case 2:
-      return InsertResult::kDeviceFull;
+      return rpc::AdmitResult::kIdInUse;
     case 3:
-      return InsertResult::kTableFull;
+      return rpc::AdmitResult::kOffline;
     case 4:
-      return InsertResult::kUserFull;
+      return rpc::AdmitResult::kRateLimited;
     default:
-      return Unexpected("insert");
+      break;
   }
+  if (auto inserted = InsertResultOf(reply->integer - 10)) return rpc::AdmitResultOf(*inserted);
+  return Unexpected("admit");
 }
 
 absl::StatusOr<TakeResult> RedisRpcState::Take(std::string_view device_id,
@@ -206,8 +340,7 @@ absl::StatusOr<TakeResult> RedisRpcState::Take(std::string_view device_id,
   if (!ValidIds(device_id, request_id)) return TakeResult{};
   const std::string member = Member(device_id, request_id);
   const std::string keys[] = {Key("rpc:p:", member), Key("rpc:n:d:", device_id),
-                              Key("rpc:n:u:", user_id), Key("rpc:n:total", ""),
-                              Key("rpc:deadlines", "")};
+                              Key("rpc:n:u:", user_id), TotalKey(), DeadlinesKey()};
   const std::string now_ms = std::to_string(now.unix_ms);
   const std::string linger = std::to_string(limits_.tombstone_linger.count());
   auto reply = redis_.Eval(TakeScript(), {keys[0], keys[1], keys[2], keys[3], keys[4]},
@@ -245,7 +378,7 @@ absl::StatusOr<TakeResult> RedisRpcState::Take(std::string_view device_id,
 }
 
 absl::StatusOr<std::vector<PendingRequest>> RedisRpcState::ClaimExpired(rpc::StateNow now) {
-  const std::string keys[] = {Key("rpc:deadlines", ""), Key("rpc:n:total", "")};
+  const std::string_view keys[] = {DeadlinesKey(), TotalKey()};
   const std::string args[] = {std::to_string(now.unix_ms),
                               std::to_string(kClaimBatch),
                               std::to_string(limits_.tombstone_linger.count()),
@@ -282,18 +415,14 @@ absl::StatusOr<std::vector<PendingRequest>> RedisRpcState::ClaimExpired(rpc::Sta
 absl::StatusOr<bool> RedisRpcState::TryAcquire(std::string_view user_id, std::uint32_t per_minute,
                                                rpc::StateNow now) {
   if (per_minute == 0) return false;
-  constexpr long long kWindowMs = 60'000;
-  const std::string key =
-      Key("rate:", std::string(user_id) + ":" + std::to_string(now.unix_ms / kWindowMs));
-  auto reply = redis_.Eval(RateScript(), {key}, {std::to_string(kWindowMs + 1000)});
+  auto reply = redis_.Eval(RateScript(), {RateKey(user_id, now)}, {RateWindowTtl()});
   if (!reply.ok()) return reply.status();
   if (reply->type != RedisReply::Type::kInteger) return Unexpected("rate limit");
   return reply->integer <= static_cast<long long>(per_minute);
 }
 
 absl::StatusOr<bool> RedisRpcState::IsOnlineElsewhere(std::string_view device_id) {
-  auto reply =
-      redis_.Eval(PresenceScript(), {Key("presence:", device_id)}, {Key("hub:", ""), hub_id_});
+  auto reply = redis_.Eval(PresenceScript(), {Key("presence:", device_id)}, {HubPrefix(), hub_id_});
   if (!reply.ok()) return reply.status();
   if (reply->type != RedisReply::Type::kInteger) return Unexpected("presence");
   return reply->integer == 1;

@@ -9,14 +9,16 @@
 //   rate:{user}:{minute}      INT   requests in that minute (INCR, expires after it)
 //   presence:{device}         SET   ids of hubs with a live connection of the device
 //   hub:{hub id}              STR   the hub is alive (expires 10 s after its last tick)
-// Insert, Take and ClaimExpired are Lua scripts, so each is atomic: a reply is taken
-// once across hubs, and each expired request is claimed (its -32000 owed) by exactly one
-// hub. Deadlines compare Unix times of different hubs: their clocks must agree (NTP).
+// Admit, Insert, Take and ClaimExpired are Lua scripts, so each is atomic: a request id
+// is checked and taken in one step, a reply is taken once across hubs, and each expired
+// request is claimed (its -32000 owed) by exactly one hub. Deadlines compare Unix times of
+// different hubs: their clocks must agree (NTP).
 //
 // Presence is written off the hook path: Maintain (the housekeeper, every tick)
 // publishes this hub's changes and its liveness; a hub that dies stops counting once
-// its hub key expires. Round trips on the hook path: a request 3 (id check, rate limit,
-// insert) plus 1 when the device is not connected to this hub; a reply 1.
+// its hub key expires. Round trips on the hook path: 1 for a request (Admit: id check,
+// presence elsewhere when the device is not connected to this hub, rate limit and insert
+// in one script; 1 more, the id check, before a refusal decided here), 1 for a reply.
 //
 // Meant for a standalone Redis (or a primary with replicas): the scripts name keys they
 // compute, which Redis Cluster does not allow. Thread-safe.
@@ -48,6 +50,9 @@ class RedisRpcState final : public rpc::RpcState {
   absl::StatusOr<bool> TryAcquire(std::string_view user_id, std::uint32_t per_minute,
                                   rpc::StateNow now) override;
   absl::StatusOr<bool> IsOnlineElsewhere(std::string_view device_id) override;
+  // One round trip (one script) for a request the store can hold.
+  absl::StatusOr<rpc::AdmitResult> Admit(const rpc::PendingRequest& request, bool online_here,
+                                         std::uint32_t per_minute, rpc::StateNow now) override;
   std::vector<rpc::PendingChange> DrainChanges() override { return {}; }
   rpc::InsertResult Restore(const rpc::PendingRequest&) override {
     return rpc::InsertResult::kDuplicate;

@@ -32,6 +32,10 @@ class LocalRpcState final : public RpcState {
     return rate_limiter_.TryAcquire(user_id, per_minute, now.steady);
   }
   absl::StatusOr<bool> IsOnlineElsewhere(std::string_view) override { return false; }
+  absl::StatusOr<AdmitResult> Admit(const PendingRequest& request, bool online_here,
+                                    std::uint32_t per_minute, StateNow now) override {
+    return AdmitByParts(*this, request, online_here, per_minute, now);
+  }
   std::vector<PendingChange> DrainChanges() override { return pending_.DrainChanges(); }
   InsertResult Restore(const PendingRequest& request) override { return pending_.Insert(request); }
   std::size_t pending() const override { return pending_.pending(); }

@@ -28,8 +28,8 @@ enum class PublishReason : std::uint8_t {
   kDuplicateRequest,     // drop: the requester's own id already pending (or just answered)
   kRequestIdInUse,       // drop: the id is pending (or just answered) for the device on
                          // another requester's behalf; no reply, which would reach theirs
-  kStateUnavailable,     // the shared state (Redis) did not answer in time: a request is
-                         // dropped (id not checked) or rewritten -32603; a reply dropped
+  kStateUnavailable,     // drop: the shared state (Redis) did not answer in time, so a
+                         // request's id owner is unknown, or a reply cannot be matched
   // Responses.
   kResponseAccepted,       // pass: matched a pending request
   kResponseMalformed,      // drop

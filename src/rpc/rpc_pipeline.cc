@@ -1,6 +1,7 @@
 #include "rpc/rpc_pipeline.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -20,6 +21,12 @@ constexpr std::string_view kNotAvailable = "device not available to this user";
 
 PublishDecision Decision(Kind kind, PublishReason reason) { return {kind, reason, {}, {}}; }
 
+// A refusal of a request decided from the request and the fleet alone.
+struct Refusal {
+  PublishReason reason;
+  RpcError error;
+};
+
 PublishReason ReasonFor(RpcErrorCode code) {
   switch (code) {
     case RpcErrorCode::kUnknownMethod:
@@ -29,6 +36,26 @@ PublishReason ReasonFor(RpcErrorCode code) {
     default:
       return PublishReason::kInvalidRequest;
   }
+}
+
+// Why `request` is refused before the shared state is asked, if it is: malformed, a
+// publisher that may not call this user's devices, or a device not available to them.
+std::optional<Refusal> RefuseHere(const PublishInput& in, std::string_view user_id,
+                                  std::string_view device_id, const ParsedRequest& request) {
+  if (!request.ok()) return Refusal{ReasonFor(request.error->code), *request.error};
+  const Principal& p = *in.publisher;
+  PublishReason reason = PublishReason::kRequestAccepted;
+  if (p.kind == PrincipalKind::kDevice || (p.kind == PrincipalKind::kUser && p.id != user_id)) {
+    reason = PublishReason::kPublisherNotAllowed;
+  } else if (const DeviceRecord* device = in.fleet.FindDevice(device_id); device == nullptr) {
+    reason = PublishReason::kDeviceUnknown;
+  } else if (device->status == DeviceStatus::kRevoked) {
+    reason = PublishReason::kDeviceRevoked;
+  } else if (device->status != DeviceStatus::kBound || device->owner_id != user_id) {
+    reason = PublishReason::kDeviceNotBound;
+  }
+  if (reason == PublishReason::kRequestAccepted) return std::nullopt;
+  return Refusal{reason, MakeError(RpcErrorCode::kDeviceUnavailable, std::string(kNotAvailable))};
 }
 
 }  // namespace
@@ -92,70 +119,29 @@ PublishDecision RpcPipeline::OnRequest(const PublishInput& in, std::string_view 
     return PublishDecision{Kind::kRewrite, reason, ResponseTopic(user_id, device_id),
                            MakeErrorPayload(request.id, error, in.now_ms)};
   };
-  // A request id belongs to its requester for the device. Checked before any refusal:
-  // an error reply carries the id on the response topic that the id's owner reads, so a
-  // reused id must neither answer nor touch the owner's request. A repeat of one's own
-  // id (QoS 1 redelivery, a client retry) is dropped before it costs a token.
-  const StateNow now{in.now, in.now_ms};
-  auto unavailable_state = [&] {
-    return refuse(PublishReason::kStateUnavailable,
-                  MakeError(RpcErrorCode::kInternalError, "shared state unavailable"));
+  auto drop = [&](PublishReason reason) {
+    metrics_.Request(request.method, reason);
+    return Decision(Kind::kDrop, reason);
   };
-  if (!request.id.empty()) {
-    const absl::StatusOr<IdUse> use = state_.Lookup(device_id, request.id, in.from);
-    if (!use.ok()) {
-      // Whose id this is cannot be told, so no reply may carry it.
-      metrics_.Request(request.method, PublishReason::kStateUnavailable);
-      return Decision(Kind::kDrop, PublishReason::kStateUnavailable);
+  // A request id belongs to its requester for the device, and is checked before any
+  // refusal: an error reply carries the id on the response topic that the id's owner
+  // reads, so a reused id must neither answer nor touch the owner's request. A repeat of
+  // one's own id (QoS 1 redelivery, a client retry) is dropped before it costs a token.
+  // When the state cannot tell whose id this is, no reply may carry it either.
+  if (std::optional<Refusal> refusal = RefuseHere(in, user_id, device_id, request)) {
+    // The rare path (malformed or hostile): its own id check, then the refusal.
+    if (!request.id.empty()) {
+      const absl::StatusOr<IdUse> use = state_.Lookup(device_id, request.id, in.from);
+      if (!use.ok()) return drop(PublishReason::kStateUnavailable);
+      if (*use == IdUse::kSameRequester) return drop(PublishReason::kDuplicateRequest);
+      if (*use == IdUse::kOtherRequester) return drop(PublishReason::kRequestIdInUse);
     }
-    switch (*use) {
-      case IdUse::kFree:
-        break;
-      case IdUse::kSameRequester:
-        metrics_.Request(request.method, PublishReason::kDuplicateRequest);
-        return Decision(Kind::kDrop, PublishReason::kDuplicateRequest);
-      case IdUse::kOtherRequester:
-        metrics_.Request(request.method, PublishReason::kRequestIdInUse);
-        return Decision(Kind::kDrop, PublishReason::kRequestIdInUse);
-    }
+    return refuse(refusal->reason, refusal->error);
   }
-  if (!request.ok()) return refuse(ReasonFor(request.error->code), *request.error);
 
-  const Principal& p = *in.publisher;
-  if (p.kind == PrincipalKind::kDevice || (p.kind == PrincipalKind::kUser && p.id != user_id)) {
-    return refuse(PublishReason::kPublisherNotAllowed,
-                  MakeError(RpcErrorCode::kDeviceUnavailable, std::string(kNotAvailable)));
-  }
-  const DeviceRecord* device = in.fleet.FindDevice(device_id);
-  PublishReason unavailable = PublishReason::kRequestAccepted;
-  if (device == nullptr) {
-    unavailable = PublishReason::kDeviceUnknown;
-  } else if (device->status == DeviceStatus::kRevoked) {
-    unavailable = PublishReason::kDeviceRevoked;
-  } else if (device->status != DeviceStatus::kBound || device->owner_id != user_id) {
-    unavailable = PublishReason::kDeviceNotBound;
-  }
-  if (unavailable != PublishReason::kRequestAccepted) {
-    return refuse(unavailable,
-                  MakeError(RpcErrorCode::kDeviceUnavailable, std::string(kNotAvailable)));
-  }
-  if (!presence_.IsOnline(device_id)) {
-    const absl::StatusOr<bool> elsewhere = state_.IsOnlineElsewhere(device_id);
-    if (!elsewhere.ok()) return unavailable_state();
-    if (!*elsewhere) {
-      return refuse(PublishReason::kDeviceOffline,
-                    MakeError(RpcErrorCode::kDeviceUnavailable, "device offline"));
-    }
-  }
+  // The id check, presence elsewhere, rate limit and insert: one call (one round trip
+  // to a shared store).
   const std::uint32_t per_minute = RpcPerMinute(in.fleet, user_id, in.now_ms);
-  const absl::StatusOr<bool> acquired = state_.TryAcquire(user_id, per_minute, now);
-  if (!acquired.ok()) return unavailable_state();
-  if (!*acquired) {
-    return refuse(PublishReason::kRateLimited,
-                  MakeError(RpcErrorCode::kRateLimited,
-                            "plan limit: " + std::to_string(per_minute) + " requests per minute"));
-  }
-
   const SteadyTime deadline =
       in.now + (in.publisher_keeps_deadline ? config_.max_timeout : timeout_);
   PendingRequest pending{std::string(device_id),
@@ -165,25 +151,35 @@ PublishDecision RpcPipeline::OnRequest(const PublishInput& in, std::string_view 
                          *request.method,
                          in.now,
                          deadline};
-  const absl::StatusOr<InsertResult> inserted = state_.Insert(pending, now);
-  request.id = std::move(pending.request_id);  // for a possible error reply below
-  if (!inserted.ok()) return unavailable_state();
-  switch (*inserted) {
-    case InsertResult::kOk:
+  const absl::StatusOr<AdmitResult> admitted =
+      state_.Admit(pending, presence_.IsOnline(device_id), per_minute, {in.now, in.now_ms});
+  request.id = std::move(pending.request_id);  // for an error reply below
+  if (!admitted.ok()) return drop(PublishReason::kStateUnavailable);
+  switch (*admitted) {
+    case AdmitResult::kAccepted:
       metrics_.pending().Add(1);
       metrics_.Request(request.method, PublishReason::kRequestAccepted);
       return Decision(Kind::kPass, PublishReason::kRequestAccepted);
-    case InsertResult::kDuplicate:  // inserted meanwhile by a concurrent call: no reply either
-      metrics_.Request(request.method, PublishReason::kDuplicateRequest);
-      return Decision(Kind::kDrop, PublishReason::kDuplicateRequest);
-    case InsertResult::kDeviceFull:
+    case AdmitResult::kDuplicate:
+      return drop(PublishReason::kDuplicateRequest);
+    case AdmitResult::kIdInUse:
+      return drop(PublishReason::kRequestIdInUse);
+    case AdmitResult::kOffline:
+      return refuse(PublishReason::kDeviceOffline,
+                    MakeError(RpcErrorCode::kDeviceUnavailable, "device offline"));
+    case AdmitResult::kRateLimited:
+      return refuse(
+          PublishReason::kRateLimited,
+          MakeError(RpcErrorCode::kRateLimited,
+                    "plan limit: " + std::to_string(per_minute) + " requests per minute"));
+    case AdmitResult::kDeviceFull:
       return refuse(PublishReason::kPendingDeviceFull,
                     MakeError(RpcErrorCode::kTooManyPending, "pending: per-device limit reached"));
-    case InsertResult::kUserFull:
+    case AdmitResult::kUserFull:
       return refuse(PublishReason::kPendingUserFull,
                     MakeError(RpcErrorCode::kTooManyPending, "pending: per-user limit reached"));
-    case InsertResult::kTableFull:
-    case InsertResult::kInvalid:
+    case AdmitResult::kTableFull:
+    case AdmitResult::kInvalid:
       break;
   }
   return refuse(PublishReason::kPendingTableFull,

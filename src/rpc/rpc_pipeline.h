@@ -12,9 +12,9 @@
 //    and user, in time, once; anything else is dropped with a distinct reason;
 //  - passes every other topic untouched;
 //  - fails closed: an exception inside (allocation failure) drops the message, and so
-//    does shared state that does not answer (RpcState: Redis down or slow) when the
-//    request id cannot be checked or a reply cannot be matched; a request whose id was
-//    checked but whose rate limit or pending entry cannot be decided gets -32603.
+//    does shared state that does not answer (RpcState: Redis down or slow): a request
+//    whose id cannot be checked (its checks are one call, RpcState::Admit) and a reply
+//    that cannot be matched are dropped, never answered.
 // A repeated hook call with the same Message.id gets the first call's decision again,
 // with no second side effect. SweepTimeouts() turns expired requests into -32000 replies
 // for the caller to publish.

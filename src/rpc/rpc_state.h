@@ -13,6 +13,9 @@
 // Every call may fail (the shared store is down or too slow): errors are values, each
 // call is bounded in time by the implementation, and the pipeline fails closed on them.
 // Thread-safe.
+//
+// A request that passed every check of its own is accepted by one call (Admit): with a
+// shared store that is one round trip on the hook thread instead of four.
 #pragma once
 
 #include <cstddef>
@@ -31,6 +34,19 @@ namespace iothub::rpc {
 struct StateNow {
   SteadyTime steady;
   UnixMillis unix_ms = 0;
+};
+
+// What Admit decided, one outcome per check in the order they are made.
+enum class AdmitResult {
+  kAccepted,     // now pending
+  kDuplicate,    // the id is the requester's own, pending or a tombstone (a repeat)
+  kIdInUse,      // the id is another requester's, pending or a tombstone
+  kOffline,      // not online here (the caller said so) nor on another hub
+  kRateLimited,  // the user's plan budget is spent
+  kDeviceFull,   // InsertResult's refusals; the rate-limit token is spent on them
+  kUserFull,
+  kTableFull,
+  kInvalid,  // an id or the user id too long to hold
 };
 
 class RpcState {
@@ -55,6 +71,14 @@ class RpcState {
   // Whether another hub has a live connection of the device (false with one hub).
   virtual absl::StatusOr<bool> IsOnlineElsewhere(std::string_view device_id) = 0;
 
+  // Accepts a request in one step: the request id's owner (Lookup), then, unless the
+  // device is online here, IsOnlineElsewhere, then TryAcquire of `per_minute`, then
+  // Insert; the first refusal ends it, so a token is spent only by a request that gets
+  // as far as the insert. An error means nothing is known of the id (its owner may be
+  // another requester): the caller must not reply. AdmitByParts is the reference.
+  virtual absl::StatusOr<AdmitResult> Admit(const PendingRequest& request, bool online_here,
+                                            std::uint32_t per_minute, StateNow now) = 0;
+
   // The state journal's access (<data_dir>/state.db): what changed since the last call,
   // and putting back a request journaled by an earlier process. A shared store outlives
   // the process by itself: it reports nothing and takes nothing back (kDuplicate).
@@ -64,5 +88,13 @@ class RpcState {
   // Pending requests this process knows of (all of them when local), for the gauge.
   virtual std::size_t pending() const = 0;
 };
+
+// Admit's outcome for an insert's result.
+AdmitResult AdmitResultOf(InsertResult inserted);
+
+// Admit made of `state`'s separate calls (up to four round trips with a shared store):
+// the in-process state's implementation and the definition that a combined one keeps.
+absl::StatusOr<AdmitResult> AdmitByParts(RpcState& state, const PendingRequest& request,
+                                         bool online_here, std::uint32_t per_minute, StateNow now);
 
 }  // namespace iothub::rpc

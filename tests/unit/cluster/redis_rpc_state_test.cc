@@ -24,46 +24,94 @@ std::unique_ptr<RedisClient> Client(const RedisServer& server, Metrics& metrics)
 
 rpc::StateNow Now() { return {std::chrono::steady_clock::now(), 1'900'000'000'000}; }
 
+// Round trips to Redis so far (iothub_redis_command_seconds' count).
+long RoundTrips(Metrics& metrics) {
+  const std::string text = metrics.Render();
+  const std::string_view name = "iothub_redis_command_seconds_count ";
+  const auto at = text.find(name);
+  return at == std::string::npos ? -1 : std::stol(text.substr(at + name.size()));
+}
+
+rpc::PendingRequest Request(std::string device, std::string id, std::string client = "app-1") {
+  const auto now = std::chrono::steady_clock::now();
+  return {.device_id = std::move(device),
+          .request_id = std::move(id),
+          .user_id = "u1",
+          .requester_clientid = std::move(client),
+          .method = rpc::Method::kReboot,
+          .sent_at = now,
+          .deadline = now + 5s};
+}
+
+// Hubs A and B sharing one redis-server; dev-1 is connected to A (not published yet).
+class RedisTwoHubsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server.ok()) << server.error();
+    client = Client(server, metrics);
+    a = std::make_unique<RedisRpcState>(*client, "hub-a", rpc::PendingLimits{});
+    b = std::make_unique<RedisRpcState>(*client, "hub-b", rpc::PendingLimits{});
+    a_presence.OnConnected("dev-1", 1);
+  }
+
+  RedisServer server;
+  Metrics metrics;
+  std::unique_ptr<RedisClient> client;
+  std::unique_ptr<RedisRpcState> a, b;
+  rpc::Presence a_presence{4, /*track_changes=*/true};
+};
+
 // A device online on hub A counts as online elsewhere for hub B (not for A itself),
 // until A reports it gone; after Redis lost everything, A's next tick publishes it again.
-TEST(RedisRpcStateTest, PresenceIsSharedAndRepublishedAfterRedisForgets) {
-  RedisServer server;
-  ASSERT_TRUE(server.ok()) << server.error();
-  Metrics metrics;
-  auto client = Client(server, metrics);
-  RedisRpcState a(*client, "hub-a", {});
-  RedisRpcState b(*client, "hub-b", {});
-  rpc::Presence a_presence(4, /*track_changes=*/true);
-  a_presence.OnConnected("dev-1", 1);
-  EXPECT_FALSE(*b.IsOnlineElsewhere("dev-1"));  // not published yet
-  ASSERT_TRUE(a.Maintain(a_presence).ok());
-  EXPECT_TRUE(*b.IsOnlineElsewhere("dev-1"));
-  EXPECT_FALSE(*a.IsOnlineElsewhere("dev-1"));
-  EXPECT_FALSE(*b.IsOnlineElsewhere("dev-2"));
+TEST_F(RedisTwoHubsTest, PresenceIsSharedAndRepublishedAfterRedisForgets) {
+  EXPECT_FALSE(*b->IsOnlineElsewhere("dev-1"));  // not published yet
+  ASSERT_TRUE(a->Maintain(a_presence).ok());
+  EXPECT_TRUE(*b->IsOnlineElsewhere("dev-1"));
+  EXPECT_FALSE(*a->IsOnlineElsewhere("dev-1"));
+  EXPECT_FALSE(*b->IsOnlineElsewhere("dev-2"));
 
   ASSERT_TRUE(client->Command({"FLUSHALL"}).ok());
-  EXPECT_FALSE(*b.IsOnlineElsewhere("dev-1"));
-  ASSERT_TRUE(a.Maintain(a_presence).ok());
-  EXPECT_TRUE(*b.IsOnlineElsewhere("dev-1"));
+  EXPECT_FALSE(*b->IsOnlineElsewhere("dev-1"));
+  ASSERT_TRUE(a->Maintain(a_presence).ok());
+  EXPECT_TRUE(*b->IsOnlineElsewhere("dev-1"));
 
   a_presence.OnDisconnected("dev-1", 2);
-  ASSERT_TRUE(a.Maintain(a_presence).ok());
-  EXPECT_FALSE(*b.IsOnlineElsewhere("dev-1"));
+  ASSERT_TRUE(a->Maintain(a_presence).ok());
+  EXPECT_FALSE(*b->IsOnlineElsewhere("dev-1"));
+}
+
+// Admit is one round trip whatever it decides, and asks about the other hubs only for
+// a device that is not connected to this one: online on hub A, a request through B is
+// accepted; a device on no live hub (A's own, or A stopped) is offline for B.
+TEST_F(RedisTwoHubsTest, AdmitIsOneRoundTripAndCountsOnlyOtherLiveHubs) {
+  ASSERT_TRUE(a->Maintain(a_presence).ok());
+  // The first call teaches Redis the script (EVALSHA refused, then EVAL).
+  ASSERT_EQ(*b->Admit(Request("dev-0", "r0"), true, 10, Now()), rpc::AdmitResult::kAccepted);
+
+  const auto admit_once = [&](RedisRpcState& state, rpc::PendingRequest request, bool online_here) {
+    const long before = RoundTrips(metrics);
+    const auto result = state.Admit(request, online_here, 10, Now());
+    EXPECT_EQ(RoundTrips(metrics) - before, 1) << request.request_id;
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? *result : rpc::AdmitResult::kInvalid;
+  };
+  EXPECT_EQ(admit_once(*b, Request("dev-1", "r1"), false), rpc::AdmitResult::kAccepted);
+  EXPECT_EQ(admit_once(*b, Request("dev-1", "r1"), false), rpc::AdmitResult::kDuplicate);
+  EXPECT_EQ(admit_once(*b, Request("dev-1", "r1", "app-2"), false), rpc::AdmitResult::kIdInUse);
+  EXPECT_EQ(admit_once(*a, Request("dev-1", "r2"), false), rpc::AdmitResult::kOffline);
+  EXPECT_EQ(admit_once(*b, Request("dev-2", "r2"), false), rpc::AdmitResult::kOffline);
+  EXPECT_EQ(admit_once(*a, Request("dev-1", "r2"), true), rpc::AdmitResult::kAccepted);
+
+  ASSERT_TRUE(client->Command({"DEL", "iothub:hub:hub-a"}).ok());  // as if it expired
+  EXPECT_EQ(admit_once(*b, Request("dev-1", "r3"), false), rpc::AdmitResult::kOffline);
+  EXPECT_EQ(*b->Lookup("dev-1", "r3", "app-1"), rpc::IdUse::kFree);
 }
 
 // A hub that stopped ticking (its liveness key gone) no longer makes its devices count.
-TEST(RedisRpcStateTest, DevicesOfAHubThatStoppedDoNotCount) {
-  RedisServer server;
-  ASSERT_TRUE(server.ok()) << server.error();
-  Metrics metrics;
-  auto client = Client(server, metrics);
-  RedisRpcState a(*client, "hub-a", {});
-  RedisRpcState b(*client, "hub-b", {});
-  rpc::Presence a_presence(4, /*track_changes=*/true);
-  a_presence.OnConnected("dev-1", 1);
-  ASSERT_TRUE(a.Maintain(a_presence).ok());
+TEST_F(RedisTwoHubsTest, DevicesOfAHubThatStoppedDoNotCount) {
+  ASSERT_TRUE(a->Maintain(a_presence).ok());
   ASSERT_TRUE(client->Command({"DEL", "iothub:hub:hub-a"}).ok());  // as if it expired
-  EXPECT_FALSE(*b.IsOnlineElsewhere("dev-1"));
+  EXPECT_FALSE(*b->IsOnlineElsewhere("dev-1"));
   EXPECT_EQ(client->Command({"SCARD", "iothub:presence:dev-1"})->integer, 0);
 }
 
@@ -88,6 +136,8 @@ TEST(RedisRpcStateTest, OutageFailsFastAndRecoversWithinFiveSeconds) {
   }
   EXPECT_FALSE(state.Take("d1", "r1", "u1", Now()).ok());
   EXPECT_FALSE(state.ClaimExpired(Now()).ok());
+  const auto admitted = state.Admit(Request("d1", "r1"), false, 10, Now());
+  EXPECT_TRUE(absl::IsUnavailable(admitted.status())) << admitted.status();
   EXPECT_FALSE(client->up());
   EXPECT_FALSE(client->last_error().empty());
 

@@ -279,6 +279,34 @@ TEST_F(RpcPipelineTest, RateLimit) {
   EXPECT_EQ(Request("r101").kind, Kind::kPass);
 }
 
+// A token of the plan's budget is spent by a request that reaches the pending table,
+// accepted or refused as full there, and by no request refused before: a malformed
+// one, a device not available or offline, a repeated id.
+TEST_F(RpcPipelineTest, OnlyRequestsThatReachThePendingTableSpendAToken) {
+  RpcConfig config;
+  config.default_rpc_per_minute = 3;  // u3's plan is not a known one
+  config.pending.max_per_device = 1;
+  Reset(config);
+  fleet_.AddUser(MakeUser("u3", "legacy"));
+  for (const char* d : {"d7", "d8", "d9"})
+    fleet_.AddDevice(MakeDevice(d, "u3", DeviceStatus::kBound));
+  presence_.OnConnected("d7", 0);
+  presence_.OnConnected("d9", 0);
+  const Principal user3 = MakePrincipal(PrincipalKind::kUser, "u3", "app-3");
+  auto request = [&](std::string_view id, std::string_view device) {
+    return Request(id, "users/u3/devices/" + std::string(device) + "/rpc/request", &user3);
+  };
+  EXPECT_EQ(request("r1", "d7").kind, Kind::kPass);                         // token 1
+  EXPECT_EQ(request("r1", "d7").reason, PublishReason::kDuplicateRequest);  // none
+  EXPECT_EQ(request("r2", "d8").reason, PublishReason::kDeviceOffline);     // none
+  EXPECT_EQ(request("r2", "nope").reason, PublishReason::kDeviceUnknown);   // none
+  EXPECT_EQ(Publish("users/u3/devices/d7/rpc/request", R"({"id":"r2"})", &user3).reason,
+            PublishReason::kInvalidRequest);                                 // none
+  EXPECT_EQ(request("r2", "d7").reason, PublishReason::kPendingDeviceFull);  // token 2
+  EXPECT_EQ(request("r3", "d9").kind, Kind::kPass);                          // token 3
+  EXPECT_EQ(request("r4", "d9").reason, PublishReason::kRateLimited);
+}
+
 // Each pending bound gives -32003 with its own reason.
 TEST_F(RpcPipelineTest, PendingBounds) {
   RpcConfig config;
