@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http/api_error.h"
 #include "registry/paging.h"
@@ -22,5 +23,17 @@ std::optional<ApiError> CheckPathFingerprint(std::string_view fingerprint);
 // `page` and `limit` from the query: absent -> defaults; present -> decimal integers in
 // range, else 400 naming the parameter.
 Result<registry::PageRequest> ParsePaging(const std::multimap<std::string, std::string>& query);
+
+// `name` from the query as a decimal integer in [min, max], `fallback` when absent; 400
+// naming the parameter when malformed, out of range or given twice.
+Result<std::int64_t> QueryInteger(const std::multimap<std::string, std::string>& query,
+                                  const std::string& name, std::int64_t fallback, std::int64_t min,
+                                  std::int64_t max);
+
+// `name` from the query as text ("" when absent): one of `choices` when they are given,
+// else at most `max_bytes`; 400 naming the parameter otherwise or when given twice.
+Result<std::string> QueryText(const std::multimap<std::string, std::string>& query,
+                              const std::string& name, std::size_t max_bytes,
+                              const std::vector<std::string_view>& choices = {});
 
 }  // namespace iothub::http
