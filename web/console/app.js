@@ -85,8 +85,9 @@ async function enter(status) {
 
 async function showCaller() {
   const { body } = await api('GET', '/api/auth/me');
-  const name = body.name || body.email || body.id;
-  replace(who, h('span', { id: 'caller' }, `${name} (${body.role}, ${body.authMethod})`));
+  const name = body.name || body.email || body.userId || body.id;
+  replace(who, h('span', { id: 'caller' },
+    name ? `${name} (${body.role}, ${body.authMethod})` : `${body.role} via ${body.authMethod}`));
   nav.hidden = false;
   signout.hidden = false;
 }

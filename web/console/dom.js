@@ -63,8 +63,20 @@ export function message(text, kind = 'muted', id = undefined) {
   return h('p', { className: `message ${kind}`, id }, text);
 }
 
+// Last seen: "now" while online (the store's time is written every few seconds).
+export function lastSeen(device) {
+  return device.online ? 'now' : ago(device.lastSeenAt);
+}
+
 export function presence(device) {
-  if (device.status === 'revoked') return h('span', { className: 'revoked state' }, 'offline (revoked)');
+  if (device.status === 'revoked') {
+    // A broker that cannot be told to drop it (Mosquitto) may still hold the connection;
+    // the hub refuses everything it sends.
+    return h('span', {
+      className: 'revoked state',
+      title: device.connected ? 'the broker still holds its connection; the hub refuses all its traffic' : null,
+    }, 'offline (revoked)');
+  }
   return device.online
     ? h('span', { className: 'online state' }, 'online')
     : h('span', { className: 'offline state' }, 'offline');

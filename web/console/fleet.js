@@ -1,7 +1,7 @@
 // Fleet pages: the overview, the device list (server-side search and paging) and one
 // device with its RPC form, certificates and revocation. Presence is polled.
 import { api, query } from './api.js';
-import { ago, describe, h, message, presence, replace, table, when } from './dom.js';
+import { ago, describe, h, lastSeen, message, presence, replace, table, when } from './dom.js';
 
 const POLL_MS = 3000;
 
@@ -61,7 +61,7 @@ export function devicesPage(main, _params, ctx) {
         h('td', {}, d.status),
         h('td', { className: 'mono' }, d.ownerId || '—'),
         h('td', {}, presence(d)),
-        h('td', {}, ago(d.lastSeenAt)),
+        h('td', {}, lastSeen(d)),
         h('td', {}, d.certificate ? when(d.certificate.validTo) : 'none')));
       replace(results, body.total === 0 ? message('No device matches.')
         : table(['Device', 'Status', 'Owner', 'Presence', 'Last seen', 'Certificate expires'], rows));
@@ -129,7 +129,7 @@ export function devicePage(main, [id], ctx) {
         h('tr', {}, h('td', { id: 'device-status' }, device.status),
           h('td', { className: 'mono' }, device.ownerId || '—'),
           h('td', { id: 'device-presence' }, presence(device)),
-          h('td', {}, `${ago(device.lastSeenAt)} (${when(device.lastSeenAt)})`),
+          h('td', {}, device.online ? 'now' : `${ago(device.lastSeenAt)} (${when(device.lastSeenAt)})`),
           h('td', {}, device.model || '—'), h('td', {}, device.firmwareVersion || '—'))]));
       replace(certificates, body.certificates.length === 0 ? message('No certificate.')
         : table(['Fingerprint', 'Valid to', 'Revoked'], body.certificates.map((c) =>
