@@ -84,39 +84,32 @@ Result<json> FleetDeviceJson(ApiContext& context, const FleetSnapshot& snapshot,
 Reply Overview(ApiContext& context, const RequestContext&) {
   Result<std::shared_ptr<const FleetIndex::View>> view = CurrentView(context);
   if (!view.ok()) return ErrorReply(view.error());
-  const FleetSnapshot& snapshot = *(*view)->snapshot;
+  const FleetIndex::View& index = **view;
+  const FleetSnapshot& snapshot = *index.snapshot;
   const UnixMillis now = context.clock.NowUnixMillis();
-  const UnixMillis soon = now + kExpiringWithinDays * kDayMillis;
-  std::int64_t by_status[3] = {0, 0, 0};
-  std::int64_t expiring = 0, expired = 0, with_certificate = 0;
-  snapshot.ForEachDevice([&](const DeviceRecord& device) {
-    ++by_status[static_cast<int>(device.status)];
-    if (device.status == DeviceStatus::kRevoked || !device.has_certificate) return;
-    const CertificateRecord* certificate = snapshot.FindCertificate(device.current_fingerprint);
-    if (certificate == nullptr) return;
-    ++with_certificate;
-    if (certificate->valid_to <= now) {
-      ++expired;
-    } else if (certificate->valid_to <= soon) {
-      ++expiring;
-    }
-  });
+  const std::vector<UnixMillis>& expiry = index.current_expiry;
+  const auto expired_end = std::upper_bound(expiry.begin(), expiry.end(), now);
+  const auto soon_end =
+      std::upper_bound(expiry.begin(), expiry.end(), now + kExpiringWithinDays * kDayMillis);
   std::int64_t online = 0;
   for (const std::string& id : OnlineHere(context)) {
     const DeviceRecord* device = snapshot.FindDevice(id);
     if (device != nullptr && device->status != DeviceStatus::kRevoked) ++online;
   }
+  auto count = [&](DeviceStatus status) {
+    return index.status_counts[static_cast<std::size_t>(status)];
+  };
   return JsonReply(200, json{{"devices",
                               {{"total", snapshot.device_count()},
-                               {"unbound", by_status[static_cast<int>(DeviceStatus::kUnbound)]},
-                               {"bound", by_status[static_cast<int>(DeviceStatus::kBound)]},
-                               {"revoked", by_status[static_cast<int>(DeviceStatus::kRevoked)]}}},
+                               {"unbound", count(DeviceStatus::kUnbound)},
+                               {"bound", count(DeviceStatus::kBound)},
+                               {"revoked", count(DeviceStatus::kRevoked)}}},
                              {"users", snapshot.user_count()},
                              {"onlineNow", online},
                              {"certificates",
-                              {{"current", with_certificate},
-                               {"expiringSoon", expiring},
-                               {"expired", expired},
+                              {{"current", expiry.size()},
+                               {"expiringSoon", soon_end - expired_end},
+                               {"expired", expired_end - expiry.begin()},
                                {"expiringWithinDays", kExpiringWithinDays}}},
                              {"generatedAt", registry::FormatIso8601(now)}});
 }
@@ -146,28 +139,33 @@ Reply ListFleetDevices(ApiContext& context, const RequestContext& request) {
   if (!filter.ok()) return ErrorReply(filter.error());
   Result<std::shared_ptr<const FleetIndex::View>> view = CurrentView(context);
   if (!view.ok()) return ErrorReply(view.error());
+  const FleetIndex::View& index = **view;
   std::unordered_set<std::string> online;
   if (!filter->online.empty()) online = OnlineHere(context);
+  const std::optional<DeviceStatus> status =
+      filter->status.empty() ? std::nullopt : ParseDeviceStatus(filter->status);
   const std::int64_t first = (paging->page - 1) * paging->limit;
   std::int64_t total = 0;
   std::vector<const DeviceRecord*> page;
-  for (const DeviceRecord* device : (*view)->devices) {
-    if (!filter->status.empty() && ToString(device->status) != filter->status) continue;
-    if (!filter->q.empty() && !Contains(device->id, filter->q) &&
-        !Contains(device->owner_id, filter->q)) {
-      continue;
-    }
+  auto consider = [&](std::size_t i) {
+    if (status && index.statuses[i] != *status) return;
+    const DeviceRecord* device = index.devices[i];
     if (!filter->online.empty()) {
       const bool is_online =
-          device->status != DeviceStatus::kRevoked && online.contains(device->id);
-      if (is_online != (filter->online == "true")) continue;
+          index.statuses[i] != DeviceStatus::kRevoked && online.contains(device->id);
+      if (is_online != (filter->online == "true")) return;
     }
     if (total >= first && total < first + paging->limit) page.push_back(device);
     ++total;
+  };
+  if (filter->q.empty()) {
+    for (std::size_t i = 0; i < index.devices.size(); ++i) consider(i);
+  } else {
+    for (std::size_t i : index.Search(filter->q)) consider(i);
   }
   json devices = json::array();
   for (const DeviceRecord* device : page) {
-    Result<json> item = FleetDeviceJson(context, *(*view)->snapshot, *device);
+    Result<json> item = FleetDeviceJson(context, *index.snapshot, *device);
     if (!item.ok()) return ErrorReply(item.error());
     devices.push_back(std::move(*item));
   }

@@ -20,14 +20,20 @@ namespace {
 
 constexpr int kSkip = 77;
 
+// Debian's python3-selenium is installed for Debian's own interpreter, which a python3
+// earlier in PATH (pyenv, a venv) would not see.
+std::string Python() {
+  if (std::filesystem::exists("/usr/bin/python3")) return "/usr/bin/python3";
+  return iothub::testing::FindExecutable("python3");
+}
+
 // What is missing to run the browser ("" when nothing).
 std::string MissingBrowserParts() {
   std::string missing;
   if (iothub::testing::FindExecutable("chromium").empty()) missing += " chromium";
   if (iothub::testing::FindExecutable("chromedriver").empty()) missing += " chromium-driver";
-  const iothub::testing::ProcessResult selenium = iothub::testing::RunProcess(
-      {iothub::testing::FindExecutable("python3"), "-c", "import selenium"},
-      std::chrono::seconds(20));
+  const iothub::testing::ProcessResult selenium =
+      iothub::testing::RunProcess({Python(), "-c", "import selenium"}, std::chrono::seconds(20));
   if (selenium.status != 0) missing += " python3-selenium";
   return missing;
 }
@@ -54,7 +60,7 @@ TEST(ConsoleBrowserTest, AnAdminWatchesAndRunsTheFleetFromTheConsole) {
     env["IOTHUB_BROWSER_REQUIRE_RULES"] = require;
   }
   const iothub::testing::ProcessResult run = iothub::testing::RunProcess(
-      {iothub::testing::FindExecutable("python3"), IOTHUB_BROWSER_SCRIPT, "--url",
+      {Python(), IOTHUB_BROWSER_SCRIPT, "--url",
        "http://127.0.0.1:" + std::to_string(world.http_port()) + "/", "--artifacts",
        artifacts.string(), "--device", device.id, "--owner", alice, "--profile",
        world.dir().File("chromium-profile")},

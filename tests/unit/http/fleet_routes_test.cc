@@ -96,6 +96,8 @@ TEST_F(FleetRoutesTest, DevicesAreSearchedFilteredAndPaged) {
   EXPECT_EQ(Get("/api/fleet/devices?online=true", AdminToken()).body["total"], 2);
   EXPECT_EQ(Get("/api/fleet/devices?online=false&q=sensor", AdminToken()).body["total"], 11);
   EXPECT_EQ(Get("/api/fleet/devices?q=nothing-like-this", AdminToken()).body["total"], 0);
+  EXPECT_EQ(Get("/api/fleet/devices?q=sensor-00%09", AdminToken()).body["total"], 0);
+  EXPECT_EQ(Get("/api/fleet/devices?q=R-0&status=bound", AdminToken()).body["total"], 4);
   // Past the last page: an empty page, the total still right.
   Answer past = Get("/api/fleet/devices?page=9&limit=100", AdminToken());
   EXPECT_EQ(past.body["devices"].size(), 0u);
