@@ -1,15 +1,6 @@
 // Admin pages: users (plan, balance), certificates (by expiry, revoke) and the audit log.
 import { api, query } from './api.js';
-import { describe, h, message, replace, table, when } from './dom.js';
-
-function pager(body, state, load) {
-  const pages = Math.max(1, Math.ceil(body.total / body.limit));
-  const prev = h('button', { type: 'button', className: 'secondary', disabled: state.page <= 1 }, '‹ Previous');
-  const next = h('button', { type: 'button', className: 'secondary', disabled: state.page >= pages }, 'Next ›');
-  prev.addEventListener('click', () => { state.page--; load(); });
-  next.addEventListener('click', () => { state.page++; load(); });
-  return h('div', { className: 'pager' }, prev, `page ${body.page} of ${pages} · ${body.total} in all`, next);
-}
+import { describe, h, message, pager, replace, table, when } from './dom.js';
 
 export function usersPage(main, _params, ctx) {
   const state = { page: 1, limit: 50 };

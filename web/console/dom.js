@@ -81,3 +81,15 @@ export function presence(device) {
     ? h('span', { className: 'online state' }, 'online')
     : h('span', { className: 'offline state' }, 'offline');
 }
+
+// Previous / next buttons for a page {page, limit, total} of a listing; `state.page` is
+// what `load` asks for.
+export function pager(body, state, load, note = '') {
+  const pages = Math.max(1, Math.ceil(body.total / body.limit));
+  const prev = h('button', { type: 'button', className: 'secondary', disabled: state.page <= 1 }, '‹ Previous');
+  const next = h('button', { type: 'button', className: 'secondary', disabled: state.page >= pages }, 'Next ›');
+  prev.addEventListener('click', () => { state.page--; load(); });
+  next.addEventListener('click', () => { state.page++; load(); });
+  return h('div', { className: 'pager' }, prev, `page ${body.page} of ${pages} · ${body.total} in all${note ? ` · ${note}` : ''}`, next);
+}
+

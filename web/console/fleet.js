@@ -1,7 +1,7 @@
 // Fleet pages: the overview, the device list (server-side search and paging) and one
 // device with its RPC form, certificates and revocation. Presence is polled.
 import { api, query } from './api.js';
-import { ago, describe, h, lastSeen, message, presence, replace, table, when } from './dom.js';
+import { ago, describe, h, lastSeen, message, pager, presence, replace, table, when } from './dom.js';
 
 const POLL_MS = 3000;
 
@@ -38,11 +38,11 @@ export function devicesPage(main, _params, ctx) {
   const onlineFilter = h('select', { id: 'device-online' },
     [['', 'online or not'], ['true', 'online'], ['false', 'offline']].map(([v, t]) => h('option', { value: v }, t)));
   const results = h('div', { id: 'devices' });
-  const pager = h('div', { className: 'pager' });
+  const pagerSlot = h('div');
   main.append(h('h1', {}, 'Devices'),
     h('form', { id: 'device-filter' }, h('label', {}, 'Search', search),
       h('label', {}, 'Status', statusFilter), h('label', {}, 'Presence', onlineFilter)),
-    results, pager);
+    results, pagerSlot);
 
   let typing;
   const reload = () => { state.page = 1; load(); };
@@ -65,12 +65,7 @@ export function devicesPage(main, _params, ctx) {
         h('td', {}, d.certificate ? when(d.certificate.validTo) : 'none')));
       replace(results, body.total === 0 ? message('No device matches.')
         : table(['Device', 'Status', 'Owner', 'Presence', 'Last seen', 'Certificate expires'], rows));
-      const pages = Math.max(1, Math.ceil(body.total / body.limit));
-      const prev = h('button', { type: 'button', className: 'secondary', disabled: state.page <= 1 }, '‹ Previous');
-      const next = h('button', { type: 'button', className: 'secondary', disabled: state.page >= pages }, 'Next ›');
-      prev.addEventListener('click', () => { state.page--; load(); });
-      next.addEventListener('click', () => { state.page++; load(); });
-      replace(pager, prev, `page ${body.page} of ${pages} · ${body.total} devices · ${ms} ms`, next);
+      replace(pagerSlot, pager(body, state, load, `${ms} ms`));
     } catch (error) {
       replace(results, message(describe(error), 'error'));
     }
