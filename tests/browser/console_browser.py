@@ -120,10 +120,9 @@ def deny_rule_explained(c, device, owner):
     c.element("#rule-description").send_keys("browser test: no telemetry")
     c.element("#rule-save").click()
     c.text_in("#rules-note", "Rule added", "the rule added")
-    rows = c.driver.find_elements(By.XPATH, f"//div[@id='rules']//tr[td[text()='{topic}']]")
-    if not rows:
-        raise AssertionError("the new rule is not in the list")
-    rule_id = rows[0].get_attribute("data-rule")
+    row = c.wait(EC.presence_of_element_located(
+        (By.XPATH, f"//div[@id='rules']//tr[td[text()='{topic}']]")), "the new rule in the list")
+    rule_id = row.get_attribute("data-rule")
     c.shot("rule-added")
     Select(c.element("#explain-kind")).select_by_value("deviceId")
     c.element("#explain-subject").send_keys(device)

@@ -72,13 +72,13 @@ export function rulesPage(main, _params, ctx) {
   async function change(method, path, body, done) {
     try {
       const answer = await api(method, path, body);
-      replace(note, message(done, 'success'));
       if (answer.body && Array.isArray(answer.body.rules)) {
         rules = answer.body.rules;
         render();
       } else {
         await load();
       }
+      replace(note, message(done, 'success'));
       return true;
     } catch (error) {
       replace(note, message(describe(error), 'error'));
