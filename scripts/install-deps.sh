@@ -13,6 +13,7 @@ packages=(
   libmosquitto-dev mosquitto mosquitto-clients mosquitto-dev
   clang-format curl ca-certificates procps python3
   clang libclang-rt-14-dev
+  chromium chromium-driver python3-selenium  # the web console's browser test
 )
 
 missing=()

@@ -16,6 +16,8 @@
 #include "emqx/make_broker_notifier.h"
 #include "hooks/exhook_dispatcher.h"
 #include "hooks/exhook_server.h"
+#include "http/console_routes.h"
+#include "http/fleet_index.h"
 #include "http/http_server.h"
 #include "http/register_api.h"
 #include "mqtt/broker_link.h"
@@ -227,6 +229,15 @@ int RunServe(const Config& config) {
         auto principal = sessions.Find(clientid);  // unreadable: as unknown
         return principal.ok() ? *principal : nullptr;
       });
+  http::FleetIndex fleet_index([&fleet] { return fleet.snapshot(); });
+  // Online: this hub's connection, or (shared state) another hub's; an error of the
+  // shared store reads as offline -- the console only shows it.
+  auto device_online = [&presence, state = shared->state.get()](std::string_view id) {
+    if (presence.IsOnline(id)) return true;
+    if (state == nullptr) return false;
+    absl::StatusOr<bool> elsewhere = state->IsOnlineElsewhere(id);
+    return elsewhere.ok() && *elsewhere;
+  };
   http::ApiContext api{.registry = registry,
                        .jwt_verifier = jwt->verifier.get(),
                        .command_sender = command_sender.get(),
@@ -237,9 +248,13 @@ int RunServe(const Config& config) {
                        .log_throttle = &log_throttle,
                        .acl_explainer = &explainer,
                        .acl_rules = &acl_book,
+                       .fleet = &fleet_index,
+                       .device_online = device_online,
+                       .online_devices = [&presence] { return presence.OnlineDevices(); },
                        .ca_certificate_pem = ca->ca_certificate_pem(),
                        .options = MakeApiOptions(config.http)};
   http::RegisterApi(http_server.routes(), api);
+  http::RegisterConsole(http_server.routes());
   RegisterMetricsRoute(http_server.routes(), metrics);
   auto http_port = http_server.Start(config.server.http_listen);
   if (!http_port.ok()) {

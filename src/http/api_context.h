@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -18,6 +19,7 @@
 #include "common/log_throttle.h"
 #include "common/metrics.h"
 #include "http/command_sender.h"
+#include "http/fleet_index.h"
 #include "registry/acl_rule_book.h"
 #include "registry/registry.h"
 
@@ -61,6 +63,13 @@ struct ApiContext {
   const acl::AclExplainer* acl_explainer = nullptr;
   // Manages /api/acl/rules; null: 503.
   registry::AclRuleBook* acl_rules = nullptr;
+  // The fleet as the console pages through it (GET /api/fleet/*); null: 503.
+  FleetIndex* fleet = nullptr;
+  // Whether the device has a live connection: this hub's, or another hub's when the
+  // state is shared. Empty: no device is online.
+  std::function<bool(std::string_view device_id)> device_online;
+  // The devices connected to this hub now (counts and the online filter). Empty: none.
+  std::function<std::vector<std::string>()> online_devices;
   // The CA certificate (PEM) served by GET /api/devices/certificates/ca.
   std::string ca_certificate_pem;
   ApiOptions options;

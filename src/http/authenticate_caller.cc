@@ -185,7 +185,7 @@ Result<Caller> AuthenticateCaller(const httplib::Request& request, const ApiCont
       // Debug only: anyone can send these headers at will; the 401 is counted and logged
       // (throttled) by the access log.
       spdlog::debug("http: X-Auth-Request-* headers from untrusted address {} refused",
-                   Printable(request.remote_addr, 64));
+                    Printable(request.remote_addr, 64));
       return Unauthenticated(
           "X-Auth-Request-* headers are accepted only from a trusted proxy address");
     }

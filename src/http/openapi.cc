@@ -133,6 +133,63 @@ json Schemas() {
        {"updatedBy", Nullable(kString)}});
   schemas["AclRuleAnswer"] = Object({{"rule", Ref("AclRule")}});
   schemas["AclRuleList"] = Object({{"rules", {{"type", "array"}, {"items", Ref("AclRule")}}}});
+  const json time_or_null = Nullable(kTime);
+  const json current_certificate =
+      Nullable(Object({{"fingerprint", kString}, {"validFrom", kTime}, {"validTo", kTime}}));
+  schemas["FleetOverview"] = Object({{"devices", Object({{"total", kInteger},
+                                                         {"unbound", kInteger},
+                                                         {"bound", kInteger},
+                                                         {"revoked", kInteger}})},
+                                     {"users", kInteger},
+                                     {"onlineNow", kInteger},
+                                     {"certificates", Object({{"current", kInteger},
+                                                              {"expiringSoon", kInteger},
+                                                              {"expired", kInteger},
+                                                              {"expiringWithinDays", kInteger}})},
+                                     {"generatedAt", kTime}});
+  schemas["FleetDevice"] = Object({{"id", kString},
+                                   {"status", kString},
+                                   {"ownerId", Nullable(kString)},
+                                   {"online", {{"type", "boolean"}}},
+                                   {"connected", {{"type", "boolean"}}},
+                                   {"lastSeenAt", time_or_null},
+                                   {"model", kString},
+                                   {"firmwareVersion", Nullable(kString)},
+                                   {"createdAt", kTime},
+                                   {"certificate", current_certificate}});
+  schemas["FleetDevicePage"] =
+      Object({{"devices", {{"type", "array"}, {"items", Ref("FleetDevice")}}},
+              {"total", kInteger},
+              {"page", kInteger},
+              {"limit", kInteger}});
+  schemas["FleetDeviceDetail"] = Object(
+      {{"device", Ref("FleetDevice")},
+       {"certificates", {{"type", "array"}, {"items", Object({{"fingerprint", kString}})}}}});
+  schemas["FleetCertificatePage"] =
+      Object({{"certificates",
+               {{"type", "array"},
+                {"items", Object({{"fingerprint", kString},
+                                  {"deviceId", kString},
+                                  {"validFrom", kTime},
+                                  {"validTo", kTime},
+                                  {"state",
+                                   {{"type", "string"},
+                                    {"enum", {"active", "expiring", "expired", "revoked"}}}}})}}},
+              {"total", kInteger},
+              {"page", kInteger},
+              {"limit", kInteger}});
+  schemas["AuditLog"] = Object({{"entries",
+                                 {{"type", "array"},
+                                  {"items", Object({{"seq", kInteger},
+                                                    {"at", kTime},
+                                                    {"actor", kString},
+                                                    {"action", kString},
+                                                    {"target", kString},
+                                                    {"details", {{"type", "object"}}}})}}}});
+  schemas["RpcMethods"] =
+      Object({{"methods",
+               {{"type", "array"},
+                {"items", Object({{"name", kString}, {"fields", {{"type", "array"}}}})}}}});
   schemas["Health"] = Object({{"status", kString},
                               {"store", kString},
                               {"mqtt", kString},
@@ -142,6 +199,9 @@ json Schemas() {
                               {"version", kString}});
   return schemas;
 }
+
+// Paging parameters are integers; every other query parameter is text.
+bool IsIntegerParam(const std::string& name) { return name == "page" || name == "limit"; }
 
 json Response(const std::string& description, const std::string& schema) {
   json out{{"description", description}};
@@ -164,7 +224,7 @@ json Operation(const Route& route) {
                           {"in", "query"},
                           {"required", false},
                           {"description", param.description},
-                          {"schema", param.name == "reason" ? kString : kInteger}});
+                          {"schema", IsIntegerParam(param.name) ? kInteger : kString}});
   }
   if (!parameters.empty()) op["parameters"] = parameters;
   if (route.body) {

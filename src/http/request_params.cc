@@ -6,28 +6,6 @@
 #include "common/printable.h"
 
 namespace iothub::http {
-namespace {
-
-// `name` from the query as an integer in [min, max], `fallback` when absent.
-Result<std::int64_t> QueryInteger(const std::multimap<std::string, std::string>& query,
-                                  const std::string& name, std::int64_t fallback, std::int64_t min,
-                                  std::int64_t max) {
-  const auto found = query.find(name);
-  if (found == query.end()) return fallback;
-  if (query.count(name) > 1) return FieldError(name, "is given more than once");
-  const std::string& text = found->second;
-  std::int64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < min ||
-      value > max) {
-    return FieldError(
-        name, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
-  }
-  return value;
-}
-
-}  // namespace
-
 std::optional<ApiError> CheckPathId(std::string_view field, std::string_view id) {
   if (IsValidId(id)) return std::nullopt;
   return FieldError(std::string(field),
@@ -59,6 +37,45 @@ Result<std::optional<int>> ParseExpiringWithinDays(
   Result<std::int64_t> days = QueryInteger(query, "expiringWithinDays", 0, 1, 3650);
   if (!days.ok()) return days.error();
   return std::optional<int>(static_cast<int>(*days));
+}
+
+Result<std::int64_t> QueryInteger(const std::multimap<std::string, std::string>& query,
+                                  const std::string& name, std::int64_t fallback, std::int64_t min,
+                                  std::int64_t max) {
+  const auto found = query.find(name);
+  if (found == query.end()) return fallback;
+  if (query.count(name) > 1) return FieldError(name, "is given more than once");
+  const std::string& text = found->second;
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < min ||
+      value > max) {
+    return FieldError(
+        name, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+  }
+  return value;
+}
+
+Result<std::string> QueryText(const std::multimap<std::string, std::string>& query,
+                              const std::string& name, std::size_t max_bytes,
+                              const std::vector<std::string_view>& choices) {
+  const auto found = query.find(name);
+  if (found == query.end()) return std::string();
+  if (query.count(name) > 1) return FieldError(name, "is given more than once");
+  const std::string& text = found->second;
+  if (!choices.empty()) {
+    for (std::string_view choice : choices) {
+      if (text == choice) return text;
+    }
+    std::string list;
+    for (std::string_view choice : choices)
+      list += (list.empty() ? "" : ", ") + std::string(choice);
+    return FieldError(name, "must be one of " + list);
+  }
+  if (text.size() > max_bytes) {
+    return FieldError(name, "must be at most " + std::to_string(max_bytes) + " bytes");
+  }
+  return text;
 }
 
 }  // namespace iothub::http

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http/api_error.h"
 #include "registry/paging.h"
@@ -27,5 +28,16 @@ Result<registry::PageRequest> ParsePaging(const std::multimap<std::string, std::
 // `expiringWithinDays` from the query: absent -> nullopt; present -> 1-3650, else 400.
 Result<std::optional<int>> ParseExpiringWithinDays(
     const std::multimap<std::string, std::string>& query);
+// `name` from the query as a decimal integer in [min, max], `fallback` when absent; 400
+// naming the parameter when malformed, out of range or given twice.
+Result<std::int64_t> QueryInteger(const std::multimap<std::string, std::string>& query,
+                                  const std::string& name, std::int64_t fallback, std::int64_t min,
+                                  std::int64_t max);
+
+// `name` from the query as text ("" when absent): one of `choices` when they are given,
+// else at most `max_bytes`; 400 naming the parameter otherwise or when given twice.
+Result<std::string> QueryText(const std::multimap<std::string, std::string>& query,
+                              const std::string& name, std::size_t max_bytes,
+                              const std::vector<std::string_view>& choices = {});
 
 }  // namespace iothub::http

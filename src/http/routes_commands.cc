@@ -3,12 +3,14 @@
 // may command the device (admin, or the user `userId` themself), that the device exists
 // (404) and is bound (409) to `userId` (409 for an admin naming another owner; 403 for
 // a user naming a device that is not theirs). No sender configured: 503.
+// GET /api/rpc/methods describes the method catalog the commands are checked against.
 #include "common/ids.h"
 #include "http/device_access.h"
 #include "http/json_body.h"
 #include "http/request_params.h"
 #include "http/route_table.h"
 #include "registry/time_format.h"
+#include "rpc/method_catalog.h"
 
 namespace iothub::http {
 namespace {
@@ -129,6 +131,18 @@ std::vector<Route> CommandRoutes() {
         {409, "the device is not bound (to userId)", "Error"},
         {503, "the broker is unavailable", "Error"}},
        [](ApiContext& c, const RequestContext& r) { return SendCommand(c, r, false); }},
+      {Method::kGet,
+       "/api/rpc/methods",
+       "The RPC method catalog: each method's params fields with their types and rules, "
+       "for building command forms",
+       "mqtt",
+       Access::kCaller,
+       std::nullopt,
+       {},
+       {{200, "{methods: [{name, fields}]}", "RpcMethods"}},
+       [](ApiContext&, const RequestContext&) {
+         return JsonReply(200, json{{"methods", rpc::DescribeMethods()}});
+       }},
   };
 }
 

@@ -62,7 +62,7 @@ class FleetSnapshot {
   const UserRecord* FindUser(std::string_view id) const;
   const UserRecord* FindUserBySubject(std::string_view subject) const;
 
-  // Visits every device / user (no order).
+  // Visits every device / user / certificate (no order).
   template <typename Visit>
   void ForEachDevice(Visit visit) const {
     for (const auto& [id, device] : devices_) visit(device);
@@ -70,6 +70,11 @@ class FleetSnapshot {
   template <typename Visit>
   void ForEachUser(Visit visit) const {
     for (const auto& [id, user] : users_) visit(user);
+  }
+
+  template <typename Visit>
+  void ForEachCertificate(Visit visit) const {
+    for (const auto& [fingerprint, certificate] : certificates_) visit(fingerprint, certificate);
   }
 
   std::size_t device_count() const { return devices_.size(); }

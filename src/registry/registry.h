@@ -49,6 +49,15 @@ class Registry {
   UserDirectory& users() { return users_; }
   const std::vector<Plan>& plans() const { return context_.plans; }
 
+  // Read-only views for the admin console: the newest `limit` audit entries (newest
+  // first) and a device's certificates (newest first).
+  absl::StatusOr<std::vector<store::AuditEntry>> RecentAudit(std::int64_t limit) {
+    return context_.store.ListAudit(limit);
+  }
+  absl::StatusOr<std::vector<Certificate>> DeviceCertificates(std::string_view device_id) {
+    return context_.store.ListCertificatesOfDevice(device_id);
+  }
+
  private:
   RegistryContext context_;
   DeviceRegistry devices_;

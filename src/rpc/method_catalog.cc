@@ -232,6 +232,41 @@ absl::Status CheckObject(const Json& object, std::span<const Field> fields, cons
 
 constexpr Path kParams{nullptr, "params"};
 
+std::string_view TypeName(Type type) {
+  switch (type) {
+    case Type::kString:
+    case Type::kIdString:
+      return "string";
+    case Type::kBool:
+      return "boolean";
+    case Type::kEnum:
+      return "enum";
+    case Type::kInt:
+      return "integer";
+    case Type::kNumber:
+      return "number";
+    case Type::kAlarm:
+    case Type::kPreset:
+      return "json";
+  }
+  return "json";
+}
+
+Json FieldToJson(const Field& f) {
+  Json out{{"name", f.name}, {"type", TypeName(f.type)}, {"rule", f.rule}};
+  out["required"] = f.type == Type::kIdString;
+  if (f.type == Type::kEnum) {
+    Json values = Json::array();
+    for (std::string_view v : f.values) values.push_back(v);
+    out["values"] = values;
+  }
+  if (f.type == Type::kInt) out["min"] = f.imin;
+  if (f.type == Type::kInt && f.imax != kNoMax) out["max"] = f.imax;
+  if (f.type == Type::kNumber && std::isfinite(f.min)) out["min"] = f.min;
+  if (f.type == Type::kNumber && std::isfinite(f.max)) out["max"] = f.max;
+  return out;
+}
+
 }  // namespace
 
 std::string_view MethodName(Method method) {
@@ -271,6 +306,16 @@ absl::Status ValidateParams(std::string_view method, const Json& params) {
     return absl::NotFoundError(message);
   }
   return ValidateParams(*m, params);
+}
+
+Json DescribeMethods() {
+  Json methods = Json::array();
+  for (const MethodSpec& spec : kMethods) {
+    Json fields = Json::array();
+    for (const Field& f : spec.fields) fields.push_back(FieldToJson(f));
+    methods.push_back({{"name", spec.name}, {"fields", fields}});
+  }
+  return methods;
 }
 
 }  // namespace iothub::rpc

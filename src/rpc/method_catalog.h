@@ -50,4 +50,10 @@ absl::Status ValidateParams(Method method, const nlohmann::json& params);
 // The same by wire name; NotFound("Unknown method: <m>") for a name not in the catalog.
 absl::Status ValidateParams(std::string_view method, const nlohmann::json& params);
 
+// The catalog as data, for forms (GET /api/rpc/methods): [{name, fields: [{name, type
+// ("string", "boolean", "enum", "integer", "number" or "json" for alarm/preset), rule,
+// required, values? (enum), min?, max?}]}], in the order of Method. Fields are empty for
+// methods that take no params; ValidateParams stays the judge of what is sent.
+nlohmann::json DescribeMethods();
+
 }  // namespace iothub::rpc

@@ -1,8 +1,8 @@
 // ApiTest: a real HTTP API on 127.0.0.1 (random port), served by the production
 // HttpServer, over a real Registry on a SQLite file and a CA in a TempDir, with a
 // JwtVerifier for HS256 test tokens and a fake CommandSender that records its calls (the
-// real MQTT round trip is tested end to end by the integration tests). Seeds an admin
-// user, alice and bob.
+// real MQTT round trip is tested end to end by the integration tests), and the web
+// console as the hub serves it. Seeds an admin user, alice and bob.
 // Test-only; one fixture per test.
 #pragma once
 
@@ -22,6 +22,7 @@
 #include "auth/jwt_verifier.h"
 #include "crypto/certificate_authority.h"
 #include "http/authenticate_caller.h"
+#include "http/console_routes.h"
 #include "http/http_server.h"
 #include "http/register_api.h"
 #include "http/route_table.h"
@@ -118,6 +119,7 @@ class ApiTest : public ::testing::Test {
     if (change) change(*context_);
     server_ = std::make_unique<HttpServer>(server_options_);
     RegisterApi(server_->routes(), *context_);
+    RegisterConsole(server_->routes());
     auto port = server_->Start("127.0.0.1:0");
     ASSERT_TRUE(port.ok()) << port.status();
     port_ = *port;
