@@ -19,6 +19,7 @@ void Housekeeper::Start() {
   // Shared state reached once before the servers start, so that /api/health is right
   // from the first request.
   MaintainSharedState();
+  if (parts_.certificates != nullptr) parts_.certificates->Tick();
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -43,6 +44,7 @@ void Housekeeper::Run() {
     SweepTimeouts();
     NotifyFleetChanges();
     parts_.log_throttle.Tick();
+    if (parts_.certificates != nullptr) parts_.certificates->Tick();
     if (parts_.persister != nullptr) parts_.persister->Flush();
     if (std::chrono::steady_clock::now() >= next_flush_) {
       FlushLastSeen();

@@ -9,7 +9,9 @@
 //    state journal (StatePersister), so that a restart resumes them;
 //  - every 5 s, and at Stop(): last-seen times of devices written to the store in one
 //    batch;
-//  - every tick, and at Stop(): the log throttle's summaries of windows that ended.
+//  - every tick, and at Stop(): the log throttle's summaries of windows that ended;
+//  - every tick: the CA files re-read when they changed, and certificate expiry
+//    warnings and gauges (CertificateWatch).
 // Thread-safety: Start/Stop from the owner thread; everything it touches is thread-safe.
 #pragma once
 
@@ -19,6 +21,7 @@
 #include <mutex>
 #include <thread>
 
+#include "app/certificate_watch.h"
 #include "app/state_persister.h"
 #include "cluster/redis_rpc_state.h"
 #include "common/clock.h"
@@ -42,6 +45,7 @@ struct HousekeeperParts {
   emqx::BrokerNotifier& broker;
   mqtt::CommandService* commands;  // null: no broker link, timeouts are only logged
   LogThrottle& log_throttle;
+  CertificateWatch* certificates;  // null: no CA reloads or expiry checks
   const Clock& clock;
 };
 

@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "common/log_throttle.h"
 #include "common/metrics.h"
+#include "crypto/keys.h"
 #include "http/command_sender.h"
 #include "registry/registry.h"
 
@@ -58,8 +59,8 @@ struct ApiContext {
   LogThrottle* log_throttle = nullptr;
   // Answers POST /api/acl/explain; null: 503.
   const acl::AclExplainer* acl_explainer = nullptr;
-  // The CA certificate (PEM) served by GET /api/devices/certificates/ca.
-  std::string ca_certificate_pem;
+  // The key type of the CA POST /api/ca/rotate makes (config [ca] key_type).
+  crypto::KeyType ca_key_type = crypto::KeyType::kEcP256;
   ApiOptions options;
 };
 

@@ -50,7 +50,7 @@ const std::vector<Route>& ApiRoutes() {
   static const std::vector<Route>* const routes = [] {
     auto* all = new std::vector<Route>();
     for (auto part : {AuthRoutes(), UserRoutes(), DeviceRoutes(), CertificateRoutes(),
-                      CommandRoutes(), AclRoutes(), OpenApiRoutes()}) {
+                      CommandRoutes(), AclRoutes(), CaRoutes(), OpenApiRoutes()}) {
       for (Route& route : part) all->push_back(std::move(route));
     }
     return all;

@@ -115,7 +115,8 @@ std::vector<Route> DeviceRoutes();
 std::vector<Route> CertificateRoutes();
 std::vector<Route> AuthRoutes();  // /api/auth/* and /api/health
 std::vector<Route> CommandRoutes();
-std::vector<Route> AclRoutes();  // /api/acl/*
+std::vector<Route> AclRoutes();      // /api/acl/*
+std::vector<Route> CaRoutes();       // /api/ca*
 std::vector<Route> OpenApiRoutes();  // GET /api/openapi.json
 
 // The whole table, in matching order. Built once.

@@ -60,6 +60,11 @@ class SqliteStore final : public Store {
                                                                std::string_view reason,
                                                                UnixMillis at) override;
   absl::StatusOr<std::vector<RevokedCertificate>> ListRevokedCertificates() override;
+  absl::StatusOr<std::vector<CaCertificateCount>> CountActiveCertificatesByCa(
+      UnixMillis now) override;
+  absl::StatusOr<std::int64_t> RevokeCertificatesSignedBy(std::string_view ca_cert_pem,
+                                                          std::string_view reason,
+                                                          UnixMillis at) override;
   absl::Status CreateUser(const User& user) override;
   absl::StatusOr<User> GetUser(std::string_view id) override;
   absl::StatusOr<User> GetUserByEmail(std::string_view email) override;
