@@ -44,8 +44,20 @@ TEST_F(CaRotationTest, RotateThenRetire) {
   ASSERT_TRUE(before.is_object() && before["cas"].size() == 1u) << before;
   const std::string old_id = before["cas"][0]["id"];
 
-  const iothub::testing::ProcessResult rotated = world_->Cli({"ca", "rotate"});
+  const iothub::testing::ProcessResult rotated = world_->Cli({"ca", "rotate", "--json"});
   ASSERT_EQ(rotated.status, 0) << rotated.err;
+  const nlohmann::json created = nlohmann::json::parse(rotated.out, nullptr, false);
+  ASSERT_TRUE(created.is_object()) << rotated.out;
+  const std::string new_id = created["id"];
+  // The running hub reloads the CA files by itself (its housekeeper) and watches the
+  // new CA's expiry.
+  EXPECT_TRUE(world_->WaitHubLog("CAs reloaded", 5s)) << world_->Diagnostics();
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return world_->Http("GET", "/metrics").text.find("id=\"" + new_id + "\"") !=
+               std::string::npos;
+      },
+      5s));
   RestartBroker(WriteBundle("bundle-2.pem"));
   const Device fresh = world_->CreateDevice("dev-new");
   world_->Bind(fresh.id, alice_);
