@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "registry/data_layout.h"
+#include "registry/time_format.h"
 
 namespace iothub::registry {
 namespace {
@@ -165,8 +166,11 @@ absl::StatusOr<std::string> CaKeyring::Rotate(crypto::KeyType key_type, UnixMill
   if (absl::Status s = ReloadLocked(); !s.ok()) return s;
   const std::filesystem::path staging =
       dir_ / (".new-" + std::to_string(::getpid()) + "-" + std::to_string(now));
-  absl::StatusOr<CertificateAuthority> created =
-      CertificateAuthority::Create(staging, key_type, now);
+  // A subject of its own ("iot-hub CA 2026-12-04T17:33:22Z"): verifiers find a
+  // certificate's issuer by name first, and CRLs are matched to CAs by name.
+  const std::string created_at = FormatIso8601(now).substr(0, 19) + "Z";
+  absl::StatusOr<CertificateAuthority> created = CertificateAuthority::Create(
+      staging, key_type, now, std::string(CertificateAuthority::kCaCommonName) + " " + created_at);
   if (!created.ok()) return created.status();
   const std::string id = crypto::CaIdOf(created->ca_certificate_pem());
   int generation = 1;

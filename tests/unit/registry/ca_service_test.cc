@@ -77,6 +77,9 @@ TEST_F(CaServiceTest, RotationSignsWithTheNewestCa) {
   EXPECT_FALSE((*status)[0].signing);
   EXPECT_EQ((*status)[1].active_certificates, 1);
   EXPECT_EQ((*status)[1].id, rotated->id);
+  // Distinct subjects: verifiers look issuers and CRLs up by name.
+  EXPECT_NE((*status)[1].subject, (*status)[0].subject);
+  EXPECT_TRUE((*status)[1].subject.starts_with("CN=iot-hub CA 20")) << (*status)[1].subject;
   auto audit = store_->ListAudit(100);
   ASSERT_OK(audit);
   EXPECT_TRUE(std::any_of(audit->begin(), audit->end(), [&](const store::AuditEntry& entry) {
