@@ -64,10 +64,10 @@ TEST_F(CaRoutesTest, RotateStatusBundleRetire) {
   Answer after = Get("/api/ca", AdminToken());
   EXPECT_EQ(after.body["cas"][0]["status"], "retired");
   EXPECT_EQ(after.body["cas"][0]["activeCertificates"], 0);
-  Answer validation = Send("POST",
-                           "/api/devices/certificates/validate/" +
-                               signed_old.body["fingerprint"].get<std::string>(),
-                           AdminToken(), "");
+  Answer validation = Send(
+      "POST",
+      "/api/devices/certificates/validate/" + signed_old.body["fingerprint"].get<std::string>(),
+      AdminToken(), "");
   EXPECT_EQ(validation.body["reason"], "revoked") << validation.text;
 }
 
