@@ -62,8 +62,10 @@ TEST_F(CaRotationTest, RotateThenRetire) {
   const Device fresh = world_->CreateDevice("dev-new");
   world_->Bind(fresh.id, alice_);
 
-  // Both CAs are trusted: the new device and an old one connect.
-  EXPECT_EQ(Connect(fresh).stage, ConnectStage::kConnected) << world_->Diagnostics();
+  // Both CAs are trusted: the new device (once the hub has read the CLI's change of
+  // the store, about a second) and an old one connect.
+  EXPECT_TRUE(Eventually([&] { return Connect(fresh).stage == ConnectStage::kConnected; }, 5s))
+      << world_->Diagnostics();
   EXPECT_EQ(Connect(dev_a_).stage, ConnectStage::kConnected);
 
   // The running hub sees the retirement (its certificates revoked) and refuses dev-a.
