@@ -61,6 +61,7 @@
 #include "model/device.h"
 #include "model/user.h"
 #include "registry/ca_files.h"
+#include "registry/ca_keyring.h"
 #include "registry/data_layout.h"
 #include "registry/uuid.h"
 #include "rpc/method_catalog.h"
@@ -169,16 +170,19 @@ struct RpcExample {
 
 std::vector<RpcExample> RpcExamples(UnixMillis now) {
   return {
-      {"getDeviceState", json::object(),
+      {"getDeviceState",
+       json::object(),
        {{"status", "online"},
         {"uptime", 86400},
         {"sensors", {{"temperature", 21.5}, {"humidity", 55}}},
         {"timers", json::array({{{"id", "timer-1"}, {"enabled", true}}})},
         {"regulators", json::array()},
         {"irrigators", json::array()}}},
-      {"getSensors", nullptr,
+      {"getSensors",
+       nullptr,
        {{"temperature", 21.5}, {"humidity", 55.2}, {"pressure", 1013.2}, {"timestamp", now}}},
-      {"reboot", json::object(),
+      {"reboot",
+       json::object(),
        {{"success", true}, {"message", "rebooting"}, {"estimatedTime", 30}}},
       {"updateDiscreteTimer",
        {{"id", "timer-1"},
@@ -228,9 +232,8 @@ std::vector<RpcExample> RpcExamples(UnixMillis now) {
         {"name", "Zone A"},
         {"enabled", true},
         {"mode", "preset"},
-        {"preset",
-         json::array({{{"startTime", 360}, {"endTime", 380}},
-                      {{"startTime", 1080}, {"endTime", 1100}}})},
+        {"preset", json::array({{{"startTime", 360}, {"endTime", 380}},
+                                {{"startTime", 1080}, {"endTime", 1100}}})},
         {"numbIrrigations", 2},
         {"irrigationwindow", 20},
         {"autoManualOff", true},
@@ -287,8 +290,7 @@ int main(int argc, char** argv) {
   app.add_option("--fixture-users", o.fixture_users, "most users in the fixture")
       ->check(CLI::Range(0L, 10'000'000L));
   app.add_option("--batch", o.batch, "rows per transaction")->check(CLI::Range(1L, 10'000'000L));
-  app.add_option("--days", o.days, "validity of the real certificates")
-      ->check(CLI::Range(1, 3650));
+  app.add_option("--days", o.days, "validity of the real certificates")->check(CLI::Range(1, 3650));
   app.add_option("--synthetic-pem", o.synthetic_pem,
                  "PEM of synthetic certificate rows: full (placeholder of a real size) or none")
       ->check(CLI::IsMember({"full", "none"}));
@@ -308,9 +310,10 @@ int main(int argc, char** argv) {
 
   // The CA, then the store (which must be empty: seeding is not idempotent).
   const auto key_type = registry::ParseKeyType(o.key_type);
-  crypto::CertificateAuthority ca =
-      Must(registry::LoadOrCreateCa(data_dir, *key_type, now, /*create_if_missing=*/true),
+  const std::unique_ptr<registry::CaKeyring> cas =
+      Must(registry::CaKeyring::Open(data_dir, *key_type, now, /*create_if_missing=*/true),
            "cannot load or create the CA in " + registry::CaDirectory(data_dir).string());
+  const crypto::CertificateAuthority& ca = *Must(cas->SigningCa(), "no signing CA");
   std::unique_ptr<store::Store> db;
   if (o.postgres_url.empty()) {
     db = Must(store::SqliteStore::Open(registry::DatabasePath(data_dir).string()),
@@ -354,8 +357,8 @@ int main(int argc, char** argv) {
       }
       return absl::OkStatus();
     });
-    if (!status.ok()) Die("cannot create users " + std::to_string(first) + ".." +
-                              std::to_string(last - 1), status);
+    if (!status.ok())
+      Die("cannot create users " + std::to_string(first) + ".." + std::to_string(last - 1), status);
     // Only the ids of committed users are kept (a failed batch exits above).
   }
   const double users_s = SecondsSince(users_start);
@@ -363,7 +366,7 @@ int main(int argc, char** argv) {
   // ---- Devices and certificates ----
   struct Signed {
     std::string device_id, username;  // username: base64 of the certificate's DER
-    long owner = 0;                     // index of the owning user
+    long owner = 0;                   // index of the owning user
   };
   std::vector<Signed> signed_devices;
   signed_devices.reserve(o.signed_devices);
@@ -427,8 +430,8 @@ int main(int argc, char** argv) {
       }
       return absl::OkStatus();
     });
-    if (!status.ok()) Die("cannot create devices " + DeviceId(first) + ".." + DeviceId(last - 1),
-                          status);
+    if (!status.ok())
+      Die("cannot create devices " + DeviceId(first) + ".." + DeviceId(last - 1), status);
     for (Signed& s : batch_signed) signed_devices.push_back(std::move(s));
     if (SecondsSince(last_report) > 10) {
       std::cerr << "fleet-seed: " << last << "/" << o.devices << " devices, "
@@ -538,9 +541,10 @@ int main(int argc, char** argv) {
     const std::string base = base_topic(u, d->device_id);
     publish.push_back(
         {{"topic", base + "/rpc/request"}, {"payload", request.dump()}, {"from", app_clientid(u)}});
-    responses.push_back({{"topic", base + "/rpc/response"},
-                         {"payload", json{{"id", id}, {"result", e.result}, {"timestamp", now}}.dump()},
-                         {"from", d->device_id}});
+    responses.push_back(
+        {{"topic", base + "/rpc/response"},
+         {"payload", json{{"id", id}, {"result", e.result}, {"timestamp", now}}.dump()},
+         {"from", d->device_id}});
   }
   for (json& r : responses) publish.push_back(std::move(r));
 
@@ -558,23 +562,22 @@ int main(int argc, char** argv) {
   }
 
   const double total_s = SecondsSince(start);
-  const json summary = {
-      {"data_dir", o.data_dir},
-      {"devices", o.devices},
-      {"users", o.users},
-      {"signed", o.signed_devices},
-      {"fixture", o.fixture},
-      {"fixture_clients", clients.size()},
-      {"fixture_devices", signed_devices.size()},
-      {"fixture_users", fixture_users.size()},
-      {"fixture_authorize", authorize.size()},
-      {"fixture_publish", publish.size()},
-      {"users_s", std::round(users_s * 100) / 100},
-      {"devices_s", std::round(devices_s * 100) / 100},
-      {"signing_s", std::round(signing_s * 100) / 100},
-      {"devices_per_s", devices_s > 0 ? std::round(o.devices / devices_s) : 0},
-      {"total_s", std::round(total_s * 100) / 100},
-      {"db_bytes", DatabaseBytes(registry::DatabasePath(data_dir))}};
+  const json summary = {{"data_dir", o.data_dir},
+                        {"devices", o.devices},
+                        {"users", o.users},
+                        {"signed", o.signed_devices},
+                        {"fixture", o.fixture},
+                        {"fixture_clients", clients.size()},
+                        {"fixture_devices", signed_devices.size()},
+                        {"fixture_users", fixture_users.size()},
+                        {"fixture_authorize", authorize.size()},
+                        {"fixture_publish", publish.size()},
+                        {"users_s", std::round(users_s * 100) / 100},
+                        {"devices_s", std::round(devices_s * 100) / 100},
+                        {"signing_s", std::round(signing_s * 100) / 100},
+                        {"devices_per_s", devices_s > 0 ? std::round(o.devices / devices_s) : 0},
+                        {"total_s", std::round(total_s * 100) / 100},
+                        {"db_bytes", DatabaseBytes(registry::DatabasePath(data_dir))}};
   std::cout << summary.dump() << std::endl;
   if (o.jwt_secret.empty()) {
     std::cerr << "fleet-seed: no --jwt-secret: the fixture has no users\n";

@@ -38,9 +38,10 @@ int RunCli(int argc, char** argv) {
   app.fallthrough();  // global flags may follow the subcommand
   app.footer(
       "The CA (<data-dir>/ca/): `serve` and the commands that sign (device sign-csr, ca show,\n"
-      "ca crl, ca issue-server, ca issue-client) create it when the data dir has none yet,\n"
-      "with the key type ca.key_type; every other command works without one. `ca init`\n"
-      "creates it explicitly (e.g. --key-type rsa-3072) and never replaces one.");
+      "ca crl, ca issue-server, ca issue-client, and ca status|rotate|retire) create it when\n"
+      "the data dir has none yet, with the key type ca.key_type; every other command works\n"
+      "without one. `ca init` creates it explicitly (e.g. --key-type rsa-3072) and never\n"
+      "replaces one; `ca rotate` adds a new CA that signs from then on.");
 
   GlobalFlags flags;
   app.add_option("--config", flags.config_path, "TOML config file")->check(CLI::ExistingFile);

@@ -1,7 +1,11 @@
-// `iot-hub ca ...`: the hub's certificate authority in <data_dir>/ca/.
+// `iot-hub ca ...`: the hub's certificate authorities in <data_dir>/ca/.
 //   ca init [--key-type ec-p256|ec-p384|rsa-3072]   create the CA (never replaces one)
-//   ca show                                          print the CA certificate (PEM)
-//   ca crl [--out F]                                 print or write the signed CRL (PEM)
+//   ca show [--bundle]                               the signing CA's certificate (PEM), or
+//                                                    every trusted CA's (a broker's cafile)
+//   ca status                                        every CA, its expiry and dependants
+//   ca rotate [--key-type T]                         a new CA signs from now on
+//   ca retire ID [--force]                           stop trusting a CA
+//   ca crl [--out F]                                 print or write the CRLs (PEM)
 //   ca issue-server --san S... [--cn N] [--days N] --out-cert F --out-key F
 //   ca issue-client --cn N [--days N] --out-cert F --out-key F
 // Keys are written with mode 0600. Thread-compatible (main thread).
@@ -33,16 +37,25 @@ class CaCommand {
   int Init(const Config& config);
   int Show(const Config& config);
   int Crl(const Config& config);
+  int Status(const Config& config);
+  int Rotate(const Config& config);
+  int Retire(const Config& config);
   int Issue(const Config& config, bool server);
 
   CLI::App* ca_ = nullptr;
   CLI::App* init_ = nullptr;
   CLI::App* show_ = nullptr;
   CLI::App* crl_ = nullptr;
+  CLI::App* status_ = nullptr;
+  CLI::App* rotate_ = nullptr;
+  CLI::App* retire_ = nullptr;
   CLI::App* issue_server_ = nullptr;
   CLI::App* issue_client_ = nullptr;
 
   bool json_ = false;
+  bool bundle_ = false;
+  bool force_ = false;
+  std::string ca_id_;
   std::string key_type_;
   std::string out_;
   std::vector<std::string> sans_;

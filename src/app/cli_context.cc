@@ -13,22 +13,21 @@
 
 #include "app/open_store.h"
 #include "app/wiring.h"
-#include "registry/ca_files.h"
 #include "registry/data_layout.h"
 #include "registry/input_checks.h"
 
 namespace iothub::app {
 
 CliContext::CliContext(const Config& config, std::unique_ptr<store::Store> store,
-                       std::optional<crypto::CertificateAuthority> ca)
-    : config_(config), store_(std::move(store)), ca_(std::move(ca)) {
-  registry_ = ca_ ? std::make_unique<registry::Registry>(*store_, *ca_, clock_, config_.plans)
-                  : std::make_unique<registry::Registry>(*store_, clock_, config_.plans);
+                       std::unique_ptr<registry::CaKeyring> cas)
+    : config_(config), store_(std::move(store)), cas_(std::move(cas)) {
+  registry_ = cas_ ? std::make_unique<registry::Registry>(*store_, *cas_, clock_, config_.plans)
+                   : std::make_unique<registry::Registry>(*store_, clock_, config_.plans);
 }
 
 absl::StatusOr<std::unique_ptr<CliContext>> CliContext::Open(const Config& config, CaUse use) {
   const std::filesystem::path data_dir = config.server.data_dir;
-  std::optional<crypto::CertificateAuthority> ca;
+  std::unique_ptr<registry::CaKeyring> cas;
   if (use == CaUse::kSigns) {
     // A shared (PostgreSQL) store never gets a CA of its own from one host: every hub
     // and CLI must sign with the one made by `iot-hub ca init` (docs/deploy.md).
@@ -37,16 +36,19 @@ absl::StatusOr<std::unique_ptr<CliContext>> CliContext::Open(const Config& confi
     const bool absent =
         !std::filesystem::exists(ca_dir / crypto::CertificateAuthority::kKeyFile, error) &&
         !std::filesystem::exists(ca_dir / crypto::CertificateAuthority::kCertificateFile, error);
-    absl::StatusOr<crypto::CertificateAuthority> loaded =
-        registry::LoadOrCreateCa(data_dir, CaKeyType(config.ca), SystemClock().NowUnixMillis(),
-                                 /*create_if_missing=*/!StoreIsShared(config));
+    absl::StatusOr<std::unique_ptr<registry::CaKeyring>> loaded =
+        registry::CaKeyring::Open(data_dir, CaKeyType(config.ca), SystemClock().NowUnixMillis(),
+                                  /*create_if_missing=*/!StoreIsShared(config));
     if (!loaded.ok()) return loaded.status();
-    if (absent) std::cerr << "iot-hub: created a new CA in " << ca_dir.string() << "\n";
-    ca = *std::move(loaded);
+    if (absent && (*loaded)->set()->entries().size() == 1 &&
+        (*loaded)->set()->entries()[0].generation == 0) {
+      std::cerr << "iot-hub: created a new CA in " << ca_dir.string() << "\n";
+    }
+    cas = *std::move(loaded);
   }
   absl::StatusOr<std::unique_ptr<store::Store>> store = OpenStore(config);
   if (!store.ok()) return store.status();
-  return std::unique_ptr<CliContext>(new CliContext(config, *std::move(store), std::move(ca)));
+  return std::unique_ptr<CliContext>(new CliContext(config, *std::move(store), std::move(cas)));
 }
 
 std::string CliActor() {

@@ -18,7 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "app/config.h"
-#include "crypto/certificate_authority.h"
+#include "registry/ca_keyring.h"
 #include "registry/registry.h"
 #include "store/store.h"
 
@@ -40,9 +40,9 @@ enum class CaUse {
 // The store, CA and Registry of one data directory, for one CLI command.
 class CliContext {
  public:
-  // Opens <data_dir>/hub.db (created when absent) and, for kSigns, loads or creates the
-  // CA in <data_dir>/ca/ (saying so on stderr when it creates one). FailedPrecondition
-  // for a half CA (one of its two files), which is never completed or replaced.
+  // Opens <data_dir>/hub.db (created when absent) and, for kSigns, loads the CAs in
+  // <data_dir>/ca/ or creates the first (saying so on stderr when it creates one).
+  // FailedPrecondition for a half CA (one of its two files), which is never completed or replaced.
   static absl::StatusOr<std::unique_ptr<CliContext>> Open(const Config& config, CaUse use);
 
   // The registry refers to members: never copied or moved.
@@ -51,17 +51,17 @@ class CliContext {
 
   registry::Registry& registry() { return *registry_; }
   // Opened with CaUse::kSigns only.
-  const crypto::CertificateAuthority& ca() const { return *ca_; }
+  registry::CaKeyring& cas() const { return *cas_; }
   const Config& config() const { return config_; }
 
  private:
   CliContext(const Config& config, std::unique_ptr<store::Store> store,
-             std::optional<crypto::CertificateAuthority> ca);
+             std::unique_ptr<registry::CaKeyring> cas);
 
   Config config_;
   SystemClock clock_;
   std::unique_ptr<store::Store> store_;
-  std::optional<crypto::CertificateAuthority> ca_;  // set for CaUse::kSigns
+  std::unique_ptr<registry::CaKeyring> cas_;  // set for CaUse::kSigns
   std::unique_ptr<registry::Registry> registry_;
 };
 

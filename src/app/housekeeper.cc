@@ -27,6 +27,7 @@ void Housekeeper::Start() {
   // from the first request.
   MaintainSharedState();
   UpdateExpiryGauges();
+  if (parts_.certificates != nullptr) parts_.certificates->Tick();
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -53,6 +54,7 @@ void Housekeeper::Run() {
     FollowAclRules();
     if (std::chrono::steady_clock::now() >= next_expiry_count_) UpdateExpiryGauges();
     parts_.log_throttle.Tick();
+    if (parts_.certificates != nullptr) parts_.certificates->Tick();
     if (parts_.persister != nullptr) parts_.persister->Flush();
     if (std::chrono::steady_clock::now() >= next_flush_) {
       FlushLastSeen();

@@ -17,6 +17,8 @@
 //  - every tick, and at Stop(): the log throttle's summaries of windows that ended;
 //  - when the fleet snapshot changed, and every minute: the gauges of certificates
 //    expiring within 7 and 30 days (one pass over the snapshot, not per scrape).
+//  - every tick: the CA files re-read when they changed, and certificate expiry
+//    warnings and gauges (CertificateWatch).
 // Thread-safety: Start/Stop from the owner thread; everything it touches is thread-safe.
 #pragma once
 
@@ -27,6 +29,7 @@
 #include <optional>
 #include <thread>
 
+#include "app/certificate_watch.h"
 #include "app/state_persister.h"
 #include "cluster/redis_rpc_state.h"
 #include "cluster/redis_session_directory.h"
@@ -55,6 +58,7 @@ struct HousekeeperParts {
   emqx::BrokerNotifier& broker;
   mqtt::CommandService* commands;  // null: no broker link, timeouts are only logged
   LogThrottle& log_throttle;
+  CertificateWatch* certificates;  // null: no CA reloads or expiry checks
   const Clock& clock;
   Metrics* metrics = nullptr;  // null: no expiry gauges
 };

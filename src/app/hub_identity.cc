@@ -35,13 +35,15 @@ absl::Status WriteFile(const std::filesystem::path& path, std::string_view conte
 }  // namespace
 
 absl::StatusOr<HubIdentity> EnsureHubIdentity(const std::filesystem::path& data_dir,
-                                              const crypto::CertificateAuthority& ca,
-                                              UnixMillis now) {
+                                              const crypto::CaSet& cas, UnixMillis now) {
+  const crypto::CaEntry* signing = cas.Signing();
+  if (signing == nullptr) return absl::FailedPreconditionError("every CA is retired");
+  const crypto::CertificateAuthority& ca = signing->ca;
   const std::filesystem::path dir = data_dir / "hub-client";
   HubIdentity identity{.cert_file = (dir / "client.crt").string(),
                        .key_file = (dir / "client.key").string(),
                        .fingerprint = {}};
-  // Reuse the current certificate while the CA accepts it and it has time left.
+  // Reuse the current certificate while the signing CA accepts it and it has time left.
   if (auto der = crypto::CertificatePemToDer(ReadAll(identity.cert_file)); der.ok()) {
     auto info = ca.VerifyClientCertificate(*der, now);
     if (info.ok() && info->valid_to - now > kRenewBeforeMillis &&

@@ -2,14 +2,16 @@
 // hub's broker link (device commands, timeout replies) passes the same mTLS listener as
 // the devices. The device authenticator admits exactly this certificate as the service
 // principal "iot-hub". Kept in <data_dir>/hub-client/ (key 0600) and renewed when it has
-// less than 30 days left. Blocks on file I/O: call at start-up only.
+// less than 30 days left or another CA than the signing one issued it (after a CA
+// rotation, a restart moves the hub to the new CA before the old one is retired).
+// Blocks on file I/O: call at start-up only.
 #pragma once
 
 #include <filesystem>
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "crypto/certificate_authority.h"
+#include "crypto/ca_set.h"
 #include "model/fleet_snapshot.h"
 
 namespace iothub::app {
@@ -23,7 +25,6 @@ struct HubIdentity {
 };
 
 absl::StatusOr<HubIdentity> EnsureHubIdentity(const std::filesystem::path& data_dir,
-                                              const crypto::CertificateAuthority& ca,
-                                              UnixMillis now);
+                                              const crypto::CaSet& cas, UnixMillis now);
 
 }  // namespace iothub::app

@@ -23,7 +23,7 @@
 #include "mqtt/broker_link.h"
 #include "registry/acl_rule_book.h"
 #include "registry/acl_rules_view.h"
-#include "registry/ca_files.h"
+#include "registry/ca_keyring.h"
 #include "registry/data_layout.h"
 #include "registry/fleet_view.h"
 #include "registry/registry.h"
@@ -70,18 +70,18 @@ int RunServe(const Config& config) {
   if (!store.ok()) return Fail("store", store.status());
   spdlog::info("store: {}", DescribeStore(config));
   // Hubs sharing a database must share one CA: none of them makes its own.
-  auto ca = registry::LoadOrCreateCa(data_dir, CaKeyType(config.ca), clock.NowUnixMillis(),
-                                     /*create_if_missing=*/!StoreIsShared(config));
-  if (!ca.ok()) {
+  auto cas = registry::CaKeyring::Open(data_dir, CaKeyType(config.ca), clock.NowUnixMillis(),
+                                       /*create_if_missing=*/!StoreIsShared(config));
+  if (!cas.ok()) {
     return Fail(StoreIsShared(config)
                     ? "cannot load the certificate authority (with a shared PostgreSQL store, "
                       "create it once with `iot-hub ca init` and give every hub the same "
                       "<data_dir>/ca)"
                     : "cannot load the certificate authority",
-                ca.status());
+                cas.status());
   }
   registry::FleetView fleet(**store);
-  registry::Registry registry(**store, *ca, clock, config.plans, [&fleet] { fleet.Notify(); });
+  registry::Registry registry(**store, **cas, clock, config.plans, [&fleet] { fleet.Notify(); });
   if (auto status = fleet.Start(); !status.ok()) return Fail("cannot load the registry", status);
 
   // Authentication, authorization and the RPC pipeline.
@@ -94,12 +94,12 @@ int RunServe(const Config& config) {
   device_options.certificate_ports = config.auth.certificate_ports;
   std::optional<HubIdentity> identity;
   if (config.mqtt.enabled && config.mqtt.cert_file.empty()) {
-    auto made = EnsureHubIdentity(data_dir, *ca, clock.NowUnixMillis());
+    auto made = EnsureHubIdentity(data_dir, *(*cas)->set(), clock.NowUnixMillis());
     if (!made.ok()) return Fail("cannot issue the hub's client certificate", made.status());
     identity = *made;
     device_options.hub_fingerprint = identity->fingerprint;
   }
-  auth::DeviceAuthenticator devices(*ca, device_options);
+  auth::DeviceAuthenticator devices((*cas)->cell(), device_options);
   auth::TokenAuthenticator tokens(jwt->verifier.get());
   // Access rules: the configured ones, then the database's, reloaded when they change.
   registry::AclRulesView* rules_view = nullptr;  // set below; the book's writes reload it
@@ -191,6 +191,14 @@ int RunServe(const Config& config) {
   hooks::ExhookDispatcher dispatcher(handler);
   hooks::HookMetrics hook_metrics(metrics);
 
+  CertificateWatch certificate_watch(
+      {.cas = **cas,
+       .files = {{.kind = "hub_client",
+                  .id = std::string(kHubPrincipalId),
+                  .file = identity ? identity->cert_file : config.mqtt.cert_file}},
+       .issued_server_dir = registry::IssuedServerDirectory(data_dir),
+       .metrics = metrics,
+       .clock = clock});
   Housekeeper housekeeper({.rpc = rpc,
                            .shared_state = shared->state.get(),
                            .shared_sessions = session_setup.shared.get(),
@@ -202,6 +210,7 @@ int RunServe(const Config& config) {
                            .broker = **broker_admin,
                            .commands = commands.get(),
                            .log_throttle = log_throttle,
+                           .certificates = &certificate_watch,
                            .clock = clock,
                            .metrics = &metrics});
   housekeeper.Start();
@@ -251,7 +260,7 @@ int RunServe(const Config& config) {
                        .fleet = &fleet_index,
                        .device_online = device_online,
                        .online_devices = [&presence] { return presence.OnlineDevices(); },
-                       .ca_certificate_pem = ca->ca_certificate_pem(),
+                       .ca_key_type = CaKeyType(config.ca),
                        .options = MakeApiOptions(config.http)};
   http::RegisterApi(http_server.routes(), api);
   http::RegisterConsole(http_server.routes());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "crypto/certificate_encoding.h"
 #include "crypto/fingerprint.h"
 
@@ -76,12 +77,15 @@ AuthResult DeviceAuthenticator::Authenticate(const CertificateLogin& login,
 
 std::string_view DeviceAuthenticator::UnregisteredReason(std::string_view der,
                                                          UnixMillis now) const {
-  const auto verified = ca_.VerifyClientCertificate(der, now);
+  const auto verified = cas_.Load()->VerifyClientCertificate(der, now);
   if (verified.ok()) return "certificate not registered";
   switch (verified.status().code()) {
     case absl::StatusCode::kInvalidArgument:
       return "not a certificate";
     case absl::StatusCode::kUnauthenticated:
+      if (absl::StrContains(verified.status().message(), "retired CA")) {
+        return "certificate issued by a retired CA";
+      }
       return "certificate not issued by the hub's CA";
     case absl::StatusCode::kPermissionDenied:
       return "certificate is not a client certificate";

@@ -19,7 +19,9 @@
 // registry only when the hub's CA signs a certificate, so a registered fingerprint proves
 // the CA signed exactly these bytes; validity comes from the stored record. A known
 // certificate is then parsed once for its subject (the proof above). Only a refused
-// certificate pays for a full CA verification, to log a precise reason.
+// certificate pays for a full CA verification, to log a precise reason. A retired CA's
+// certificates are revoked when it is retired (registry/ca_service.h), so the snapshot
+// refuses them too.
 //
 // Thread-safe (immutable after construction).
 #pragma once
@@ -31,7 +33,8 @@
 #include <vector>
 
 #include "auth/auth_result.h"
-#include "crypto/certificate_authority.h"
+#include "common/snapshot_cell.h"
+#include "crypto/ca_set.h"
 #include "model/fleet_snapshot.h"
 
 namespace iothub::auth {
@@ -58,8 +61,9 @@ struct CertificateLogin {
 
 class DeviceAuthenticator {
  public:
-  DeviceAuthenticator(const crypto::CertificateAuthority& ca, DeviceAuthOptions options)
-      : ca_(ca), options_(options) {}
+  // `cas`: the hub's CAs (registry/ca_keyring.h), read at each refused login.
+  DeviceAuthenticator(const SnapshotCell<crypto::CaSet>& cas, DeviceAuthOptions options)
+      : cas_(cas), options_(options) {}
 
   AuthResult Authenticate(const CertificateLogin& login, const FleetSnapshot& fleet,
                           UnixMillis now) const;
@@ -69,10 +73,11 @@ class DeviceAuthenticator {
   // refusal reason otherwise.
   static std::optional<std::string_view> CheckProof(const CertificateLogin& login,
                                                     std::string_view der);
-  // The reason an unregistered certificate is refused (from a full CA verification).
+  // The reason an unregistered certificate is refused (from a full verification against
+  // every CA).
   std::string_view UnregisteredReason(std::string_view der, UnixMillis now) const;
 
-  const crypto::CertificateAuthority& ca_;
+  const SnapshotCell<crypto::CaSet>& cas_;
   const DeviceAuthOptions options_;
 };
 

@@ -24,7 +24,6 @@
 namespace iothub::crypto {
 namespace {
 
-constexpr std::string_view kCaCommonName = "iot-hub CA";
 constexpr std::string_view kDeviceCommonNamePrefix = "device-";
 constexpr std::size_t kMaxCommonNameLength = 64;  // ub-common-name, RFC 5280
 constexpr std::size_t kMaxCaFileSize = 1 << 20;
@@ -163,7 +162,8 @@ CertificateAuthority::CertificateAuthority(EvpPkeyPtr key, X509Ptr certificate,
 }
 
 absl::StatusOr<CertificateAuthority> CertificateAuthority::Create(const std::filesystem::path& dir,
-                                                                  KeyType type, UnixMillis now) {
+                                                                  KeyType type, UnixMillis now,
+                                                                  std::string_view common_name) {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) return absl::InternalError(absl::StrCat(dir.string(), ": ", error.message()));
@@ -181,7 +181,7 @@ absl::StatusOr<CertificateAuthority> CertificateAuthority::Create(const std::fil
   absl::StatusOr<EvpPkeyPtr> key = GenerateKey(type);
   if (!key.ok()) return key.status();
   absl::StatusOr<X509Ptr> certificate = NewCertificate(
-      key->get(), kCaCommonName, now - kClockSkewMillis, now + kCaValidityDays * kMillisPerDay);
+      key->get(), common_name, now - kClockSkewMillis, now + kCaValidityDays * kMillisPerDay);
   if (!certificate.ok()) return certificate.status();
   X509* cert = certificate->get();
   ClearOpenSslErrors();

@@ -71,12 +71,17 @@ class CertificateAuthority {
   // whose clock is a little behind still accepts its new certificate.
   static constexpr UnixMillis kClockSkewMillis = 5 * 60 * 1000;
 
+  // The CN of the first CA; rotated CAs add their creation time (registry/ca_keyring.h),
+  // so that the CAs of one hub have distinct subjects.
+  static constexpr std::string_view kCaCommonName = "iot-hub CA";
+
   // Makes a new CA in `dir` (created if missing): a key of `type` in ca.key (PKCS#8
-  // PEM, mode 0600) and a self-signed certificate in ca.crt (CN "iot-hub CA", 10 years,
+  // PEM, mode 0600) and a self-signed certificate in ca.crt (CN `common_name`, 10 years,
   // basicConstraints critical CA:TRUE, keyUsage critical keyCertSign+cRLSign, SKI).
   // Files are created with O_EXCL: AlreadyExists when either exists, never overwritten.
   static absl::StatusOr<CertificateAuthority> Create(const std::filesystem::path& dir, KeyType type,
-                                                     UnixMillis now);
+                                                     UnixMillis now,
+                                                     std::string_view common_name = kCaCommonName);
   static absl::StatusOr<CertificateAuthority> Create(const std::filesystem::path& dir,
                                                      UnixMillis now) {
     return Create(dir, KeyType::kEcP256, now);

@@ -18,6 +18,7 @@
 #include "common/clock.h"
 #include "common/log_throttle.h"
 #include "common/metrics.h"
+#include "crypto/keys.h"
 #include "http/command_sender.h"
 #include "http/fleet_index.h"
 #include "registry/acl_rule_book.h"
@@ -70,8 +71,8 @@ struct ApiContext {
   std::function<bool(std::string_view device_id)> device_online;
   // The devices connected to this hub now (counts and the online filter). Empty: none.
   std::function<std::vector<std::string>()> online_devices;
-  // The CA certificate (PEM) served by GET /api/devices/certificates/ca.
-  std::string ca_certificate_pem;
+  // The key type of the CA POST /api/ca/rotate makes (config [ca] key_type).
+  crypto::KeyType ca_key_type = crypto::KeyType::kEcP256;
   ApiOptions options;
 };
 

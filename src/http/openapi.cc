@@ -95,6 +95,17 @@ json Schemas() {
        {"reason",
         {{"type", "string"}, {"enum", {"unknown", "revoked", "not_yet_valid", "expired"}}}}});
   schemas["Message"] = Object({{"message", kString}});
+  schemas["CaStatus"] = Object({{"id", kString},
+                                {"generation", kInteger},
+                                {"subject", kString},
+                                {"notBefore", kTime},
+                                {"notAfter", kTime},
+                                {"status", {{"type", "string"}, {"enum", {"active", "retired"}}}},
+                                {"retiredAt", Nullable(kTime)},
+                                {"signing", {{"type", "boolean"}}},
+                                {"activeCertificates", kInteger}});
+  schemas["CaList"] = Object({{"cas", {{"type", "array"}, {"items", Ref("CaStatus")}}}});
+  schemas["CaRetirement"] = Object({{"id", kString}, {"revokedCertificates", kInteger}});
   const json metadata =
       Object({{"executionTime", kInteger}, {"sentAt", kTime}, {"receivedAt", Nullable(kTime)}});
   schemas["CommandResult"] = Object(

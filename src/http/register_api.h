@@ -6,7 +6,7 @@
 //
 //   http::ApiContext api{.registry = registry, .jwt_verifier = verifier.get(),
 //                        .command_sender = &commands, .clock = clock, .metrics = metrics,
-//                        .ca_certificate_pem = ca.ca_certificate_pem(),
+//                        .ca_key_type = crypto::KeyType::kEcP256,
 //                        .options = {.admin_token = ..., .trusted_proxies = ...}};
 //   http::RegisterApi(http_server.routes(), api);
 //

@@ -51,9 +51,9 @@ Reply ErrorReply(ApiError error) {
 const std::vector<Route>& ApiRoutes() {
   static const std::vector<Route>* const routes = [] {
     auto* all = new std::vector<Route>();
-    for (auto part :
-         {AuthRoutes(), UserRoutes(), DeviceRoutes(), CertificateRoutes(), CommandRoutes(),
-          AclRoutes(), AclRuleRoutes(), FleetRoutes(), AuditRoutes(), OpenApiRoutes()}) {
+    for (auto part : {AuthRoutes(), UserRoutes(), DeviceRoutes(), CertificateRoutes(),
+                      CommandRoutes(), AclRoutes(), AclRuleRoutes(), FleetRoutes(), AuditRoutes(),
+                      CaRoutes(), OpenApiRoutes()}) {
       for (Route& route : part) all->push_back(std::move(route));
     }
     return all;

@@ -119,6 +119,7 @@ std::vector<Route> AclRoutes();      // POST /api/acl/explain
 std::vector<Route> AclRuleRoutes();  // /api/acl/rules...
 std::vector<Route> FleetRoutes();    // /api/fleet/*: the console's fleet views
 std::vector<Route> AuditRoutes();    // GET /api/audit
+std::vector<Route> CaRoutes();       // /api/ca*
 std::vector<Route> OpenApiRoutes();  // GET /api/openapi.json
 
 // The whole table, in matching order. Built once.

@@ -55,10 +55,9 @@ Reply SignCsr(ApiContext& context, const RequestContext& request) {
 }
 
 Reply GetCaCertificate(ApiContext& context, const RequestContext&) {
-  if (context.ca_certificate_pem.empty()) {
-    return ErrorReply(Unavailable("the CA certificate is not configured"));
-  }
-  return TextReply(200, context.ca_certificate_pem, "application/x-pem-file");
+  absl::StatusOr<std::string> pem = context.registry.cas().SigningCertificate();
+  if (!pem.ok()) return ErrorReply(Unavailable("the CA certificate is not available"));
+  return TextReply(200, *pem, "application/x-pem-file");
 }
 
 Reply GetCertificate(ApiContext& context, const RequestContext& request) {
@@ -113,7 +112,7 @@ std::vector<Route> CertificateRoutes() {
       // Before {fingerprint}: routes match in order.
       {Method::kGet,
        "/api/devices/certificates/ca",
-       "The CA certificate (PEM)",
+       "The certificate of the CA that signs (PEM); every trusted CA: /api/ca/bundle",
        "certificates",
        Access::kCaller,
        std::nullopt,

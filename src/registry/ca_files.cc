@@ -1,7 +1,5 @@
 #include "registry/ca_files.h"
 
-#include <spdlog/spdlog.h>
-
 #include <system_error>
 
 #include "registry/data_layout.h"
@@ -44,43 +42,12 @@ std::string_view KeyTypeName(crypto::KeyType type) {
   return "ec-p256";
 }
 
-absl::StatusOr<CertificateAuthority> LoadOrCreateCa(const std::filesystem::path& data_dir,
-                                                    crypto::KeyType key_type, UnixMillis now,
-                                                    bool create_if_missing) {
-  const std::filesystem::path dir = CaDirectory(data_dir);
-  const CaFilesPresent present = Present(dir);
-  if (!present.key && !present.certificate) {
-    if (!create_if_missing) {
-      return absl::FailedPreconditionError("no CA in " + dir.string() +
-                                           "; run `iot-hub ca init` first");
-    }
-    absl::StatusOr<CertificateAuthority> created = CertificateAuthority::Create(dir, key_type, now);
-    if (created.ok()) {
-      spdlog::info("created a new CA in {} ({})", dir.string(), KeyTypeName(key_type));
-    }
-    return created;
-  }
-  if (!present.key || !present.certificate) {
-    return absl::FailedPreconditionError(
-        "incomplete CA in " + dir.string() + ": " +
-        std::string(present.key ? CertificateAuthority::kCertificateFile
-                                : CertificateAuthority::kKeyFile) +
-        " is missing; restore it from a backup (a new CA would invalidate every device "
-        "certificate)");
-  }
-  absl::StatusOr<CertificateAuthority> loaded = CertificateAuthority::Load(dir);
-  if (!loaded.ok()) {
-    return absl::Status(loaded.status().code(), "cannot load the CA from " + dir.string() + ": " +
-                                                    std::string(loaded.status().message()));
-  }
-  return loaded;
-}
-
 absl::StatusOr<CertificateAuthority> InitCa(const std::filesystem::path& data_dir,
                                             crypto::KeyType key_type, UnixMillis now) {
   const std::filesystem::path dir = CaDirectory(data_dir);
   const CaFilesPresent present = Present(dir);
-  if (present.key || present.certificate) {
+  std::error_code ignored;
+  if (present.key || present.certificate || std::filesystem::exists(dir / "gen-1", ignored)) {
     return absl::AlreadyExistsError("a CA already exists in " + dir.string());
   }
   absl::StatusOr<CertificateAuthority> created = CertificateAuthority::Create(dir, key_type, now);

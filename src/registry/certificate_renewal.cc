@@ -38,7 +38,7 @@ absl::Status CertificateRenewal::CheckKeyIsNew(std::string_view csr_pem,
 absl::StatusOr<Renewed> CertificateRenewal::Renew(const RenewalRequest& request,
                                                   std::string_view actor) {
   if (absl::Status s = CheckActor(actor); !s.ok()) return s;
-  if (context_.ca == nullptr) {
+  if (context_.cas == nullptr) {
     return absl::FailedPreconditionError("no CA is loaded: nothing can be signed");
   }
   if (absl::Status s = CheckDeviceId(request.device_id); !s.ok()) return s;
@@ -48,6 +48,10 @@ absl::StatusOr<Renewed> CertificateRenewal::Renew(const RenewalRequest& request,
   const UnixMillis now = context_.clock.NowUnixMillis();
   const UnixMillis grace_until =
       now + std::chrono::duration_cast<std::chrono::milliseconds>(request.grace).count();
+
+  absl::StatusOr<std::shared_ptr<const crypto::CertificateAuthority>> ca =
+      SigningCaNow(*context_.cas);
+  if (!ca.ok()) return ca.status();
 
   Renewed renewed{.grace_until = grace_until};
   Certificate& certificate = renewed.certificate;
@@ -69,9 +73,9 @@ absl::StatusOr<Renewed> CertificateRenewal::Renew(const RenewalRequest& request,
     if (absl::Status s = CheckKeyIsNew(request.csr_pem, *history); !s.ok()) return s;
     // Signed inside the transaction, as SignCsr does: no revoke slips in between.
     absl::StatusOr<crypto::IssuedCertificate> issued =
-        SignForDevice(*context_.ca, request.csr_pem, device->id, request.days, now);
+        SignForDevice(**ca, request.csr_pem, device->id, request.days, now);
     if (!issued.ok()) return issued.status();
-    certificate = MakeCertificate(*id, *device, *issued, context_.ca->ca_certificate_pem(), now);
+    certificate = MakeCertificate(*id, *device, *issued, (*ca)->ca_certificate_pem(), now);
     if (absl::Status s = tx.InsertRenewedCertificate(certificate, renewing, grace_until); !s.ok()) {
       return s;
     }

@@ -1,5 +1,7 @@
 #include "registry/certificate_service.h"
 
+#include <map>
+
 #include "crypto/fingerprint.h"
 #include "registry/input_checks.h"
 #include "registry/uuid.h"
@@ -42,6 +44,13 @@ absl::StatusOr<Device> SignableDevice(store::Store& tx, std::string_view device_
                                          " is revoked; a revoked device gets no certificate");
   }
   return device;
+}
+
+absl::StatusOr<std::shared_ptr<const crypto::CertificateAuthority>> SigningCaNow(CaKeyring& cas) {
+  // A rotation or retirement made by another process counts from this signature on, not
+  // only from the housekeeper's next look at the files.
+  if (absl::StatusOr<bool> refreshed = cas.Refresh(); !refreshed.ok()) return refreshed.status();
+  return cas.SigningCa();
 }
 
 absl::StatusOr<crypto::IssuedCertificate> SignForDevice(const crypto::CertificateAuthority& ca,
@@ -100,7 +109,7 @@ absl::StatusOr<std::string> CertificateService::Canonical(std::string_view finge
 absl::StatusOr<Certificate> CertificateService::SignCsr(const CsrRequest& request,
                                                         std::string_view actor) {
   if (absl::Status s = CheckActor(actor); !s.ok()) return s;
-  if (context_.ca == nullptr) return NoCa();
+  if (context_.cas == nullptr) return NoCa();
   if (absl::Status s = CheckDeviceId(request.device_id); !s.ok()) return s;
   if (absl::Status s = CheckDays(request.days); !s.ok()) return s;
   if (request.firmware_version) {
@@ -111,6 +120,9 @@ absl::StatusOr<Certificate> CertificateService::SignCsr(const CsrRequest& reques
   absl::StatusOr<std::string> id = NewUuidV4();
   if (!id.ok()) return id.status();
   const UnixMillis now = context_.clock.NowUnixMillis();
+  absl::StatusOr<std::shared_ptr<const crypto::CertificateAuthority>> ca =
+      SigningCaNow(*context_.cas);
+  if (!ca.ok()) return ca.status();
 
   Certificate certificate;
   absl::Status status = CommitChange(context_, [&](store::Store& tx) -> absl::Status {
@@ -119,9 +131,9 @@ absl::StatusOr<Certificate> CertificateService::SignCsr(const CsrRequest& reques
     // Signed inside the transaction so that a concurrent revoke cannot slip in between
     // the check and the insert (signing takes milliseconds).
     absl::StatusOr<crypto::IssuedCertificate> issued =
-        SignForDevice(*context_.ca, request.csr_pem, device->id, request.days, now);
+        SignForDevice(**ca, request.csr_pem, device->id, request.days, now);
     if (!issued.ok()) return issued.status();
-    certificate = MakeCertificate(*id, *device, *issued, context_.ca->ca_certificate_pem(), now);
+    certificate = MakeCertificate(*id, *device, *issued, (*ca)->ca_certificate_pem(), now);
     if (absl::Status s = tx.InsertCertificate(certificate); !s.ok()) return s;
     device->public_key = issued->public_key_pem;
     if (request.firmware_version) device->firmware_version = request.firmware_version;
@@ -199,16 +211,31 @@ absl::StatusOr<FingerprintValidation> CertificateService::ValidateFingerprint(
 }
 
 absl::StatusOr<std::string> CertificateService::MakeCrl() {
-  if (context_.ca == nullptr) return NoCa();
+  if (context_.cas == nullptr) return NoCa();
   absl::StatusOr<std::vector<store::RevokedCertificate>> revoked =
       context_.store.ListRevokedCertificates();
   if (!revoked.ok()) return revoked.status();
-  std::vector<crypto::RevokedSerial> serials;
-  serials.reserve(revoked->size());
+  const std::shared_ptr<const crypto::CaSet> cas = context_.cas->set();
+  // One CRL per trusted CA, listing the certificates it signed, oldest CA first: a
+  // verifier matches a CRL to a certificate by issuer, so serials of other CAs would
+  // mean nothing in it. A retired CA is in no bundle, so it needs no CRL.
+  std::map<std::string, std::vector<crypto::RevokedSerial>> serials_by_ca;
+  std::map<std::string, std::string> id_of_pem;  // CaIdOf once per distinct PEM
   for (const store::RevokedCertificate& entry : *revoked) {
-    serials.push_back({.serial_hex = entry.serial_number, .revoked_at = entry.revoked_at});
+    auto [found, inserted] = id_of_pem.try_emplace(entry.ca_cert_pem);
+    if (inserted) found->second = crypto::CaIdOf(entry.ca_cert_pem);
+    serials_by_ca[found->second].push_back(
+        {.serial_hex = entry.serial_number, .revoked_at = entry.revoked_at});
   }
-  return context_.ca->MakeCrl(serials, context_.clock.NowUnixMillis(), kCrlNextUpdateDays);
+  std::string crls;
+  for (const crypto::CaEntry& entry : cas->entries()) {
+    if (!entry.trusted()) continue;
+    absl::StatusOr<std::string> crl = entry.ca.MakeCrl(
+        serials_by_ca[entry.id], context_.clock.NowUnixMillis(), kCrlNextUpdateDays);
+    if (!crl.ok()) return crl.status();
+    crls += *crl;
+  }
+  return crls;
 }
 
 }  // namespace iothub::registry

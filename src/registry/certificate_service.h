@@ -48,8 +48,11 @@ struct CsrRequest {
 absl::Status CheckDays(int days);
 // the device as signing needs it: NotFound when unknown, FailedPrecondition when revoked;
 absl::StatusOr<Device> SignableDevice(store::Store& tx, std::string_view device_id);
+// the CA that signs now: the newest trusted one, after re-reading the CA files (the one
+// place that says which CA signs device certificates);
+absl::StatusOr<std::shared_ptr<const crypto::CertificateAuthority>> SigningCaNow(CaKeyring& cas);
 // the CA's certificate for the CSR's key ("CSR refused: ..." InvalidArgument when the
-// CSR fails the vetting); the one place that says which CA signs device certificates;
+// CSR fails the vetting);
 absl::StatusOr<crypto::IssuedCertificate> SignForDevice(const crypto::CertificateAuthority& ca,
                                                         std::string_view csr_pem,
                                                         std::string_view device_id, int days,
@@ -70,12 +73,12 @@ class CertificateService {
   explicit CertificateService(const RegistryContext& context) : context_(context) {}
 
   // Signs `request.csr_pem` for the device (which must exist and not be revoked) with the
-  // CA, stores the certificate -- the store supersedes the device's previous one -- and
-  // sets the device's public key (and firmware version when given). A certificate signed
-  // while the device is bound records its owner (owner_at_issue): unbinding revokes it.
-  // Returns the stored certificate. InvalidArgument for a refused CSR (bad signature, weak
-  // key, ...) or `days` out of range; NotFound for an unknown device; FailedPrecondition
-  // for a revoked one, or when the registry has no CA.
+  // signing CA (the newest trusted one, CaKeyring::SigningCa), stores the certificate -- the store
+  // supersedes the device's previous one -- and sets the device's public key (and firmware version
+  // when given). A certificate signed while the device is bound records its owner (owner_at_issue):
+  // unbinding revokes it. Returns the stored certificate. InvalidArgument for a refused CSR (bad
+  // signature, weak key, ...) or `days` out of range; NotFound for an unknown device;
+  // FailedPrecondition for a revoked one, or when the registry has no CA.
   absl::StatusOr<Certificate> SignCsr(const CsrRequest& request, std::string_view actor);
 
   // The certificate with `fingerprint` (any format); NotFound when unknown.
@@ -91,8 +94,9 @@ class CertificateService {
   absl::StatusOr<FingerprintValidation> ValidateFingerprint(std::string_view fingerprint,
                                                             UnixMillis now);
 
-  // A CRL (PEM) of every revoked certificate, signed by the CA, made at now.
-  // FailedPrecondition when the registry has no CA.
+  // The CRLs (PEM, concatenated) of every trusted CA, oldest first, each listing the
+  // revoked certificates that CA signed, made at now. FailedPrecondition when the
+  // registry has no CA.
   absl::StatusOr<std::string> MakeCrl();
 
  private:

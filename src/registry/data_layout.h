@@ -24,9 +24,15 @@ inline std::filesystem::path HubIdPath(const std::filesystem::path& data_dir) {
   return data_dir / "hub-id";
 }
 
-// <data_dir>/ca/: ca.key (0600) and ca.crt.
+// <data_dir>/ca/: ca.key (0600) and ca.crt, and the rotated CAs (registry/ca_keyring.h).
 inline std::filesystem::path CaDirectory(const std::filesystem::path& data_dir) {
   return data_dir / "ca";
+}
+
+// <data_dir>/issued/: a copy of each server certificate `iot-hub ca issue-server` wrote
+// (server-<CN>.crt, public), so that the hub can warn before it expires.
+inline std::filesystem::path IssuedServerDirectory(const std::filesystem::path& data_dir) {
+  return data_dir / "issued";
 }
 
 }  // namespace iothub::registry

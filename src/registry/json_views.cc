@@ -116,4 +116,16 @@ nlohmann::ordered_json AclRuleToJson(const ListedAclRule& listed) {
           {"updatedBy", or_null(rule.updated_by)}};
 }
 
+json CaStatusToJson(const CaStatus& status) {
+  return json{{"id", status.id},
+              {"generation", status.generation},
+              {"subject", status.subject},
+              {"notBefore", FormatIso8601(status.not_before)},
+              {"notAfter", FormatIso8601(status.not_after)},
+              {"status", status.retired_at ? "retired" : "active"},
+              {"retiredAt", OptionalTime(status.retired_at)},
+              {"signing", status.signing},
+              {"activeCertificates", status.active_certificates}};
+}
+
 }  // namespace iothub::registry

@@ -14,6 +14,7 @@
 #include "model/device.h"
 #include "model/user.h"
 #include "registry/acl_rule_book.h"
+#include "registry/ca_service.h"
 #include "registry/certificate_service.h"
 #include "registry/paging.h"
 
@@ -38,6 +39,10 @@ nlohmann::ordered_json SignedCertificateToJson(const Certificate& certificate);
 // {valid, deviceId?, fingerprint, reason?}: deviceId when the certificate is known,
 // reason ("unknown", "revoked", "not_yet_valid", "expired") when not valid.
 nlohmann::ordered_json ValidationToJson(const FingerprintValidation& validation);
+
+// {id, generation, subject, notBefore, notAfter, status: "active"|"retired", retiredAt,
+//  signing, activeCertificates}: one CA of `ca status` and GET /api/ca.
+nlohmann::ordered_json CaStatusToJson(const CaStatus& status);
 
 // {devices: [...], total, page, limit}
 nlohmann::ordered_json DevicePageToJson(const Page<Device>& page);

@@ -1,18 +1,19 @@
 // Registry: the domain services the CLI, the HTTP API and the hub share, built on one
-// store, one CA, one clock and the configured plans. Transport-free: callers turn
+// store, the CAs, one clock and the configured plans. Transport-free: callers turn
 // their requests into these calls and the returned statuses into their own errors.
 //
-//   Registry registry(store, ca, clock, plans, [&] { fleet_view.Notify(); });
+//   Registry registry(store, cas, clock, plans, [&] { fleet_view.Notify(); });
 //   registry.devices().CreateDevice({.id = "d1"}, "cli:alice");
 //
 // Thread-safety: thread-safe; the services hold no mutable state of their own.
-// The referenced store, CA and clock must outlive the Registry.
+// The referenced store, CAs and clock must outlive the Registry.
 #pragma once
 
 #include <functional>
 #include <utility>
 #include <vector>
 
+#include "registry/ca_service.h"
 #include "registry/certificate_renewal.h"
 #include "registry/certificate_service.h"
 #include "registry/device_registry.h"
@@ -24,20 +25,22 @@ namespace iothub::registry {
 class Registry {
  public:
   // `on_change` runs after every committed change (may be empty).
-  Registry(store::Store& store, const crypto::CertificateAuthority& ca, const Clock& clock,
-           std::vector<Plan> plans, std::function<void()> on_change = {})
-      : context_{store, &ca, clock, std::move(plans), std::move(on_change)},
+  Registry(store::Store& store, CaKeyring& cas, const Clock& clock, std::vector<Plan> plans,
+           std::function<void()> on_change = {})
+      : context_{store, &cas, clock, std::move(plans), std::move(on_change)},
         devices_(context_),
         certificates_(context_),
         renewal_(context_),
+        cas_(context_),
         users_(context_) {}
   // Without a CA (the CLI on a data dir that has none): everything works but
-  // certificates().SignCsr and MakeCrl, which answer FailedPrecondition.
+  // certificates().SignCsr and MakeCrl and cas(), which answer FailedPrecondition.
   Registry(store::Store& store, const Clock& clock, std::vector<Plan> plans)
       : context_{store, nullptr, clock, std::move(plans), {}},
         devices_(context_),
         certificates_(context_),
         renewal_(context_),
+        cas_(context_),
         users_(context_) {}
 
   Registry(const Registry&) = delete;
@@ -46,6 +49,7 @@ class Registry {
   DeviceRegistry& devices() { return devices_; }
   CertificateService& certificates() { return certificates_; }
   CertificateRenewal& renewal() { return renewal_; }
+  CaService& cas() { return cas_; }
   UserDirectory& users() { return users_; }
   const std::vector<Plan>& plans() const { return context_.plans; }
 
@@ -63,6 +67,7 @@ class Registry {
   DeviceRegistry devices_;
   CertificateService certificates_;
   CertificateRenewal renewal_;
+  CaService cas_;
   UserDirectory users_;
 };
 

@@ -1,4 +1,4 @@
-// RegistryContext: what the registry services share (the store, the CA, the clock, the
+// RegistryContext: what the registry services share (the store, the CAs, the clock, the
 // configured plans and the change callback), and the one way they commit a change: a
 // single store transaction holding the change and its audit row, then on_change.
 //
@@ -14,8 +14,8 @@
 
 #include "absl/status/status.h"
 #include "common/clock.h"
-#include "crypto/certificate_authority.h"
 #include "model/plan.h"
+#include "registry/ca_keyring.h"
 #include "store/store.h"
 
 namespace iothub::registry {
@@ -23,9 +23,9 @@ namespace iothub::registry {
 struct RegistryContext {
   // Not owned; must outlive every service using the context.
   store::Store& store;
-  // Null for a registry without a CA (CLI commands that sign nothing): signing and CRLs
-  // then answer FailedPrecondition.
-  const crypto::CertificateAuthority* ca;
+  // The CAs; null for a registry without them (CLI commands that sign nothing): signing,
+  // CRLs and CA rotation then answer FailedPrecondition.
+  CaKeyring* cas;
   const Clock& clock;
   std::vector<Plan> plans;
   // Called after every committed change (not after failures), on the caller's thread,

@@ -396,16 +396,47 @@ absl::StatusOr<std::int64_t> ConnectionStore::RevokeCertificatesIssuedToOwner(
 
 absl::StatusOr<std::vector<RevokedCertificate>> ConnectionStore::ListRevokedCertificates() {
   ASSIGN_OR_RETURN(Statement s,
-                   db_.GetCachedStatement("SELECT serial_number, revoked_at FROM certificates"
-                                          " WHERE revoked_at IS NOT NULL"
+                   db_.GetCachedStatement("SELECT serial_number, revoked_at, ca_cert_pem"
+                                          " FROM certificates WHERE revoked_at IS NOT NULL"
                                           " ORDER BY revoked_at, serial_number"));
   std::vector<RevokedCertificate> out;
   while (true) {
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    out.push_back({.serial_number = s.ColumnText(0), .revoked_at = s.ColumnInt64(1)});
+    out.push_back({.serial_number = s.ColumnText(0),
+                   .revoked_at = s.ColumnInt64(1),
+                   .ca_cert_pem = s.ColumnText(2)});
   }
   return out;
+}
+
+absl::StatusOr<std::vector<CaCertificateCount>> ConnectionStore::CountActiveCertificatesByCa(
+    UnixMillis now) {
+  ASSIGN_OR_RETURN(Statement s,
+                   db_.GetCachedStatement("SELECT ca_cert_pem, COUNT(*) FROM certificates"
+                                          " WHERE revoked_at IS NULL AND valid_to >= ?1"
+                                          " GROUP BY ca_cert_pem ORDER BY ca_cert_pem"));
+  s.BindInt64(1, now);
+  std::vector<CaCertificateCount> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back({.ca_cert_pem = s.ColumnText(0), .count = s.ColumnInt64(1)});
+  }
+  return out;
+}
+
+absl::StatusOr<std::int64_t> ConnectionStore::RevokeCertificatesSignedBy(
+    std::string_view ca_cert_pem, std::string_view reason, UnixMillis at) {
+  ASSIGN_OR_RETURN(Statement s,
+                   db_.GetCachedStatement("UPDATE certificates SET revoked_at = ?2,"
+                                          " revocation_reason = ?3"
+                                          " WHERE ca_cert_pem = ?1 AND revoked_at IS NULL"));
+  s.BindText(1, ca_cert_pem);
+  s.BindInt64(2, at);
+  s.BindText(3, reason);
+  RETURN_IF_ERROR(s.Run());
+  return db_.Changes();
 }
 
 // --- Users ---

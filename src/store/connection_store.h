@@ -52,6 +52,11 @@ class ConnectionStore final : public Store {
       std::optional<std::string_view> owner_id) override;
   absl::StatusOr<std::int64_t> CountDevicesExpiring(
       UnixMillis valid_to_at_most, std::optional<std::string_view> owner_id) override;
+  absl::StatusOr<std::vector<CaCertificateCount>> CountActiveCertificatesByCa(
+      UnixMillis now) override;
+  absl::StatusOr<std::int64_t> RevokeCertificatesSignedBy(std::string_view ca_cert_pem,
+                                                          std::string_view reason,
+                                                          UnixMillis at) override;
   absl::Status CreateUser(const User& user) override;
   absl::StatusOr<User> GetUser(std::string_view id) override;
   absl::StatusOr<User> GetUserByEmail(std::string_view email) override;

@@ -55,6 +55,9 @@ class PgOperations {
                                                           std::optional<std::string_view> owner_id);
   absl::StatusOr<std::int64_t> CountDevicesExpiring(UnixMillis valid_to_at_most,
                                                     std::optional<std::string_view> owner_id);
+  absl::StatusOr<std::vector<CaCertificateCount>> CountActiveCertificatesByCa(UnixMillis now);
+  absl::StatusOr<std::int64_t> RevokeCertificatesSignedBy(std::string_view ca_cert_pem,
+                                                          std::string_view reason, UnixMillis at);
   absl::Status CreateUser(const User& user);
   absl::StatusOr<User> GetUser(std::string_view id);
   absl::StatusOr<User> GetUserByEmail(std::string_view email);

@@ -182,6 +182,16 @@ absl::StatusOr<std::int64_t> PostgresStore::RevokeCertificatesIssuedToOwner(
 absl::StatusOr<std::vector<RevokedCertificate>> PostgresStore::ListRevokedCertificates() {
   return Read([&](PgOperations& ops) { return ops.ListRevokedCertificates(); });
 }
+absl::StatusOr<std::vector<CaCertificateCount>> PostgresStore::CountActiveCertificatesByCa(
+    UnixMillis now) {
+  return Read([&](PgOperations& ops) { return ops.CountActiveCertificatesByCa(now); });
+}
+absl::StatusOr<std::int64_t> PostgresStore::RevokeCertificatesSignedBy(std::string_view ca_cert_pem,
+                                                                       std::string_view reason,
+                                                                       UnixMillis at) {
+  return Write(
+      [&](PgOperations& ops) { return ops.RevokeCertificatesSignedBy(ca_cert_pem, reason, at); });
+}
 
 absl::Status PostgresStore::CreateUser(const User& user) {
   return Write([&](PgOperations& ops) { return ops.CreateUser(user); });

@@ -132,6 +132,17 @@ absl::StatusOr<std::int64_t> SqliteStore::RevokeCertificatesIssuedToOwner(
 absl::StatusOr<std::vector<RevokedCertificate>> SqliteStore::ListRevokedCertificates() {
   return Read([&](ConnectionStore& ops) { return ops.ListRevokedCertificates(); });
 }
+absl::StatusOr<std::vector<CaCertificateCount>> SqliteStore::CountActiveCertificatesByCa(
+    UnixMillis now) {
+  return Read([&](ConnectionStore& ops) { return ops.CountActiveCertificatesByCa(now); });
+}
+absl::StatusOr<std::int64_t> SqliteStore::RevokeCertificatesSignedBy(std::string_view ca_cert_pem,
+                                                                     std::string_view reason,
+                                                                     UnixMillis at) {
+  return Write([&](ConnectionStore& ops) {
+    return ops.RevokeCertificatesSignedBy(ca_cert_pem, reason, at);
+  });
+}
 
 absl::Status SqliteStore::CreateUser(const User& user) {
   return Write([&](ConnectionStore& ops) { return ops.CreateUser(user); });

@@ -56,6 +56,13 @@ struct LastSeen {
 struct RevokedCertificate {
   std::string serial_number;
   UnixMillis revoked_at = 0;
+  std::string ca_cert_pem;  // the CA that signed it (one CRL per CA)
+};
+
+// How many active certificates one CA backs (CountActiveCertificatesByCa).
+struct CaCertificateCount {
+  std::string ca_cert_pem;
+  std::int64_t count = 0;
 };
 
 // A device's claim code as stored: a salted hash, never the code (registry/claim_code.h).
@@ -155,6 +162,15 @@ class Store {
                                                                        UnixMillis at) = 0;
   // Every revoked certificate, ordered by revoked_at, for the CRL.
   virtual absl::StatusOr<std::vector<RevokedCertificate>> ListRevokedCertificates() = 0;
+  // Per CA certificate (ca_cert_pem as stored), how many certificates are unrevoked and
+  // not expired at `now` (valid_to >= now); CAs without any are left out.
+  virtual absl::StatusOr<std::vector<CaCertificateCount>> CountActiveCertificatesByCa(
+      UnixMillis now) = 0;
+  // Revokes every unrevoked certificate whose ca_cert_pem is `ca_cert_pem` (a retired
+  // CA's); returns how many.
+  virtual absl::StatusOr<std::int64_t> RevokeCertificatesSignedBy(std::string_view ca_cert_pem,
+                                                                  std::string_view reason,
+                                                                  UnixMillis at) = 0;
 
   // --- Renewal grace (schema v5) ---
   // Grace rule: a renewal inserts the device's new current certificate without revoking

@@ -1,5 +1,6 @@
 // `iot-hub ca ...` through the real binary: init, show, issuing server and client
-// certificates, key file modes, and refusing to replace a CA.
+// certificates, key file modes, refusing to replace a CA, and CA rotation (rotate,
+// status, show --bundle, retire).
 #include <gtest/gtest.h>
 
 #include "cli_test_util.h"
@@ -158,6 +159,96 @@ TEST(CliCaTest, IssueServerAndClient) {
   EXPECT_FALSE(std::filesystem::exists(dir.File("x.key")));
   EXPECT_TRUE(FailsWithOneLine(
       cli.Run({"ca", "issue-client", "--cn", "c", "--out-cert", dir.File("y.crt")})));
+}
+
+// Rotation end to end through the CLI: a data dir with a CA made the old way gets a
+// second CA; the bundle holds both and verifies a certificate of each; status shows
+// who signs and the active certificates of each; retire refuses, then forced revokes
+// the old CA's certificate and drops it from the bundle.
+TEST(CliCaTest, RotateStatusBundleRetire) {
+  TempDir dir;
+  Cli cli(dir.path() / "data");
+  ASSERT_EQ(cli.Run({"ca", "init"}).status, 0);
+  const std::string old_pem = ReadFile(dir.path() / "data/ca/ca.crt");
+  ASSERT_EQ(cli.Run({"device", "create", "dev-old"}).status, 0);
+  ASSERT_EQ(cli.Run({"device", "create", "dev-new"}).status, 0);
+  const nlohmann::json old_cert =
+      cli.Json({"device", "sign-csr", "dev-old", MakeCsr(dir, "dev-old")});
+  const nlohmann::json first = cli.Json({"ca", "status"});
+  ASSERT_EQ(first["cas"].size(), 1u) << first;
+  const std::string old_id = first["cas"][0]["id"];
+
+  const CommandResult rotate = cli.Run({"ca", "rotate", "--key-type", "ec-p384"});
+  ASSERT_EQ(rotate.status, 0) << rotate.err;
+  EXPECT_NE(rotate.out.find("created CA "), std::string::npos) << rotate.out;
+  const nlohmann::json new_cert =
+      cli.Json({"device", "sign-csr", "dev-new", MakeCsr(dir, "dev-new")});
+  WriteFile(dir.File("old.crt"), old_cert["clientCert"].get<std::string>());
+  WriteFile(dir.File("new.crt"), new_cert["clientCert"].get<std::string>());
+
+  const nlohmann::json status = cli.Json({"ca", "status"});
+  ASSERT_EQ(status["cas"].size(), 2u) << status;
+  EXPECT_EQ(status["cas"][0]["id"], old_id);
+  EXPECT_EQ(status["cas"][0]["signing"], false);
+  EXPECT_EQ(status["cas"][0]["activeCertificates"], 1);
+  EXPECT_EQ(status["cas"][1]["signing"], true);
+  EXPECT_EQ(status["cas"][1]["activeCertificates"], 1);
+  EXPECT_EQ(status["cas"][1]["status"], "active");
+  const std::string new_id = status["cas"][1]["id"];
+  const CommandResult text = cli.Run({"ca", "status"});
+  EXPECT_NE(text.out.find(new_id + "  active (signs)"), std::string::npos) << text.out;
+
+  // The new CA signs; `ca show` prints it; the bundle verifies both certificates.
+  const CommandResult show = cli.Run({"ca", "show"});
+  EXPECT_NE(show.out, old_pem);
+  const CommandResult bundle = cli.Run({"ca", "show", "--bundle"});
+  ASSERT_EQ(bundle.status, 0) << bundle.err;
+  EXPECT_NE(bundle.out.find(old_pem), std::string::npos);
+  EXPECT_NE(bundle.out.find(show.out), std::string::npos);
+  WriteFile(dir.File("bundle.pem"), bundle.out);
+  for (const char* cert : {"old.crt", "new.crt"}) {
+    const ShellResult verify =
+        Shell("openssl verify -CAfile '" + dir.File("bundle.pem") + "' '" + dir.File(cert) + "'");
+    EXPECT_EQ(verify.exit_code, 0) << cert << verify.output;
+  }
+
+  // Retiring: bad and unknown ids, the signing CA, and dependants are refused.
+  EXPECT_TRUE(FailsWithOneLine(cli.Run({"ca", "retire", "xyz"}), "invalid CA id"));
+  EXPECT_TRUE(FailsWithOneLine(cli.Run({"ca", "retire", "0011223344556677"}), "not found"));
+  EXPECT_TRUE(FailsWithOneLine(cli.Run({"ca", "retire", new_id}), "ca rotate"));
+  EXPECT_TRUE(FailsWithOneLine(cli.Run({"ca", "retire", old_id}), "--force"));
+  const nlohmann::json retired = cli.Json({"ca", "retire", old_id, "--force"});
+  EXPECT_EQ(retired["revokedCertificates"], 1) << retired;
+  const CommandResult after = cli.Run({"ca", "show", "--bundle"});
+  EXPECT_EQ(after.out, show.out);
+  const nlohmann::json final_status = cli.Json({"ca", "status"});
+  EXPECT_EQ(final_status["cas"][0]["status"], "retired");
+  EXPECT_EQ(final_status["cas"][0]["activeCertificates"], 0);
+  // The CRLs: one, the new CA's (the retired CA's is no longer published).
+  const CommandResult crl = cli.Run({"ca", "crl"});
+  ASSERT_EQ(crl.status, 0) << crl.err;
+  EXPECT_EQ(crl.out.find("BEGIN X509 CRL"), crl.out.rfind("BEGIN X509 CRL"));
+}
+
+// issue-server keeps a copy of the certificate for the hub's expiry watch, replaced
+// when the same name is issued again.
+TEST(CliCaTest, IssueServerKeepsACopy) {
+  TempDir dir;
+  Cli cli(dir.path() / "data");
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_EQ(cli.Run({"ca", "issue-server", "--san", "DNS:broker", "--cn", "broker", "--out-cert",
+                       dir.File("server.crt"), "--out-key", dir.File("server.key")})
+                  .status,
+              0);
+  }
+  EXPECT_EQ(ReadFile(dir.path() / "data/issued/server-broker.crt"),
+            ReadFile(dir.File("server.crt")));
+  std::size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path() / "data/issued")) {
+    (void)entry;
+    ++files;
+  }
+  EXPECT_EQ(files, 1u);
 }
 
 }  // namespace

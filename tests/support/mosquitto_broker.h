@@ -73,6 +73,9 @@ class MosquittoBroker {
 
   // Takes effect at the next Start().
   void SetBridge(MosquittoBridge bridge) { options_.bridge = std::move(bridge); }
+  // The cafile of the next Start() (e.g. a CA bundle after a rotation).
+  void set_cafile(std::string cafile) { options_.cafile = std::move(cafile); }
+
   int device_port() const { return options_.device_port; }
   int user_port() const { return options_.user_port; }
   std::string conf_path() const { return (options_.dir / "mosquitto.conf").string(); }

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "registry/ca_files.h"
+#include "registry/ca_keyring.h"
 #include "registry/data_layout.h"
 #include "registry/registry.h"
 #include "store/sqlite_store.h"
@@ -73,11 +73,11 @@ class RenewalWorkerTest : public ::testing::Test {
     auto store = store::SqliteStore::Open(registry::DatabasePath(dir_.path() / "data").string());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
-    auto ca =
-        registry::InitCa(dir_.path() / "data", crypto::KeyType::kEcP256, clock_.NowUnixMillis());
-    ASSERT_TRUE(ca.ok()) << ca.status();
-    ca_.emplace(*std::move(ca));
-    registry_ = std::make_unique<registry::Registry>(*store_, *ca_, clock_, std::vector<Plan>{});
+    auto cas = registry::CaKeyring::Open(dir_.path() / "data", crypto::KeyType::kEcP256,
+                                         clock_.NowUnixMillis(), /*create_if_missing=*/true);
+    ASSERT_TRUE(cas.ok()) << cas.status();
+    cas_ = *std::move(cas);
+    registry_ = std::make_unique<registry::Registry>(*store_, *cas_, clock_, std::vector<Plan>{});
     ASSERT_TRUE(registry_->devices().CreateDevice({.id = "d1"}, "test").ok());
     auto first =
         registry_->certificates().SignCsr({.device_id = "d1", .csr_pem = NewCsr()}, "test");
@@ -107,7 +107,7 @@ class RenewalWorkerTest : public ::testing::Test {
   LogThrottle throttle_{{}, clock_, metrics_};
   RecordingLink link_;
   std::unique_ptr<store::SqliteStore> store_;
-  std::optional<crypto::CertificateAuthority> ca_;
+  std::unique_ptr<registry::CaKeyring> cas_;
   std::unique_ptr<registry::Registry> registry_;
   Certificate first_;
   Principal device_;

@@ -17,7 +17,14 @@ class DeviceAuthenticatorTest : public ::testing::Test {
   void SetUp() override {
     auto ca = crypto::CertificateAuthority::Create(dir_.path() / "ca", kNow);
     ASSERT_TRUE(ca.ok()) << ca.status();
-    ca_ = std::make_unique<crypto::CertificateAuthority>(std::move(*ca));
+    std::vector<crypto::CaEntry> entries;
+    entries.push_back({.id = crypto::CaIdOf(ca->ca_certificate_pem()),
+                       .generation = 0,
+                       .ca = *std::move(ca),
+                       .facts = {},
+                       .retired_at = std::nullopt});
+    cas_.Store(std::make_shared<const crypto::CaSet>(std::move(entries)));
+    ca_ = &cas_.Load()->entries()[0].ca;
     auto issued = ca_->IssueClientCertificate("device-d1", kDays, kNow);
     ASSERT_TRUE(issued.ok());
     cert_ = issued->certificate;
@@ -41,7 +48,7 @@ class DeviceAuthenticatorTest : public ::testing::Test {
   AuthResult Auth(std::string_view clientid, std::string_view username, UnixMillis now = kNow,
                   DeviceAuthOptions options = {}, std::string_view cn = "device-d1",
                   std::string_view dn = "CN=device-d1", std::uint32_t sockport = 8883) {
-    return DeviceAuthenticator(*ca_, options)
+    return DeviceAuthenticator(cas_, options)
         .Authenticate(
             {.clientid = clientid, .username = username, .cn = cn, .dn = dn, .sockport = sockport},
             fleet_, now);
@@ -52,7 +59,8 @@ class DeviceAuthenticatorTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  std::unique_ptr<crypto::CertificateAuthority> ca_;
+  SnapshotCell<crypto::CaSet> cas_;
+  const crypto::CertificateAuthority* ca_ = nullptr;  // the one CA of cas_
   crypto::IssuedCertificate cert_;
   FleetSnapshot fleet_;
 };
@@ -141,6 +149,34 @@ TEST_F(DeviceAuthenticatorTest, RefusesWithDistinctReasons) {
   ASSERT_TRUE(foreign.ok());
   EXPECT_EQ(Auth("d1", Username(foreign->certificate)).reason,
             "certificate not issued by the hub's CA");
+}
+
+// After a rotation, an unregistered certificate of a retired CA is refused as such, and
+// one of the (trusted) older CA is still recognised as the hub's.
+TEST_F(DeviceAuthenticatorTest, CertificatesOfRetiredCas) {
+  testing::TempDir other_dir;
+  auto older = crypto::CertificateAuthority::Create(other_dir.path(), kNow);
+  ASSERT_TRUE(older.ok());
+  auto old_cert = older->IssueClientCertificate("device-d2", kDays, kNow);
+  ASSERT_TRUE(old_cert.ok());
+  const std::string old_id = crypto::CaIdOf(older->ca_certificate_pem());
+  std::vector<crypto::CaEntry> entries;
+  entries.push_back(
+      {.id = old_id, .generation = 0, .ca = *std::move(older), .facts = {}, .retired_at = kNow});
+  auto current = crypto::CertificateAuthority::Load(dir_.path() / "ca");
+  ASSERT_TRUE(current.ok());
+  entries.push_back({.id = crypto::CaIdOf(current->ca_certificate_pem()),
+                     .generation = 1,
+                     .ca = *std::move(current),
+                     .facts = {},
+                     .retired_at = std::nullopt});
+  auto keep = cas_.Load();  // ca_ points into it
+  cas_.Store(std::make_shared<const crypto::CaSet>(std::move(entries)));
+  EXPECT_EQ(Auth("d2", Username(old_cert->certificate)).reason,
+            "certificate issued by a retired CA");
+  auto stranger = ca_->IssueClientCertificate("device-d2", kDays, kNow);
+  ASSERT_TRUE(stranger.ok());
+  EXPECT_EQ(Auth("d2", Username(stranger->certificate)).reason, "certificate not registered");
 }
 
 // A revoked certificate, a revoked device and a superseded certificate are refused.

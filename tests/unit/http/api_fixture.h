@@ -95,10 +95,11 @@ class ApiTest : public ::testing::Test {
       auto store = store::SqliteStore::Open(dir_.File("hub.db"));
       EXPECT_TRUE(store.ok()) << store.status();
       store_ = std::move(*store);
-      auto ca = crypto::CertificateAuthority::Create(dir_.path() / "ca", clock_.NowUnixMillis());
-      EXPECT_TRUE(ca.ok()) << ca.status();
-      ca_ = std::make_unique<crypto::CertificateAuthority>(std::move(*ca));
-      registry_ = std::make_unique<registry::Registry>(*store_, *ca_, clock_, DefaultPlans());
+      auto cas = registry::CaKeyring::Open(dir_.path(), crypto::KeyType::kEcP256,
+                                           clock_.NowUnixMillis(), /*create_if_missing=*/true);
+      EXPECT_TRUE(cas.ok()) << cas.status();
+      cas_ = std::move(*cas);
+      registry_ = std::make_unique<registry::Registry>(*store_, *cas_, clock_, DefaultPlans());
       auto verifier =
           auth::JwtVerifier::Create(auth::JwtConfig{.hs_secrets = {kJwtSecret}}, nullptr);
       EXPECT_TRUE(verifier.ok()) << verifier.status();
@@ -111,7 +112,6 @@ class ApiTest : public ::testing::Test {
                    .command_sender = &sender_,
                    .clock = clock_,
                    .metrics = metrics_,
-                   .ca_certificate_pem = ca_->ca_certificate_pem(),
                    .options = {.admin_token = kAdminToken,
                                .trusted_proxies = std::move(trusted_proxies),
                                .body_limit_bytes = kDefaultBodyLimitBytes,
@@ -244,7 +244,9 @@ class ApiTest : public ::testing::Test {
   SystemClock clock_;
   Metrics metrics_;
   std::unique_ptr<store::SqliteStore> store_;
-  std::unique_ptr<crypto::CertificateAuthority> ca_;
+  std::unique_ptr<registry::CaKeyring> cas_;
+  // The signing CA's certificate.
+  std::string CaPem() { return cas_->set()->Signing()->ca.ca_certificate_pem(); }
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<auth::JwtVerifier> verifier_;
   FakeCommandSender sender_;

@@ -20,7 +20,7 @@ TEST_F(CertificatesRoutesTest, OwnerSignsCsr) {
   }
   EXPECT_NE(answer.body["certificate"].get<std::string>().find("BEGIN CERTIFICATE"),
             std::string::npos);
-  EXPECT_EQ(answer.body["caCertificate"], ca_->ca_certificate_pem());
+  EXPECT_EQ(answer.body["caCertificate"], CaPem());
   EXPECT_EQ(Get("/api/devices", Alice()).body["devices"][0]["firmwareVersion"], "2.0");
 }
 
@@ -106,7 +106,7 @@ TEST_F(CertificatesRoutesTest, UnknownAndMalformedFingerprints) {
 TEST_F(CertificatesRoutesTest, CaCertificate) {
   Answer answer = Get("/api/devices/certificates/ca", Alice());
   ASSERT_EQ(answer.status, 200);
-  EXPECT_EQ(answer.text, ca_->ca_certificate_pem());
+  EXPECT_EQ(answer.text, CaPem());
   EXPECT_EQ(Get("/api/devices/certificates/ca", {}).status, 401);
 }
 

@@ -47,7 +47,7 @@ TEST_F(CertificateServiceTest, SignsCsrAndStoresCertificate) {
   EXPECT_EQ(signed_cert->fingerprint,
             crypto::FormatFingerprint(*crypto::ParseFingerprint(signed_cert->fingerprint)));
   EXPECT_FALSE(signed_cert->serial_number.empty());
-  EXPECT_EQ(signed_cert->ca_cert_pem, ca_->ca_certificate_pem());
+  EXPECT_EQ(signed_cert->ca_cert_pem, CaPem());
   EXPECT_LT(signed_cert->valid_from, clock_.NowUnixMillis());
   EXPECT_NEAR(static_cast<double>(signed_cert->valid_to - clock_.NowUnixMillis()),
               365.0 * 86'400'000, 2000.0);

@@ -38,7 +38,7 @@ TEST_F(FleetViewTest, PicksUpChangesFromAnotherStoreInstance) {
 
   auto other_store = store::SqliteStore::Open(DatabasePath(dir_.path() / "data").string());
   ASSERT_OK(other_store);
-  Registry other(**other_store, *ca_, clock_, DefaultPlans());  // no on_change wired
+  Registry other(**other_store, *cas_, clock_, DefaultPlans());  // no on_change wired
   ASSERT_OK(other.devices().CreateDevice({.id = "from-cli"}, "cli:test"));
 
   const auto took =
@@ -62,7 +62,7 @@ TEST_F(FleetViewTest, PicksUpChangesFromAnotherStoreInstance) {
 // after Notify, wired as the registry's on_change.
 TEST_F(FleetViewTest, NotifyReloadsOwnWrites) {
   FleetView view(*store_, std::chrono::milliseconds(60'000));  // no polling in time
-  Registry registry(*store_, *ca_, clock_, DefaultPlans(), [&] { view.Notify(); });
+  Registry registry(*store_, *cas_, clock_, DefaultPlans(), [&] { view.Notify(); });
   ASSERT_OK(view.Start());
   const std::uint64_t reloads = view.reloads();
   auto user = registry.users().CreateUser({.email = "a@example.com", .name = "Ann"}, kActor);

@@ -64,16 +64,19 @@ class RegistryTest : public ::testing::Test {
     auto store = store::SqliteStore::Open(DatabasePath(dir_.path() / "data").string());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
-    auto ca = InitCa(dir_.path() / "data", crypto::KeyType::kEcP256, clock_.NowUnixMillis());
-    ASSERT_TRUE(ca.ok()) << ca.status();
-    ca_.emplace(*std::move(ca));
+    auto cas = CaKeyring::Open(dir_.path() / "data", crypto::KeyType::kEcP256,
+                               clock_.NowUnixMillis(), /*create_if_missing=*/true);
+    ASSERT_TRUE(cas.ok()) << cas.status();
+    cas_ = *std::move(cas);
     registry_ =
-        std::make_unique<Registry>(*store_, *ca_, clock_, DefaultPlans(), [this] { ++changes_; });
+        std::make_unique<Registry>(*store_, *cas_, clock_, DefaultPlans(), [this] { ++changes_; });
   }
 
   DeviceRegistry& devices() { return registry_->devices(); }
   CertificateService& certificates() { return registry_->certificates(); }
   UserDirectory& users() { return registry_->users(); }
+  // The signing CA's certificate.
+  std::string CaPem() { return cas_->set()->Signing()->ca.ca_certificate_pem(); }
 
   // A new user; fails the test when it cannot be made.
   User MakeUser(const std::string& email, const std::string& plan = "free") {
@@ -117,7 +120,7 @@ class RegistryTest : public ::testing::Test {
   iothub::testing::TempDir dir_;
   ManualClock clock_;
   std::unique_ptr<store::SqliteStore> store_;
-  std::optional<crypto::CertificateAuthority> ca_;
+  std::unique_ptr<CaKeyring> cas_;
   std::unique_ptr<Registry> registry_;
   int changes_ = 0;
 };

@@ -2,6 +2,8 @@
 // the CRL list, and referential integrity.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "store_fixture.h"
 
 namespace iothub::store {
@@ -161,6 +163,43 @@ TEST_P(CertificateTest, ListRevokedForCrl) {
   EXPECT_EQ(crl[0].revoked_at, 1800);
   EXPECT_EQ(crl[1].serial_number, "01");
   EXPECT_EQ(crl[1].revoked_at, 2000);
+}
+
+// CA rotation: active (unrevoked, unexpired) certificates are counted per CA
+// certificate, the CRL list names each entry's CA, and revoking by CA touches only
+// that CA's unrevoked certificates.
+TEST_P(CertificateTest, CountAndRevokeByCa) {
+  const std::string other_ca = "-----BEGIN CERTIFICATE-----\nOTHER\n-----END CERTIFICATE-----\n";
+  ASSERT_OK(
+      store_->InsertCertificate(MakeCertificate("c1", "dev-1", MakeFingerprint(1), "01", 1000)));
+  Certificate second = MakeCertificate("c2", "dev-2", MakeFingerprint(2), "02", 1000);
+  second.ca_cert_pem = other_ca;
+  ASSERT_OK(store_->InsertCertificate(second));
+  ASSERT_OK(store_->CreateDevice(MakeDevice("dev-3")));
+  Certificate expired = MakeCertificate("c3", "dev-3", MakeFingerprint(3), "03", 1000);
+  expired.ca_cert_pem = other_ca;
+  expired.valid_to = 1500;
+  ASSERT_OK(store_->InsertCertificate(expired));
+
+  ASSERT_OK_AND_ASSIGN(auto counts, store_->CountActiveCertificatesByCa(2000));
+  ASSERT_EQ(counts.size(), 2u);
+  std::map<std::string, std::int64_t> by_ca;
+  for (const auto& count : counts) by_ca[count.ca_cert_pem] = count.count;
+  EXPECT_EQ(by_ca[other_ca], 1);
+  EXPECT_EQ(by_ca[MakeCertificate("x", "x", MakeFingerprint(9), "09").ca_cert_pem], 1);
+
+  ASSERT_OK_AND_ASSIGN(std::int64_t revoked,
+                       store_->RevokeCertificatesSignedBy(other_ca, "CA retired", 3000));
+  EXPECT_EQ(revoked, 2);  // the expired one too: it is unrevoked
+  EXPECT_EQ(store_->RevokeCertificatesSignedBy(other_ca, "again", 4000).value(), 0);
+  EXPECT_FALSE(store_->GetCertificateByFingerprint(FormatFingerprint(MakeFingerprint(1)))
+                   ->revoked_at.has_value());
+  ASSERT_OK_AND_ASSIGN(auto after, store_->CountActiveCertificatesByCa(2000));
+  ASSERT_EQ(after.size(), 1u);
+  ASSERT_OK_AND_ASSIGN(auto crl, store_->ListRevokedCertificates());
+  ASSERT_EQ(crl.size(), 2u);
+  EXPECT_EQ(crl[0].ca_cert_pem, other_ca);
+  EXPECT_EQ(crl[0].revoked_at, 3000);
 }
 
 // An already-revoked certificate inserted (e.g. imported) does not supersede the
