@@ -134,6 +134,18 @@ absl::Status RunCached(Database& db, std::string_view sql) {
   ASSIGN_OR_RETURN(Statement s, db.GetCachedStatement(sql));
   return s.Run();
 }
+
+// Revokes the unrevoked certificates that `sql` selects by ?1 (?2 the time, ?3 the
+// reason); returns how many.
+absl::StatusOr<std::int64_t> RevokeWhere(Database& db, std::string_view sql, std::string_view key,
+                                         std::string_view reason, UnixMillis at) {
+  ASSIGN_OR_RETURN(Statement s, db.GetCachedStatement(sql));
+  s.BindText(1, key);
+  s.BindInt64(2, at);
+  s.BindText(3, reason);
+  RETURN_IF_ERROR(s.Run());
+  return db.Changes();
+}
 }  // namespace
 
 absl::Status ConnectionStore::Atomically(const std::function<absl::Status()>& op) {
@@ -368,15 +380,10 @@ absl::Status ConnectionStore::RevokeCertificate(std::string_view fingerprint,
 absl::StatusOr<std::int64_t> ConnectionStore::RevokeCertificatesOfDevice(std::string_view device_id,
                                                                          std::string_view reason,
                                                                          UnixMillis at) {
-  ASSIGN_OR_RETURN(Statement s,
-                   db_.GetCachedStatement("UPDATE certificates SET revoked_at = ?2,"
-                                          " revocation_reason = ?3"
-                                          " WHERE device_id = ?1 AND revoked_at IS NULL"));
-  s.BindText(1, device_id);
-  s.BindInt64(2, at);
-  s.BindText(3, reason);
-  RETURN_IF_ERROR(s.Run());
-  return db_.Changes();
+  return RevokeWhere(db_,
+                     "UPDATE certificates SET revoked_at = ?2, revocation_reason = ?3"
+                     " WHERE device_id = ?1 AND revoked_at IS NULL",
+                     device_id, reason, at);
 }
 
 absl::StatusOr<std::int64_t> ConnectionStore::RevokeCertificatesIssuedToOwner(
@@ -428,15 +435,10 @@ absl::StatusOr<std::vector<CaCertificateCount>> ConnectionStore::CountActiveCert
 
 absl::StatusOr<std::int64_t> ConnectionStore::RevokeCertificatesSignedBy(
     std::string_view ca_cert_pem, std::string_view reason, UnixMillis at) {
-  ASSIGN_OR_RETURN(Statement s,
-                   db_.GetCachedStatement("UPDATE certificates SET revoked_at = ?2,"
-                                          " revocation_reason = ?3"
-                                          " WHERE ca_cert_pem = ?1 AND revoked_at IS NULL"));
-  s.BindText(1, ca_cert_pem);
-  s.BindInt64(2, at);
-  s.BindText(3, reason);
-  RETURN_IF_ERROR(s.Run());
-  return db_.Changes();
+  return RevokeWhere(db_,
+                     "UPDATE certificates SET revoked_at = ?2, revocation_reason = ?3"
+                     " WHERE ca_cert_pem = ?1 AND revoked_at IS NULL",
+                     ca_cert_pem, reason, at);
 }
 
 // --- Users ---
