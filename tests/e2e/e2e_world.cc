@@ -161,6 +161,11 @@ Device World::CreateDevice(const std::string& id) {
   device.cert_path = dir_.File(id + ".crt");
   iothub::testing::ProcessResult created = Cli({"device", "create", id});
   EXPECT_EQ(created.status, 0) << created.out << created.err;
+  constexpr std::string_view kClaimField = "claimCode: ";
+  if (const size_t at = created.out.find(kClaimField); at != std::string::npos) {
+    const size_t from = at + kClaimField.size();
+    device.claim_code = created.out.substr(from, created.out.find('\n', from) - from);
+  }
   const std::string key = NewKeyPem();
   WriteFile(device.key_path, key);
   WriteFile(dir_.File(id + ".csr"), MakeCsrPem(key, id));
@@ -346,14 +351,14 @@ std::string World::DeviceSimLog(const Device& device) const {
   return ReadFile(dir_.File("sim-" + device.id + ".log"));
 }
 
-HttpReply World::Http(const std::string& method, const std::string& path, const json& body,
-                      std::chrono::milliseconds timeout) {
+HttpReply World::HttpAs(std::string_view token, const std::string& method, const std::string& path,
+                        const json& body, std::chrono::milliseconds timeout) {
   httplib::Client client("127.0.0.1", http_port_);
   client.set_connection_timeout(2, 0);
   client.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(timeout).count(),
                           static_cast<long>((timeout.count() % 1000) * 1000));
   client.set_write_timeout(5, 0);
-  const httplib::Headers headers = {{"Authorization", "Bearer " + std::string(kAdminToken)}};
+  const httplib::Headers headers = {{"Authorization", "Bearer " + std::string(token)}};
   const std::string text = body.is_null() ? "" : body.dump();
   const auto start = std::chrono::steady_clock::now();
   httplib::Result result = [&] {

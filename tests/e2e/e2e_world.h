@@ -45,6 +45,7 @@ struct Device {
   std::string cert_path;
   std::string cert_pem;
   std::string fingerprint;  // uppercase colon hex
+  std::string claim_code;   // as `iot-hub device create` showed it (once)
 };
 
 struct HttpReply {
@@ -129,7 +130,12 @@ class World {
 
   // --- The HTTP API, with the admin token.
   HttpReply Http(const std::string& method, const std::string& path,
-                 const nlohmann::json& body = nullptr, std::chrono::milliseconds timeout = 10s);
+                 const nlohmann::json& body = nullptr, std::chrono::milliseconds timeout = 10s) {
+    return HttpAs(kAdminToken, method, path, body, timeout);
+  }
+  // The same with another bearer token (a user's JWT).
+  HttpReply HttpAs(std::string_view token, const std::string& method, const std::string& path,
+                   const nlohmann::json& body = nullptr, std::chrono::milliseconds timeout = 10s);
   HttpReply Command(const nlohmann::json& body, std::chrono::milliseconds timeout = 40s) {
     return Http("POST", "/api/mqtt/device/command", body, timeout);
   }
