@@ -1,6 +1,6 @@
 // Access rules: the list in evaluation order (config rules first, read-only), adding,
 // editing, deleting and moving database rules, and the explain form, which points at the
-// rule that decided. A hub without the rules API (404) says so instead of failing.
+// rule that decided.
 import { api } from './api.js';
 import { describe, h, message, replace, table } from './dom.js';
 
@@ -30,12 +30,6 @@ export function rulesPage(main, _params, ctx) {
       rules = body.rules;
       render();
     } catch (error) {
-      if (error.status === 404 && error.code === 'no_route') {
-        replace(list, message('This hub has no runtime rules API yet: rules come from its configuration file only.',
-          'warning', 'rules-unavailable'));
-        replace(editor);
-        return;
-      }
       replace(list, message(describe(error), 'error'));
     }
   }
