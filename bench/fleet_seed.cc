@@ -57,6 +57,7 @@
 #include "crypto/base64.h"
 #include "crypto/certificate_authority.h"
 #include "crypto/fingerprint.h"
+#include "fleet_seed_rpc_examples.h"
 #include "model/certificate.h"
 #include "model/device.h"
 #include "model/user.h"
@@ -73,6 +74,8 @@ namespace {
 using namespace iothub;
 using nlohmann::json;
 using SteadyClock = std::chrono::steady_clock;
+using bench::RpcExample;
+using bench::RpcExamples;
 
 struct Options {
   std::string data_dir;
@@ -158,89 +161,6 @@ std::string SignHs256(const json& payload, const std::string& secret) {
   }
   return signing_input + "." +
          Base64Url(std::string_view(reinterpret_cast<const char*>(mac), mac_size));
-}
-
-// ---- RPC requests and responses of the catalog ----
-
-struct RpcExample {
-  const char* method;
-  json params;  // null: no params
-  json result;
-};
-
-std::vector<RpcExample> RpcExamples(UnixMillis now) {
-  return {
-      {"getDeviceState",
-       json::object(),
-       {{"status", "online"},
-        {"uptime", 86400},
-        {"sensors", {{"temperature", 21.5}, {"humidity", 55}}},
-        {"timers", json::array({{{"id", "timer-1"}, {"enabled", true}}})},
-        {"regulators", json::array()},
-        {"irrigators", json::array()}}},
-      {"getSensors",
-       nullptr,
-       {{"temperature", 21.5}, {"humidity", 55.2}, {"pressure", 1013.2}, {"timestamp", now}}},
-      {"reboot",
-       json::object(),
-       {{"success", true}, {"message", "rebooting"}, {"estimatedTime", 30}}},
-      {"updateDiscreteTimer",
-       {{"id", "timer-1"},
-        {"name", "Lights"},
-        {"enabled", true},
-        {"mode", "auto"},
-        {"startTime", 360},
-        {"endTime", 1080},
-        {"output", "relay-1"}},
-       {{"success", true}}},
-      {"updateAnalogTimer",
-       {{"id", "atimer-1"},
-        {"name", "Sunrise"},
-        {"enabled", true},
-        {"mode", "auto"},
-        {"sunriseTime", 360},
-        {"sunsetTime", 1200},
-        {"maxLightLevel", 0.8},
-        {"fadeTime", 30},
-        {"output", "dimmer-1"}},
-       {{"success", true}}},
-      {"updateDiscreteRegulator",
-       {{"id", "reg-1"},
-        {"name", "Heater"},
-        {"mode", "auto"},
-        {"parameter", "temperature"},
-        {"setpoint", 22.5},
-        {"hysteresis", 0.5},
-        {"alarm", {{"upperLimit", 30}, {"lowerLimit", 10}}},
-        {"output", "relay-2"}},
-       {{"success", true}}},
-      {"updateAnalogRegulator",
-       {{"id", "areg-1"},
-        {"name", "Fan"},
-        {"mode", "auto"},
-        {"type", "analog"},
-        {"parameter", "humidity"},
-        {"setpoint", 60},
-        {"Kp", 1.2},
-        {"Ki", 0.1},
-        {"Kd", 0.05},
-        {"alarm", {{"upperLimit", 90}, {"lowerLimit", 20}}},
-        {"output", "pwm-1"}},
-       {{"success", true}}},
-      {"updateIrrigator",
-       {{"id", "irr-1"},
-        {"name", "Zone A"},
-        {"enabled", true},
-        {"mode", "preset"},
-        {"preset", json::array({{{"startTime", 360}, {"endTime", 380}},
-                                {{"startTime", 1080}, {"endTime", 1100}}})},
-        {"numbIrrigations", 2},
-        {"irrigationwindow", 20},
-        {"autoManualOff", true},
-        {"autoManualOffInterval", 30},
-        {"output", "valve-1"}},
-       {{"success", true}}},
-  };
 }
 
 // A placeholder certificate PEM of `size` bytes: PEM armour around base64 lines that
