@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "acl/topic_levels.h"
+#include "common/string_hash.h"
 
 namespace iothub::acl {
 namespace {
@@ -33,12 +34,6 @@ void ForEachSlot(const AclRule& rule, F f) {
   }
 }
 
-// Transparent hashing: string_view lookups into the literal children allocate nothing.
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
 }  // namespace
 
 struct RuleTrie::Node {
@@ -47,7 +42,7 @@ struct RuleTrie::Node {
     hash.fill(kNoRule);
   }
 
-  std::unordered_map<std::string, std::unique_ptr<Node>, StringHash, std::equal_to<>> literal;
+  StringMap<std::unique_ptr<Node>> literal;
   std::unique_ptr<Node> plus;
   std::array<std::unique_ptr<Node>, kPlaceholderCount> placeholder;
   Slots end;   // lowest rule whose pattern ends at this node, per slot

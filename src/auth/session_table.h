@@ -116,8 +116,8 @@ class SessionTable {
   };
   struct Shard {
     mutable std::mutex mutex;
-    std::unordered_map<std::string, Entry, StringHash, std::equal_to<>> entries;
-    std::unordered_set<std::string, StringHash, std::equal_to<>> changed;  // to journal
+    StringMap<Entry> entries;
+    StringSet changed;  // to journal
 
     void MarkChanged(std::string_view clientid, bool track) {
       if (track && !changed.contains(clientid)) changed.emplace(clientid);

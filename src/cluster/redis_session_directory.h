@@ -108,7 +108,7 @@ class RedisSessionDirectory final : public auth::SessionDirectory {
   };
   struct Shard {
     mutable std::mutex mutex;
-    std::unordered_map<std::string, Cached, StringHash, std::equal_to<>> entries;
+    StringMap<Cached> entries;
     // Bumped by every invalidation of a clientid of this shard and every subscription
     // change: a miss caches its answer only when nothing happened while it read Redis.
     std::uint64_t epoch = 0;
@@ -141,8 +141,8 @@ class RedisSessionDirectory final : public auth::SessionDirectory {
   Gauge& deferred_;
   std::mutex unrecorded_mutex_;
   std::deque<Unrecorded> unrecorded_;  // oldest first; popped by ReplayUnrecorded only
-  std::unordered_map<std::string, int, StringHash, std::equal_to<>> behind_;  // queued per id
-  RedisSubscriber subscriber_;  // last: its thread calls into the members above
+  StringMap<int> behind_;              // queued per id
+  RedisSubscriber subscriber_;         // last: its thread calls into the members above
 };
 
 }  // namespace iothub::cluster

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "common/clock.h"
+#include "common/string_hash.h"
 #include "model/device.h"
 #include "model/user.h"
 
@@ -81,16 +82,9 @@ class FleetSnapshot {
   std::size_t user_count() const { return users_.size(); }
 
  private:
-  // Transparent hashing so that string_view lookups allocate nothing.
-  struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   struct FingerprintHash {
     std::size_t operator()(const Fingerprint& f) const;
   };
-  template <typename V>
-  using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
   StringMap<DeviceRecord> devices_;
   std::unordered_map<Fingerprint, CertificateRecord, FingerprintHash> certificates_;

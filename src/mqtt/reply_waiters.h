@@ -19,6 +19,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "common/clock.h"
+#include "common/string_hash.h"
 
 namespace iothub::mqtt {
 
@@ -56,14 +57,8 @@ class ReplyWaiters {
     std::string device_id;
     std::promise<Reply> promise;
   };
-  // Transparent hashing so lookups take a string_view.
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, Waiter, Hash, std::equal_to<>> waiters_ ABSL_GUARDED_BY(mutex_);
+  StringMap<Waiter> waiters_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace iothub::mqtt

@@ -6,19 +6,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/string_hash.h"
+
 namespace iothub::rpc {
-namespace {
-
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
-}  // namespace
 
 struct DedupeCache::Shard {
   mutable std::mutex mutex;
-  std::unordered_map<std::string, PublishDecision, StringHash, std::equal_to<>> by_id;
+  StringMap<PublishDecision> by_id;
   std::vector<std::string> ring;  // insertion order; ring[next] is the oldest when full
   std::size_t next = 0;
 };

@@ -5,15 +5,10 @@
 #include <cstring>
 #include <unordered_set>
 
+#include "common/string_hash.h"
+
 namespace iothub::rpc {
 namespace {
-
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-template <typename V>
-using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
 // "device/request": '/' never occurs in an id, so the key is unambiguous. Built on the
 // stack for lookups; ids longer than 64 are cut (they never match: none is stored).
@@ -61,7 +56,7 @@ struct PendingTable::Shard {
   StringMap<Entry> entries;                   // pending and tombstones
   StringMap<std::uint32_t> per_device;        // pending only
   SteadyTime next_event = SteadyTime::max();  // no deadline earlier than this
-  std::unordered_set<std::string, StringHash, std::equal_to<>> changed;  // to journal
+  StringSet changed;                          // to journal
 
   void MarkChanged(std::string_view key, bool track) {
     if (track && !changed.contains(key)) changed.emplace(key);

@@ -2,15 +2,10 @@
 
 #include <algorithm>
 
+#include "common/string_hash.h"
+
 namespace iothub::rpc {
 namespace {
-
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-template <typename V>
-using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
 void NoteSeen(StringMap<UnixMillis>& seen, std::string_view device_id, UnixMillis now) {
   auto it = seen.find(device_id);

@@ -5,13 +5,10 @@
 #include <string>
 #include <unordered_map>
 
+#include "common/string_hash.h"
+
 namespace iothub::rpc {
 namespace {
-
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
 
 using Nanos = std::chrono::nanoseconds;
 constexpr Nanos kMinute = std::chrono::minutes(1);
@@ -21,7 +18,7 @@ constexpr Nanos kMinute = std::chrono::minutes(1);
 struct RateLimiter::Shard {
   mutable std::mutex mutex;
   // user -> theoretical arrival time: the bucket is full again at that time.
-  std::unordered_map<std::string, SteadyTime, StringHash, std::equal_to<>> tat;
+  StringMap<SteadyTime> tat;
 };
 
 RateLimiter::RateLimiter(RateLimiterOptions options)
