@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
+#include "common/awaited.h"
 #include "common/printable.h"
 #include "model/renewal_topic.h"
 #include "rpc/rpc_topic.h"
@@ -130,8 +133,7 @@ hooks::PublishOutcome HubHandler::SubmitRenewal(const hooks::MessageView& messag
                                                 const Principal* publisher,
                                                 std::string_view device) {
   // The request never goes on to subscribers: only the hub reads it.
-  hooks::PublishOutcome outcome{.kind = hooks::PublishOutcome::Kind::kDrop,
-                                .reason = "renewal_queued"};
+  hooks::PublishOutcome outcome = hooks::PublishOutcome::Drop("renewal_queued");
   const std::string_view submitted =
       parts_.renewals == nullptr ? std::string_view("renewal_no_link")
                                  : parts_.renewals->Submit(publisher, device, message.payload);
@@ -143,18 +145,8 @@ hooks::PublishOutcome HubHandler::SubmitRenewal(const hooks::MessageView& messag
   return outcome;
 }
 
-hooks::PublishOutcome HubHandler::Publish(const hooks::MessageView& message) {
-  const auto found = parts_.sessions.Find(message.from);
-  // An RPC message needs its publisher's session; other topics were authorized already.
-  if (!found.ok() && rpc::ParseRpcTopic(message.topic).kind != rpc::RpcTopicKind::kNone) {
-    hooks::PublishOutcome dropped;
-    dropped.kind = hooks::PublishOutcome::Kind::kDrop;
-    dropped.reason = rpc::ToString(rpc::PublishReason::kStateUnavailable);
-    LogPublishRefusal(parts_.log_throttle, LogEvent::kPublishDropped, "publish dropped", message,
-                      dropped.reason);
-    return dropped;
-  }
-  const std::shared_ptr<const Principal> principal = found.ok() ? *found : nullptr;
+std::optional<hooks::PublishOutcome> HubHandler::DecideBeforePipeline(
+    const hooks::MessageView& message, const std::shared_ptr<const Principal>& principal) {
   if (const RenewalTopic renewal = ParseRenewalTopic(message.topic);
       renewal.kind == RenewalTopicKind::kRequest) {
     return SubmitRenewal(message, principal.get(), renewal.device);
@@ -162,31 +154,58 @@ hooks::PublishOutcome HubHandler::Publish(const hooks::MessageView& message) {
   // Bridged from another broker, where its hub's pipeline already decided it (a second
   // pass would see every request twice).
   if (principal != nullptr && principal->broker_bridge) {
-    hooks::PublishOutcome bridged;
-    bridged.kind = hooks::PublishOutcome::Kind::kPass;
-    bridged.reason = "bridged";
-    return bridged;
+    return hooks::PublishOutcome::Pass("bridged");
   }
-  // Only the hub's own certificate sets hub_link; a token with sub "iot-hub" cannot.
-  const bool from_hub = principal != nullptr && principal->hub_link;
   // The hub's own link publishes the -32000 replies of expired requests: the pipeline
-  // already settled those requests, so these replies pass as they are.
-  if (from_hub && rpc::ParseRpcTopic(message.topic).kind == rpc::RpcTopicKind::kResponse) {
-    return {.kind = hooks::PublishOutcome::Kind::kPass, .reason = "hub timeout reply"};
+  // already settled those requests, so these replies pass as they are. (Only the hub's
+  // own certificate sets hub_link; a token with sub "iot-hub" cannot.)
+  if (principal != nullptr && principal->hub_link &&
+      rpc::ParseRpcTopic(message.topic).kind == rpc::RpcTopicKind::kResponse) {
+    return hooks::PublishOutcome::Pass("hub timeout reply");
   }
+  return std::nullopt;
+}
+
+void HubHandler::PublishAsync(const hooks::MessageView& message, PublishDone done) {
+  const auto found = parts_.sessions.Find(message.from);
+  // An RPC message needs its publisher's session; other topics were authorized already.
+  if (!found.ok() && rpc::ParseRpcTopic(message.topic).kind != rpc::RpcTopicKind::kNone) {
+    auto dropped =
+        hooks::PublishOutcome::Drop(rpc::ToString(rpc::PublishReason::kStateUnavailable));
+    LogPublishRefusal(parts_.log_throttle, LogEvent::kPublishDropped, "publish dropped", message,
+                      dropped.reason);
+    return done(std::move(dropped));
+  }
+  const std::shared_ptr<const Principal> principal = found.ok() ? *found : nullptr;
+  if (auto decided = DecideBeforePipeline(message, principal)) return done(*std::move(decided));
   const auto fleet = parts_.fleet.snapshot();
-  const rpc::PublishInput input{.message_id = message.id,
-                                .topic = message.topic,
-                                .payload = message.payload,
-                                .qos = message.qos,
-                                .from = message.from,
-                                .publisher = principal.get(),
-                                .fleet = *fleet,
-                                .now = parts_.clock.SteadyNow(),
-                                .now_ms = parts_.clock.NowUnixMillis(),
-                                // HTTP commands: the caller's own timeout applies.
-                                .publisher_keeps_deadline = from_hub};
-  rpc::PublishDecision decision = parts_.rpc.OnPublish(input);
+  const rpc::PublishInput input{
+      .message_id = message.id,
+      .topic = message.topic,
+      .payload = message.payload,
+      .qos = message.qos,
+      .from = message.from,
+      .publisher = principal.get(),
+      .fleet = *fleet,
+      .now = parts_.clock.SteadyNow(),
+      .now_ms = parts_.clock.NowUnixMillis(),
+      // HTTP commands: the caller's own timeout applies.
+      .publisher_keeps_deadline = principal != nullptr && principal->hub_link};
+  // The view is copied: it points into the broker's request, which outlives `done`.
+  rpc::RpcPipeline::DecisionDone answered = [this, message, done = std::move(done)](
+                                                rpc::PublishDecision decision) mutable noexcept {
+    auto outcome = hooks::PublishOutcome::Drop(rpc::ToString(rpc::PublishReason::kInternalError));
+    try {
+      outcome = Answered(message, std::move(decision));
+    } catch (...) {  // allocation failure: fail closed
+    }
+    done(std::move(outcome));
+  };
+  parts_.rpc.OnPublishAsync(input, std::move(answered));
+}
+
+hooks::PublishOutcome HubHandler::Answered(const hooks::MessageView& message,
+                                           rpc::PublishDecision decision) {
   hooks::PublishOutcome outcome;
   outcome.reason = rpc::ToString(decision.reason);
   switch (decision.kind) {
@@ -207,6 +226,13 @@ hooks::PublishOutcome HubHandler::Publish(const hooks::MessageView& message) {
       break;
   }
   return outcome;
+}
+
+hooks::PublishOutcome HubHandler::Publish(const hooks::MessageView& message) {
+  Awaited<hooks::PublishOutcome> outcome;
+  PublishAsync(message,
+               [&outcome](hooks::PublishOutcome o) noexcept { outcome.Set(std::move(o)); });
+  return outcome.Wait();
 }
 
 void HubHandler::Connected(const hooks::ClientView& client) {

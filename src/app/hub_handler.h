@@ -13,13 +13,15 @@
 //   client.connected / client.disconnected   sessions and device presence.
 // Answers come from memory: the fleet snapshot, the sessions, the pending table. With
 // shared state (Redis) the directory and the RPC state may make a bounded round trip
-// (a session this hub has not cached, an admission, an RPC request); nothing here
-// touches the disk, and every failure denies. (Renewals are signed and stored on the
+// (a session this hub has not cached, an admission, an RPC request or reply; the last
+// two answered later through PublishAsync, without holding the server's thread);
+// nothing here touches the disk, and every failure denies. (Renewals are signed and stored on the
 // worker's thread, never on a hook thread.)
 // Thread-safe: called concurrently from the gRPC threads.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "app/renewal_worker.h"
@@ -63,10 +65,17 @@ class HubHandler final : public hooks::HookHandler {
   hooks::Decision Authorize(const hooks::ClientView& client, hooks::AuthorizeAction action,
                             std::string_view topic) override;
   hooks::PublishOutcome Publish(const hooks::MessageView& message) override;
+  void PublishAsync(const hooks::MessageView& message, PublishDone done) override;
   void Connected(const hooks::ClientView& client) override;
   void Disconnected(const hooks::ClientView& client, std::string_view reason) override;
 
  private:
+  // The answer for the topics the RPC pipeline does not decide (renewal requests,
+  // bridged messages, the hub's timeout replies), or nullopt.
+  std::optional<hooks::PublishOutcome> DecideBeforePipeline(
+      const hooks::MessageView& message, const std::shared_ptr<const Principal>& principal);
+  // The pipeline's decision as the hook's answer (logged, throttled, when refused).
+  hooks::PublishOutcome Answered(const hooks::MessageView& message, rpc::PublishDecision decision);
   hooks::PublishOutcome SubmitRenewal(const hooks::MessageView& message, const Principal* publisher,
                                       std::string_view device);
 

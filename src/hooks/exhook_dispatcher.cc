@@ -61,6 +61,36 @@ grpc::Status Refuse(std::string_view hook, pb::ValuedResponse* response, Outcome
   return grpc::Status::OK;
 }
 
+grpc::Status MissingMessage(Outcome* outcome) {
+  *outcome = Outcome::kError;
+  return {grpc::StatusCode::INVALID_ARGUMENT, "MessagePublishRequest.message is missing"};
+}
+
+// message.publish's answer for the handler's `result` (`failed`: the handler threw).
+grpc::Status WritePublish(const pb::MessagePublishRequest& request, PublishOutcome result,
+                          bool failed, pb::ValuedResponse* response, Outcome* outcome) {
+  if (result.kind == PublishOutcome::Kind::kPass) {
+    // IGNORE leaves the message exactly as it is, without copying it back and forth.
+    response->set_type(pb::ValuedResponse::IGNORE);
+    *outcome = Outcome::kPass;
+    return grpc::Status::OK;
+  }
+  // EMQX copies qos, topic and payload from a returned message: always send it whole.
+  pb::Message* message = response->mutable_message();
+  *message = request.message();
+  if (result.kind == PublishOutcome::Kind::kRewrite) {
+    response->set_type(pb::ValuedResponse::CONTINUE);
+    message->set_topic(std::move(result.topic));
+    message->set_payload(std::move(result.payload));
+    *outcome = Outcome::kRewrite;
+  } else {
+    response->set_type(pb::ValuedResponse::STOP_AND_RETURN);
+    (*message->mutable_headers())["allow_publish"] = "false";
+    *outcome = failed ? Outcome::kError : Outcome::kDrop;
+  }
+  return grpc::Status::OK;
+}
+
 }  // namespace
 
 grpc::Status ExhookDispatcher::Handle(const pb::ProviderLoadedRequest& request,
@@ -109,10 +139,7 @@ grpc::Status ExhookDispatcher::Handle(const pb::ClientAuthorizeRequest& request,
 
 grpc::Status ExhookDispatcher::Handle(const pb::MessagePublishRequest& request,
                                       pb::ValuedResponse* response, Outcome* outcome) {
-  if (!request.has_message()) {
-    *outcome = Outcome::kError;
-    return {grpc::StatusCode::INVALID_ARGUMENT, "MessagePublishRequest.message is missing"};
-  }
+  if (!request.has_message()) return MissingMessage(outcome);
   PublishOutcome result;
   bool failed = false;
   try {
@@ -122,26 +149,38 @@ grpc::Status ExhookDispatcher::Handle(const pb::MessagePublishRequest& request,
     result = {.kind = PublishOutcome::Kind::kDrop, .reason = {}, .topic = {}, .payload = {}};
     failed = true;
   }
-  if (result.kind == PublishOutcome::Kind::kPass) {
-    // IGNORE leaves the message exactly as it is, without copying it back and forth.
-    response->set_type(pb::ValuedResponse::IGNORE);
-    *outcome = Outcome::kPass;
-    return grpc::Status::OK;
+  return WritePublish(request, std::move(result), failed, response, outcome);
+}
+
+void ExhookDispatcher::HandleAsync(const pb::MessagePublishRequest& request,
+                                   pb::ValuedResponse* response, PendingAnswer& answer) {
+  Outcome outcome = Outcome::kError;
+  if (!request.has_message()) {
+    grpc::Status status = MissingMessage(&outcome);
+    return answer.Send(std::move(status), outcome);
   }
-  // EMQX copies qos, topic and payload from a returned message: always send it whole.
-  pb::Message* message = response->mutable_message();
-  *message = request.message();
-  if (result.kind == PublishOutcome::Kind::kRewrite) {
-    response->set_type(pb::ValuedResponse::CONTINUE);
-    message->set_topic(std::move(result.topic));
-    message->set_payload(std::move(result.payload));
-    *outcome = Outcome::kRewrite;
-  } else {
-    response->set_type(pb::ValuedResponse::STOP_AND_RETURN);
-    (*message->mutable_headers())["allow_publish"] = "false";
-    *outcome = failed ? Outcome::kError : Outcome::kDrop;
+  // Writes the answer for `result` (`failed`: the handler threw) and sends it.
+  const auto send = [&request, response, &answer](PublishOutcome result, bool failed) noexcept {
+    Outcome outcome = Outcome::kError;
+    grpc::Status status;
+    try {
+      status = WritePublish(request, std::move(result), failed, response, &outcome);
+    } catch (...) {  // allocation failure while copying the message: EMQX's failed_action
+      outcome = Outcome::kError;
+      status = grpc::Status(grpc::StatusCode::INTERNAL, "publish answer failed");
+    }
+    answer.Send(std::move(status), outcome);
+  };
+  try {
+    handler_.PublishAsync(ToView(request.message()), [send](PublishOutcome result) noexcept {
+      send(std::move(result), false);
+    });
+  } catch (...) {
+    // The handler failed before it handed the message on (allocation failure): its
+    // answer never comes, so the message is dropped here.
+    NoteException("message.publish", &outcome);
+    send(PublishOutcome::Drop({}), true);
   }
-  return grpc::Status::OK;
 }
 
 grpc::Status ExhookDispatcher::Handle(const pb::ClientConnectedRequest& request, pb::EmptySuccess*,

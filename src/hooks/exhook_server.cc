@@ -2,9 +2,21 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
 
 namespace iothub::hooks {
+
+// What every call of one server shares: the service, the metrics, and the count of calls
+// taken up and not yet answered (an answer may come from another thread: Shutdown waits
+// for those before it closes the queues their answers go through).
+struct CallScope {
+  ExhookService* service = nullptr;
+  HookMetrics* metrics = nullptr;
+  std::atomic<int> unanswered{0};
+};
+
 namespace {
 
 // One tagged event on a completion queue.
@@ -14,23 +26,46 @@ class Call {
   virtual void Proceed(bool ok) = 0;
 };
 
+// Every rpc is answered at once on the queue's thread, but message.publish, which the
+// service may answer later from the thread where shared state answered.
+template <typename Request, typename Response>
+void Dispatch(ExhookService& service, const Request& request, Response* response,
+              PendingAnswer& answer) {
+  Outcome outcome = Outcome::kError;
+  grpc::Status status;
+  try {
+    status = service.Handle(request, response, &outcome);
+  } catch (...) {
+    // The dispatcher fails closed itself; this catches what is left (e.g. allocation
+    // failure while copying a message). An error leaves the call to EMQX's
+    // failed_action instead of ending the process.
+    outcome = Outcome::kError;
+    status = grpc::Status(grpc::StatusCode::INTERNAL, "hook handler failed");
+  }
+  answer.Send(std::move(status), outcome);
+}
+
+void Dispatch(ExhookService& service, const pb::MessagePublishRequest& request,
+              pb::ValuedResponse* response, PendingAnswer& answer) {
+  service.HandleAsync(request, response, answer);
+}
+
 // One unary call of one rpc of one service, from being posted to being answered. When a
 // request arrives, a fresh copy is posted first, so the rpc always has a listener.
 template <typename Service, typename Request, typename Response>
-class UnaryCall final : public Call {
+class UnaryCall final : public Call, public PendingAnswer {
  public:
   using RequestFn = void (Service::*)(grpc::ServerContext*, Request*,
                                       grpc::ServerAsyncResponseWriter<Response>*,
                                       grpc::CompletionQueue*, grpc::ServerCompletionQueue*, void*);
 
   UnaryCall(Service* service, RequestFn request_fn, Rpc rpc, grpc::ServerCompletionQueue* cq,
-            ExhookService* handler, HookMetrics* metrics)
+            CallScope* scope)
       : service_(service),
         request_fn_(request_fn),
         rpc_(rpc),
         cq_(cq),
-        handler_(handler),
-        metrics_(metrics),
+        scope_(scope),
         responder_(&context_) {
     (service_->*request_fn_)(&context_, &request_, &responder_, cq_, cq_, this);
   }
@@ -40,31 +75,28 @@ class UnaryCall final : public Call {
       delete this;
       return;
     }
-    new UnaryCall(service_, request_fn_, rpc_, cq_, handler_, metrics_);
-    metrics_->in_flight().Add(1);
-    const auto start = std::chrono::steady_clock::now();
-    Outcome outcome = Outcome::kError;
-    grpc::Status status;
-    try {
-      status = handler_->Handle(request_, &response_, &outcome);
-    } catch (...) {
-      // The dispatcher fails closed itself; this catches what is left (e.g. allocation
-      // failure while copying a message). An error leaves the call to EMQX's
-      // failed_action instead of ending the process.
-      outcome = Outcome::kError;
-      status = grpc::Status(grpc::StatusCode::INTERNAL, "hook handler failed");
-    }
+    new UnaryCall(service_, request_fn_, rpc_, cq_, scope_);
+    scope_->metrics->in_flight().Add(1);
+    scope_->unanswered.fetch_add(1, std::memory_order_relaxed);
+    start_ = std::chrono::steady_clock::now();
+    Dispatch(*scope_->service, request_, &response_, *this);
+  }
+
+  // Runs once per call, on a queue thread or on the thread that answered it later.
+  void Send(grpc::Status status, Outcome outcome) override {
     const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                            std::chrono::steady_clock::now() - start)
+                            std::chrono::steady_clock::now() - start_)
                             .count();
-    metrics_->Record(rpc_, outcome, micros);
-    metrics_->in_flight().Add(-1);
+    CallScope* scope = scope_;  // `this` may be gone once Finish is posted
+    scope->metrics->Record(rpc_, outcome, micros);
+    scope->metrics->in_flight().Add(-1);
     answered_ = true;
     if (status.ok()) {
       responder_.Finish(response_, status, this);
     } else {
       responder_.FinishWithError(status, this);
     }
+    scope->unanswered.fetch_sub(1, std::memory_order_release);
   }
 
  private:
@@ -72,12 +104,12 @@ class UnaryCall final : public Call {
   RequestFn request_fn_;
   Rpc rpc_;
   grpc::ServerCompletionQueue* cq_;
-  ExhookService* handler_;
-  HookMetrics* metrics_;
+  CallScope* scope_;
   grpc::ServerContext context_;
   Request request_;
   Response response_;
   grpc::ServerAsyncResponseWriter<Response> responder_;
+  std::chrono::steady_clock::time_point start_;
   bool answered_ = false;
 };
 
@@ -92,8 +124,9 @@ void Serve(grpc::ServerCompletionQueue* cq) {
 absl::StatusOr<std::unique_ptr<ExhookServer>> ExhookServer::Start(
     const ExhookServerOptions& options, ExhookService& service, HookMetrics& metrics) {
   std::unique_ptr<ExhookServer> server(new ExhookServer());
-  server->service_ = &service;
-  server->metrics_ = &metrics;
+  server->scope_ = std::make_unique<CallScope>();
+  server->scope_->service = &service;
+  server->scope_->metrics = &metrics;
 
   grpc::ServerBuilder builder;
   // EMQX's link is plain HTTP/2 or mTLS terminated in front; see docs/deploy.md.
@@ -132,11 +165,11 @@ void ExhookServer::PostCalls(grpc::ServerCompletionQueue* cq, int copies) {
   namespace v2 = ::emqx::exhook::v2;
   namespace v3 = ::emqx::exhook::v3;
   for (int i = 0; i < copies; ++i) {
-#define IOTHUB_POST(name, req, resp, hook)                                                         \
-  new UnaryCall<v2::HookProvider::AsyncService, v2::req, v2::resp>(                                \
-      &v2_, &v2::HookProvider::AsyncService::Request##name, Rpc::k##name, cq, service_, metrics_); \
-  new UnaryCall<v3::HookProvider::AsyncService, v2::req, v2::resp>(                                \
-      &v3_, &v3::HookProvider::AsyncService::Request##name, Rpc::k##name, cq, service_, metrics_);
+#define IOTHUB_POST(name, req, resp, hook)                                                   \
+  new UnaryCall<v2::HookProvider::AsyncService, v2::req, v2::resp>(                          \
+      &v2_, &v2::HookProvider::AsyncService::Request##name, Rpc::k##name, cq, scope_.get()); \
+  new UnaryCall<v3::HookProvider::AsyncService, v2::req, v2::resp>(                          \
+      &v3_, &v3::HookProvider::AsyncService::Request##name, Rpc::k##name, cq, scope_.get());
     IOTHUB_EXHOOK_RPCS(IOTHUB_POST)
 #undef IOTHUB_POST
   }
@@ -145,7 +178,14 @@ void ExhookServer::PostCalls(grpc::ServerCompletionQueue* cq, int copies) {
 void ExhookServer::Shutdown(std::chrono::milliseconds grace) {
   if (stopped_) return;
   stopped_ = true;
+  const auto deadline = std::chrono::steady_clock::now() + grace;
   server_->Shutdown(std::chrono::system_clock::now() + grace);
+  // A call answered later posts its answer to its queue: wait for those answers (the
+  // shared state bounds them by its timeout) before the queues close.
+  while (scope_->unanswered.load(std::memory_order_acquire) > 0 &&
+         std::chrono::steady_clock::now() < deadline + grace) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   for (auto& cq : queues_) cq->Shutdown();
   for (auto& thread : threads_) thread.join();
 }

@@ -5,7 +5,9 @@
 // Built on gRPC's completion-queue API with one queue and one thread per core: measured
 // here, a do-nothing server costs about 59-68 us of CPU per call this way against 63-76 us
 // with the callback API, and the hub's whole budget is a fraction of that. Handlers run
-// on the queue threads and must not block.
+// on the queue threads and must not block; message.publish may be answered later from
+// another thread (ExhookService::HandleAsync), so a round trip to shared state never
+// holds a queue thread and the queues keep gRPC's batching under load.
 //
 // Thread-safety: Start and Shutdown from one thread; calls are served concurrently.
 #pragma once
@@ -25,6 +27,8 @@
 
 namespace iothub::hooks {
 
+struct CallScope;
+
 struct ExhookServerOptions {
   std::string listen = "127.0.0.1:9000";  // host:port; port 0 picks a free one
   int threads = 0;                        // completion queues (one thread each); 0 = cores
@@ -42,8 +46,8 @@ class ExhookServer {
 
   int port() const { return port_; }
 
-  // Stops accepting calls, lets in-flight calls finish (up to `grace`), then stops the
-  // threads. Idempotent.
+  // Stops accepting calls, lets in-flight calls finish (up to `grace`; calls answered
+  // later up to another `grace`), then stops the threads. Idempotent.
   void Shutdown(std::chrono::milliseconds grace = std::chrono::seconds(5));
 
  private:
@@ -55,8 +59,7 @@ class ExhookServer {
   std::unique_ptr<grpc::Server> server_;
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;
   std::vector<std::thread> threads_;
-  ExhookService* service_ = nullptr;
-  HookMetrics* metrics_ = nullptr;
+  std::unique_ptr<CallScope> scope_;
   int port_ = 0;
   bool stopped_ = false;
 };

@@ -2,6 +2,8 @@
 // The hub's implementation is ExhookDispatcher; the benchmark's do-nothing baseline is
 // another, so both run on exactly the same transport.
 // Thread-safety: implementations are called concurrently and must not block.
+// message.publish may be answered later, from another thread (HandleAsync), so that a
+// server thread never waits for shared state.
 #pragma once
 
 #include <grpcpp/support/status.h>
@@ -14,6 +16,15 @@ namespace iothub::hooks {
 
 namespace pb = ::emqx::exhook::v2;
 
+// Where the answer to one call goes (the transport's call); Send once.
+class PendingAnswer {
+ public:
+  virtual void Send(grpc::Status status, Outcome outcome) = 0;
+
+ protected:
+  ~PendingAnswer() = default;
+};
+
 class ExhookService {
  public:
   virtual ~ExhookService() = default;
@@ -23,6 +34,16 @@ class ExhookService {
   virtual grpc::Status Handle(const pb::req& request, pb::resp* response, Outcome* outcome) = 0;
   IOTHUB_EXHOOK_RPCS(IOTHUB_DECLARE_HANDLE)
 #undef IOTHUB_DECLARE_HANDLE
+
+  // message.publish answered now or later: `answer.Send` runs exactly once, after
+  // `response` is written, on any thread; `request`, `response` and `answer` stay valid
+  // until then. Never throws. The default answers at once through Handle.
+  virtual void HandleAsync(const pb::MessagePublishRequest& request, pb::ValuedResponse* response,
+                           PendingAnswer& answer) {
+    Outcome outcome = Outcome::kError;
+    grpc::Status status = Handle(request, response, &outcome);
+    answer.Send(std::move(status), outcome);
+  }
 };
 
 }  // namespace iothub::hooks

@@ -3,12 +3,14 @@
 // it; the Mosquitto plugin and the tests reach the same logic through the same calls.
 //
 // Thread-safety: implementations are called concurrently from the server's threads and
-// must not block (no disk, no network): answers come from memory.
+// must not block on the disk; a round trip to shared state (Redis) is bounded in time,
+// and message.publish's (the hot one) answers through PublishAsync without waiting.
 #pragma once
 
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "hooks/hook_types.h"
 
 namespace iothub::hooks {
@@ -24,6 +26,15 @@ class HookHandler {
   virtual Decision Authorize(const ClientView& client, AuthorizeAction action,
                              std::string_view topic) = 0;
   virtual PublishOutcome Publish(const MessageView& message) = 0;
+  // Publish that may answer later, from another thread, so that no server thread waits
+  // for shared state: `done` runs exactly once and must not throw; `message` must stay
+  // valid until then. Allocation failure, the one exception, is thrown only before
+  // `done` was handed on, which then never runs (the caller fails closed). The default
+  // answers at once through Publish.
+  using PublishDone = absl::AnyInvocable<void(PublishOutcome)>;
+  virtual void PublishAsync(const MessageView& message, PublishDone done) {
+    done(Publish(message));
+  }
 
   virtual void Connected(const ClientView& client) = 0;
   virtual void Disconnected(const ClientView& client, std::string_view reason) = 0;

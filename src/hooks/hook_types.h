@@ -62,6 +62,9 @@ struct PublishOutcome {
   std::string_view reason;  // static storage
   std::string topic;        // kRewrite only
   std::string payload;      // kRewrite only
+
+  static PublishOutcome Pass(std::string_view reason) { return {Kind::kPass, reason, {}, {}}; }
+  static PublishOutcome Drop(std::string_view reason) { return {Kind::kDrop, reason, {}, {}}; }
 };
 
 }  // namespace iothub::hooks

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "common/awaited.h"
 #include "rpc/local_rpc_state.h"
 #include "rpc/rpc_error.h"
 #include "rpc/rpc_message.h"
@@ -77,52 +78,76 @@ RpcPipeline::RpcPipeline(RpcConfig config, Presence& presence, RpcState& state, 
       metrics_(metrics),
       dedupe_(config_.dedupe_capacity) {}
 
-PublishDecision RpcPipeline::OnPublish(const PublishInput& in) {
+// What answering a request needs after the state's decision, which may come on another
+// thread when the publish hook has returned: copies, never views into the hook call.
+struct RpcPipeline::RequestReply {
+  std::optional<Method> method;
+  std::string request_id;
+  std::string user_id;
+  std::string device_id;
+  std::uint32_t per_minute = 0;
+  UnixMillis now_ms = 0;
+};
+
+void RpcPipeline::OnPublishAsync(const PublishInput& in, DecisionDone done) {
   const RpcTopic topic = ParseRpcTopic(in.topic);
-  if (topic.kind == RpcTopicKind::kNone) return Decision(Kind::kPass, PublishReason::kNotRpc);
-  PublishDecision decision;
+  if (topic.kind == RpcTopicKind::kNone) return done(Decision(Kind::kPass, PublishReason::kNotRpc));
   try {
     if (auto cached = dedupe_.Get(in.message_id)) {
       metrics_.DedupeHit();
-      return *std::move(cached);
+      return done(*std::move(cached));
     }
-    if (in.publisher == nullptr) {
+    if (in.publisher == nullptr || topic.kind == RpcTopicKind::kMalformed) {
       // No session: the message skipped authenticate (e.g. a broker's REST publish), so
       // nobody can be held to the request, or the reply proven to come from the device.
-      metrics_.Drop(PublishReason::kNoSession);
-      decision = Decision(Kind::kDrop, PublishReason::kNoSession);
-    } else if (topic.kind == RpcTopicKind::kRequest) {
-      decision = OnRequest(in, topic.user_id, topic.device_id);
-    } else if (topic.kind == RpcTopicKind::kResponse) {
-      decision = OnResponse(in, topic.user_id, topic.device_id);
-    } else {
-      metrics_.Drop(PublishReason::kMalformedTopic);
-      decision = Decision(Kind::kDrop, PublishReason::kMalformedTopic);
+      const PublishReason reason =
+          in.publisher == nullptr ? PublishReason::kNoSession : PublishReason::kMalformedTopic;
+      metrics_.Drop(reason);
+      dedupe_.Put(in.message_id, Decision(Kind::kDrop, reason));
+      return done(Decision(Kind::kDrop, reason));
     }
-    // Not cached when the shared state did not answer: a retry may succeed.
-    if (decision.reason != PublishReason::kStateUnavailable) dedupe_.Put(in.message_id, decision);
+    // The decision is remembered for a repeat of the Message.id, unless the shared state
+    // did not answer: a retry may succeed.
+    DecisionDone remember = [this, message_id = std::string(in.message_id),
+                             done = std::move(done)](PublishDecision decision) mutable noexcept {
+      if (decision.reason != PublishReason::kStateUnavailable) {
+        try {
+          dedupe_.Put(message_id, decision);
+        } catch (...) {  // allocation failure: a repeat is decided again
+        }
+      }
+      done(std::move(decision));
+    };
+    if (topic.kind == RpcTopicKind::kRequest) {
+      OnRequest(in, topic.user_id, topic.device_id, std::move(remember));
+    } else {
+      OnResponse(in, topic.user_id, topic.device_id, std::move(remember));
+    }
   } catch (...) {
-    // Only allocation failure can get here. Fail closed: a request passed now would reach
-    // the device unvalidated and without a pending entry. Not cached: a retry may succeed.
-    // (A request inserted just before the failure times out like any unanswered one.)
+    // Only allocation failure gets here, before `done` was handed on: the caller fails
+    // closed (a request passed now would reach the device unvalidated and without a
+    // pending entry; one inserted just before the failure times out like any other).
     metrics_.Drop(PublishReason::kInternalError);
-    return Decision(Kind::kDrop, PublishReason::kInternalError);
+    throw;
   }
-  return decision;
 }
 
-PublishDecision RpcPipeline::OnRequest(const PublishInput& in, std::string_view user_id,
-                                       std::string_view device_id) {
+PublishDecision RpcPipeline::OnPublish(const PublishInput& in) {
+  Awaited<PublishDecision> decision;
+  try {
+    OnPublishAsync(in, [&decision](PublishDecision d) noexcept { decision.Set(std::move(d)); });
+  } catch (...) {  // counted by OnPublishAsync
+    return Decision(Kind::kDrop, PublishReason::kInternalError);
+  }
+  return decision.Wait();
+}
+
+void RpcPipeline::OnRequest(const PublishInput& in, std::string_view user_id,
+                            std::string_view device_id, DecisionDone done) {
   ParsedRequest request = ParseRequest(in.payload, device_id, config_.request_limits);
-  auto refuse = [&](PublishReason reason, const RpcError& error) {
-    metrics_.Request(request.method, reason);
-    return PublishDecision{Kind::kRewrite, reason, ResponseTopic(user_id, device_id),
-                           MakeErrorPayload(request.id, error, in.now_ms)};
-  };
-  auto drop = [&](PublishReason reason) {
-    metrics_.Request(request.method, reason);
-    return Decision(Kind::kDrop, reason);
-  };
+  RequestReply reply{
+      request.method, std::move(request.id), std::string(user_id), std::string(device_id), 0,
+      in.now_ms};
   // A request id belongs to its requester for the device, and is checked before any
   // refusal: an error reply carries the id on the response topic that the id's owner
   // reads, so a reused id must neither answer nor touch the owner's request. A repeat of
@@ -130,83 +155,128 @@ PublishDecision RpcPipeline::OnRequest(const PublishInput& in, std::string_view 
   // When the state cannot tell whose id this is, no reply may carry it either.
   if (std::optional<Refusal> refusal = RefuseHere(in, user_id, device_id, request)) {
     // The rare path (malformed or hostile): its own id check, then the refusal.
-    if (!request.id.empty()) {
-      const absl::StatusOr<IdUse> use = state_.Lookup(device_id, request.id, in.from);
-      if (!use.ok()) return drop(PublishReason::kStateUnavailable);
-      if (*use == IdUse::kSameRequester) return drop(PublishReason::kDuplicateRequest);
-      if (*use == IdUse::kOtherRequester) return drop(PublishReason::kRequestIdInUse);
+    std::optional<PublishReason> dropped;
+    if (!reply.request_id.empty()) {
+      const absl::StatusOr<IdUse> use = state_.Lookup(device_id, reply.request_id, in.from);
+      if (!use.ok()) {
+        dropped = PublishReason::kStateUnavailable;
+      } else if (*use == IdUse::kSameRequester) {
+        dropped = PublishReason::kDuplicateRequest;
+      } else if (*use == IdUse::kOtherRequester) {
+        dropped = PublishReason::kRequestIdInUse;
+      }
     }
-    return refuse(refusal->reason, refusal->error);
+    metrics_.Request(reply.method, dropped.value_or(refusal->reason));
+    if (dropped.has_value()) return done(Decision(Kind::kDrop, *dropped));
+    return done(PublishDecision{Kind::kRewrite, refusal->reason, ResponseTopic(user_id, device_id),
+                                MakeErrorPayload(reply.request_id, refusal->error, in.now_ms)});
   }
 
   // The id check, presence elsewhere, rate limit and insert: one call (one round trip
   // to a shared store).
-  const std::uint32_t per_minute = RpcPerMinute(in.fleet, user_id, in.now_ms);
+  reply.per_minute = RpcPerMinute(in.fleet, user_id, in.now_ms);
   const SteadyTime deadline =
       in.now + (in.publisher_keeps_deadline ? config_.max_timeout : timeout_);
-  PendingRequest pending{std::string(device_id),
-                         std::move(request.id),
-                         std::string(user_id),
-                         std::string(in.from),
-                         *request.method,
-                         in.now,
-                         deadline};
-  const absl::StatusOr<AdmitResult> admitted =
-      state_.Admit(pending, presence_.IsOnline(device_id), per_minute, {in.now, in.now_ms});
-  request.id = std::move(pending.request_id);  // for an error reply below
-  if (!admitted.ok()) return drop(PublishReason::kStateUnavailable);
-  switch (*admitted) {
-    case AdmitResult::kAccepted:
-      metrics_.pending().Add(1);
-      metrics_.Request(request.method, PublishReason::kRequestAccepted);
-      return Decision(Kind::kPass, PublishReason::kRequestAccepted);
-    case AdmitResult::kDuplicate:
-      return drop(PublishReason::kDuplicateRequest);
-    case AdmitResult::kIdInUse:
-      return drop(PublishReason::kRequestIdInUse);
-    case AdmitResult::kOffline:
-      return refuse(PublishReason::kDeviceOffline,
-                    MakeError(RpcErrorCode::kDeviceUnavailable, "device offline"));
-    case AdmitResult::kRateLimited:
-      return refuse(
-          PublishReason::kRateLimited,
-          MakeError(RpcErrorCode::kRateLimited,
-                    "plan limit: " + std::to_string(per_minute) + " requests per minute"));
-    case AdmitResult::kDeviceFull:
-      return refuse(PublishReason::kPendingDeviceFull,
-                    MakeError(RpcErrorCode::kTooManyPending, "pending: per-device limit reached"));
-    case AdmitResult::kUserFull:
-      return refuse(PublishReason::kPendingUserFull,
-                    MakeError(RpcErrorCode::kTooManyPending, "pending: per-user limit reached"));
-    case AdmitResult::kTableFull:
-    case AdmitResult::kInvalid:
-      break;
-  }
-  return refuse(PublishReason::kPendingTableFull,
-                MakeError(RpcErrorCode::kTooManyPending, "pending: hub limit reached"));
+  const PendingRequest pending{std::string(device_id),
+                               reply.request_id,
+                               std::string(user_id),
+                               std::string(in.from),
+                               *request.method,
+                               in.now,
+                               deadline};
+  const std::uint32_t per_minute = reply.per_minute;
+  RpcState::AdmitDone admitted = [this, reply = std::move(reply), done = std::move(done)](
+                                     absl::StatusOr<AdmitResult> result) mutable noexcept {
+    done(Admitted(reply, result));
+  };
+  state_.AdmitAsync(pending, presence_.IsOnline(device_id), per_minute, {in.now, in.now_ms},
+                    std::move(admitted));
 }
 
-PublishDecision RpcPipeline::OnResponse(const PublishInput& in, std::string_view user_id,
-                                        std::string_view device_id) {
+PublishDecision RpcPipeline::Admitted(const RequestReply& reply,
+                                      const absl::StatusOr<AdmitResult>& admitted) {
+  try {
+    auto refuse = [&](PublishReason reason, const RpcError& error) {
+      metrics_.Request(reply.method, reason);
+      return PublishDecision{Kind::kRewrite, reason, ResponseTopic(reply.user_id, reply.device_id),
+                             MakeErrorPayload(reply.request_id, error, reply.now_ms)};
+    };
+    auto drop = [&](PublishReason reason) {
+      metrics_.Request(reply.method, reason);
+      return Decision(Kind::kDrop, reason);
+    };
+    if (!admitted.ok()) return drop(PublishReason::kStateUnavailable);
+    switch (*admitted) {
+      case AdmitResult::kAccepted:
+        metrics_.pending().Add(1);
+        metrics_.Request(reply.method, PublishReason::kRequestAccepted);
+        return Decision(Kind::kPass, PublishReason::kRequestAccepted);
+      case AdmitResult::kDuplicate:
+        return drop(PublishReason::kDuplicateRequest);
+      case AdmitResult::kIdInUse:
+        return drop(PublishReason::kRequestIdInUse);
+      case AdmitResult::kOffline:
+        return refuse(PublishReason::kDeviceOffline,
+                      MakeError(RpcErrorCode::kDeviceUnavailable, "device offline"));
+      case AdmitResult::kRateLimited:
+        return refuse(
+            PublishReason::kRateLimited,
+            MakeError(RpcErrorCode::kRateLimited,
+                      "plan limit: " + std::to_string(reply.per_minute) + " requests per minute"));
+      case AdmitResult::kDeviceFull:
+        return refuse(
+            PublishReason::kPendingDeviceFull,
+            MakeError(RpcErrorCode::kTooManyPending, "pending: per-device limit reached"));
+      case AdmitResult::kUserFull:
+        return refuse(PublishReason::kPendingUserFull,
+                      MakeError(RpcErrorCode::kTooManyPending, "pending: per-user limit reached"));
+      case AdmitResult::kTableFull:
+      case AdmitResult::kInvalid:
+        break;
+    }
+    return refuse(PublishReason::kPendingTableFull,
+                  MakeError(RpcErrorCode::kTooManyPending, "pending: hub limit reached"));
+  } catch (...) {
+    metrics_.Drop(PublishReason::kInternalError);
+    return Decision(Kind::kDrop, PublishReason::kInternalError);
+  }
+}
+
+void RpcPipeline::OnResponse(const PublishInput& in, std::string_view user_id,
+                             std::string_view device_id, DecisionDone done) {
   auto drop = [&](PublishReason reason) {
     metrics_.Drop(reason);
-    return Decision(Kind::kDrop, reason);
+    done(Decision(Kind::kDrop, reason));
   };
   if (in.publisher->kind != PrincipalKind::kDevice || in.publisher->id != device_id) {
     return drop(PublishReason::kResponseNotFromDevice);
   }
-  auto response = ParseResponse(in.payload, config_.response_limits);
+  const absl::StatusOr<ParsedResponse> response =
+      ParseResponse(in.payload, config_.response_limits);
   if (!response.ok()) return drop(PublishReason::kResponseMalformed);
+  RpcState::TakeDone taken = [this, device = std::string(device_id), is_error = response->is_error,
+                              now = StateNow{in.now, in.now_ms}, done = std::move(done)](
+                                 absl::StatusOr<TakeResult> result) mutable noexcept {
+    done(Taken(device, is_error, now, result));
+  };
+  state_.TakeAsync(device_id, response->id, user_id, {in.now, in.now_ms}, std::move(taken));
+}
 
-  const absl::StatusOr<TakeResult> take =
-      state_.Take(device_id, response->id, user_id, {in.now, in.now_ms});
-  if (!take.ok()) return drop(PublishReason::kStateUnavailable);
-  const TakeResult& taken = *take;
-  switch (taken.status) {
+PublishDecision RpcPipeline::Taken(std::string_view device_id, bool is_error, StateNow now,
+                                   const absl::StatusOr<TakeResult>& taken) {
+  auto drop = [&](PublishReason reason) {
+    metrics_.Drop(reason);
+    return Decision(Kind::kDrop, reason);
+  };
+  if (!taken.ok()) return drop(PublishReason::kStateUnavailable);
+  switch (taken->status) {
     case TakeStatus::kTaken:
       metrics_.pending().Add(-1);
-      metrics_.Response(taken.method, response->is_error, in.now - taken.sent_at);
-      presence_.Touch(device_id, in.now_ms);
+      metrics_.Response(taken->method, is_error, now.steady - taken->sent_at);
+      try {
+        presence_.Touch(device_id, now.unix_ms);
+      } catch (...) {  // allocation failure: the device's last-seen time stays older
+      }
       return Decision(Kind::kPass, PublishReason::kResponseAccepted);
     case TakeStatus::kUnknown:
       return drop(PublishReason::kResponseUnknownId);

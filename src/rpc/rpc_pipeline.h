@@ -22,8 +22,12 @@
 // Pending requests and rate limits live in an RpcState: this process's sharded tables
 // (LocalRpcState) or, for several hubs, a shared store chosen by the wiring.
 //
-// Thread-safe: call OnPublish and SweepTimeouts from any threads. The fleet snapshot is
-// passed in per call and only read.
+// The hook path calls OnPublishAsync: a request's or reply's one call to the RpcState may
+// answer later from the state's own thread (Redis), and the decision is handed on from
+// there, so no hook thread waits for a round trip. OnPublish waits for it instead.
+//
+// Thread-safe: call OnPublish(Async) and SweepTimeouts from any threads. The fleet
+// snapshot is passed in per call and only read before OnPublishAsync returns.
 #pragma once
 
 #include <chrono>
@@ -33,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "common/clock.h"
 #include "common/metrics.h"
 #include "model/fleet_snapshot.h"
@@ -98,7 +103,15 @@ class RpcPipeline {
   RpcPipeline(const RpcPipeline&) = delete;
   RpcPipeline& operator=(const RpcPipeline&) = delete;
 
-  // Decides one message.publish. Never throws; never blocks beyond shard mutexes.
+  using DecisionDone = absl::AnyInvocable<void(PublishDecision)>;
+  // Decides one message.publish: `done` runs exactly once with the decision, on this
+  // thread or later on the RpcState's (see RpcState::AdmitAsync); it must not throw.
+  // `in` need not outlive this call. Allocation failure, the one exception, is thrown
+  // (and counted) only before `done` was handed on, which then never runs: the caller
+  // fails closed.
+  void OnPublishAsync(const PublishInput& in, DecisionDone done);
+  // OnPublishAsync, waiting for the decision; an allocation failure is a drop
+  // (internal_error). Never throws.
   PublishDecision OnPublish(const PublishInput& in);
 
   // Removes requests whose deadline passed and returns the replies owed to their
@@ -115,10 +128,14 @@ class RpcPipeline {
   InsertResult RestorePending(const PendingRequest& request) { return state_.Restore(request); }
 
  private:
-  PublishDecision OnRequest(const PublishInput& in, std::string_view user_id,
-                            std::string_view device_id);
-  PublishDecision OnResponse(const PublishInput& in, std::string_view user_id,
-                             std::string_view device_id);
+  struct RequestReply;  // what answering a request needs once the state has decided
+  void OnRequest(const PublishInput& in, std::string_view user_id, std::string_view device_id,
+                 DecisionDone done);
+  void OnResponse(const PublishInput& in, std::string_view user_id, std::string_view device_id,
+                  DecisionDone done);
+  PublishDecision Admitted(const RequestReply& reply, const absl::StatusOr<AdmitResult>& admitted);
+  PublishDecision Taken(std::string_view device_id, bool is_error, StateNow now,
+                        const absl::StatusOr<TakeResult>& taken);
   // The limit of the user's plan in force at `now_ms` (an expired plan falls back to the
   // default plan, model/plan.h).
   std::uint32_t RpcPerMinute(const FleetSnapshot& fleet, std::string_view user_id,

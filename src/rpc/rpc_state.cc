@@ -40,4 +40,14 @@ absl::StatusOr<AdmitResult> AdmitByParts(RpcState& state, const PendingRequest& 
   return AdmitResultOf(*inserted);
 }
 
+void RpcState::AdmitAsync(const PendingRequest& request, bool online_here, std::uint32_t per_minute,
+                          StateNow now, AdmitDone done) {
+  done(Admit(request, online_here, per_minute, now));
+}
+
+void RpcState::TakeAsync(std::string_view device_id, std::string_view request_id,
+                         std::string_view user_id, StateNow now, TakeDone done) {
+  done(Take(device_id, request_id, user_id, now));
+}
+
 }  // namespace iothub::rpc

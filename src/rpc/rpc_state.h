@@ -15,7 +15,9 @@
 // Thread-safe.
 //
 // A request that passed every check of its own is accepted by one call (Admit): with a
-// shared store that is one round trip on the hook thread instead of four.
+// shared store that is one round trip instead of four. The hook path uses AdmitAsync and
+// TakeAsync, so that no hook thread waits for that round trip: a shared store answers
+// from its own thread, and commands of many calls share one write to it.
 #pragma once
 
 #include <cstddef>
@@ -23,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "rpc/pending_table.h"
@@ -78,6 +81,18 @@ class RpcState {
   // another requester): the caller must not reply. AdmitByParts is the reference.
   virtual absl::StatusOr<AdmitResult> Admit(const PendingRequest& request, bool online_here,
                                             std::uint32_t per_minute, StateNow now) = 0;
+
+  // Admit and Take without waiting: `done` runs exactly once, on this thread before the
+  // call returns or later on the state's own thread; the arguments need not outlive the
+  // call. A call that throws (allocation failure) has not run `done` and never will;
+  // `done` itself must not throw. The defaults answer at once through Admit and Take
+  // (state in this process).
+  using AdmitDone = absl::AnyInvocable<void(absl::StatusOr<AdmitResult>)>;
+  using TakeDone = absl::AnyInvocable<void(absl::StatusOr<TakeResult>)>;
+  virtual void AdmitAsync(const PendingRequest& request, bool online_here, std::uint32_t per_minute,
+                          StateNow now, AdmitDone done);
+  virtual void TakeAsync(std::string_view device_id, std::string_view request_id,
+                         std::string_view user_id, StateNow now, TakeDone done);
 
   // The state journal's access (<data_dir>/state.db): what changed since the last call,
   // and putting back a request journaled by an earlier process. A shared store outlives
