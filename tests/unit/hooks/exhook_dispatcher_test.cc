@@ -235,5 +235,84 @@ TEST(ExhookDispatcherTest, ThrowingHandlerFailsClosed) {
   EXPECT_EQ(outcome, Outcome::kError);
 }
 
+// The transport's call, recording the one answer it gets.
+class RecordedAnswer final : public PendingAnswer {
+ public:
+  void Send(grpc::Status status, Outcome outcome) override {
+    ++sent;
+    last_status = std::move(status);
+    last_outcome = outcome;
+  }
+  int sent = 0;
+  grpc::Status last_status;
+  Outcome last_outcome = Outcome::kOk;
+};
+
+// A handler that answers publishes later: PublishAsync keeps `done` until Answer().
+class LaterHandler final : public HookHandler {
+ public:
+  std::vector<HookSpec> OnProviderLoaded(const BrokerView&) override { return {}; }
+  Decision Authenticate(const ClientView&) override { return {false, ""}; }
+  Decision Authorize(const ClientView&, AuthorizeAction, std::string_view) override {
+    return {false, ""};
+  }
+  PublishOutcome Publish(const MessageView&) override { return PublishOutcome::Drop("sync"); }
+  void PublishAsync(const MessageView& message, PublishDone done) override {
+    topic = std::string(message.topic);
+    held = std::move(done);
+  }
+  void Connected(const ClientView&) override {}
+  void Disconnected(const ClientView&, std::string_view) override {}
+
+  std::string topic;
+  PublishDone held;
+};
+
+// message.publish answered later: nothing is sent until the handler answers, then the
+// rewrite is written and sent once.
+TEST(ExhookDispatcherTest, PublishAnsweredLaterIsSentOnce) {
+  LaterHandler handler;
+  ExhookDispatcher dispatcher(handler);
+  const pb::MessagePublishRequest request = PublishRequest();
+  pb::ValuedResponse response;
+  RecordedAnswer answer;
+  dispatcher.HandleAsync(request, &response, answer);
+  EXPECT_EQ(handler.topic, "a/b");
+  EXPECT_EQ(answer.sent, 0);
+
+  PublishOutcome rewrite;
+  rewrite.kind = PublishOutcome::Kind::kRewrite;
+  rewrite.topic = "a/reply";
+  rewrite.payload = "err";
+  handler.held(std::move(rewrite));
+  EXPECT_EQ(answer.sent, 1);
+  EXPECT_TRUE(answer.last_status.ok());
+  EXPECT_EQ(answer.last_outcome, Outcome::kRewrite);
+  EXPECT_EQ(response.type(), pb::ValuedResponse::CONTINUE);
+  EXPECT_EQ(response.message().topic(), "a/reply");
+  EXPECT_EQ(response.message().payload(), "err");
+}
+
+// A handler that throws before it took the message fails closed through HandleAsync
+// too: dropped, outcome "error", sent once; a request without a message is an error.
+TEST(ExhookDispatcherTest, PublishAsyncOfAThrowingHandlerIsDroppedOnce) {
+  ThrowingHandler handler;
+  ExhookDispatcher dispatcher(handler);
+  pb::ValuedResponse response;
+  RecordedAnswer answer;
+  dispatcher.HandleAsync(PublishRequest(), &response, answer);
+  EXPECT_EQ(answer.sent, 1);
+  EXPECT_TRUE(answer.last_status.ok());
+  EXPECT_EQ(answer.last_outcome, Outcome::kError);
+  EXPECT_EQ(response.type(), pb::ValuedResponse::STOP_AND_RETURN);
+  EXPECT_EQ(response.message().headers().at("allow_publish"), "false");
+
+  RecordedAnswer missing;
+  pb::ValuedResponse ignored;
+  dispatcher.HandleAsync(pb::MessagePublishRequest(), &ignored, missing);
+  EXPECT_EQ(missing.sent, 1);
+  EXPECT_EQ(missing.last_status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 }  // namespace
 }  // namespace iothub::hooks
