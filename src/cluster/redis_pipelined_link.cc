@@ -49,6 +49,7 @@ void RedisPipelinedLink::Submit(FormattedCommand command, std::size_t length,
                         .script = &script,
                         .done = std::move(done),
                         .queued = Clock::now()});
+      meters_.queued.Add(1);  // under the lock: before the thread takes it off
       wake = idle_;
     }
   }
@@ -57,7 +58,6 @@ void RedisPipelinedLink::Submit(FormattedCommand command, std::size_t length,
     done(std::move(refused));
     return;
   }
-  meters_.queued.Add(1);
   // Only a waiting thread needs the wake-up: a busy one takes the queue when it is done.
   if (wake) wake_.notify_one();
 }
@@ -116,8 +116,7 @@ void RedisPipelinedLink::Send(std::vector<Pending>& batch) {
     return true;
   });
   if (live.empty()) return;
-  for (Pending* pending : live)
-    connection_.AppendFormatted({pending->command.get(), pending->length});
+  AppendAll(live);
   meters_.writes.Increment();
   meters_.pipelined.Increment(live.size());
   std::vector<Pending*> retry;
@@ -149,8 +148,7 @@ void RedisPipelinedLink::Retry(std::vector<Pending*>& retry) {
     const std::string_view load[] = {"SCRIPT", "LOAD", script->source()};
     connection_.Append(load);
   }
-  for (Pending* pending : retry)
-    connection_.AppendFormatted({pending->command.get(), pending->length});
+  AppendAll(retry);
   meters_.writes.Increment();
   meters_.pipelined.Increment(scripts.size() + retry.size());
   for (std::size_t i = 0; i < scripts.size(); ++i) {
@@ -166,6 +164,12 @@ void RedisPipelinedLink::Retry(std::vector<Pending*>& retry) {
       return;
     }
     Answer(*pending, ToRedisReply(**reply));
+  }
+}
+
+void RedisPipelinedLink::AppendAll(std::span<Pending* const> commands) {
+  for (Pending* pending : commands) {
+    connection_.AppendFormatted({pending->command.get(), pending->length});
   }
 }
 

@@ -76,6 +76,8 @@ class RedisPipelinedLink {
   void Send(std::vector<Pending>& batch);
   // Loads the scripts of `retry` (commands answered NOSCRIPT) and sends them once more.
   void Retry(std::vector<Pending*>& retry);
+  // Queues the commands on the connection (the next Read writes them).
+  void AppendAll(std::span<Pending* const> commands);
   // Answers every command of `batch` not answered yet with `status`.
   void FailAll(std::span<Pending* const> batch, const absl::Status& status);
   void Answer(Pending& pending, absl::StatusOr<RedisReply> reply);

@@ -214,6 +214,29 @@ TEST_F(RedisClientAsyncTest, AnswersWhileRedisIsDownAndRecovers) {
   EXPECT_TRUE(client->up());
 }
 
+// Redis hangs (CLIENT PAUSE beyond the timeout): calls are answered Unavailable, not
+// left waiting with it, and succeed again once it resumes.
+TEST_F(RedisClientAsyncTest, AnswersWhileRedisHangsAndRecovers) {
+  auto client = MakeClient(100ms);
+  auto admin = MakeClient();
+  ASSERT_TRUE(Count(*client, "k", "before").ok());
+  ASSERT_TRUE(admin->Command({"CLIENT", "PAUSE", "1500", "ALL"}).ok());
+  const auto asked = Clock::now();
+  auto reply = Count(*client, "k", "paused");
+  EXPECT_TRUE(absl::IsUnavailable(reply.status())) << reply.status();
+  EXPECT_LT(Clock::now() - asked, 5s);  // answered, not hung
+  EXPECT_FALSE(client->up());
+
+  const auto until = Clock::now() + 5s;
+  while (!reply.ok() && Clock::now() < until) {
+    reply = Count(*client, "k", "resumed");
+    if (!reply.ok()) std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->elements[0].str, "resumed");
+  EXPECT_TRUE(client->up());
+}
+
 // While the pipeline's thread waits for a paused Redis, the queue fills: the call past
 // max_queued is refused ResourceExhausted on the calling thread; the queued ones are
 // answered once Redis resumes.
