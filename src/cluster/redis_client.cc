@@ -6,68 +6,22 @@
 #include <charconv>
 #include <cstdio>
 
-#include "cluster/hiredis_handles.h"
+#include "absl/container/inlined_vector.h"
+#include "cluster/redis_connection.h"
+#include "cluster/redis_pipelined_link.h"
 
 namespace iothub::cluster {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr auto kFirstBackoff = std::chrono::milliseconds(100);
-constexpr auto kMaxBackoff = std::chrono::milliseconds(1000);
-
-// The reply tree as plain values; an error reply anywhere becomes Internal.
-absl::StatusOr<RedisReply> Convert(const redisReply& r) {
-  RedisReply out;
-  switch (r.type) {
-    case REDIS_REPLY_ERROR:
-      return absl::InternalError("redis: " + std::string(r.str, r.len));
-    case REDIS_REPLY_NIL:
-      return out;
-    case REDIS_REPLY_INTEGER:
-      out.type = RedisReply::Type::kInteger;
-      out.integer = r.integer;
-      return out;
-    case REDIS_REPLY_STRING:
-    case REDIS_REPLY_STATUS:
-      out.type = RedisReply::Type::kString;
-      out.str.assign(r.str, r.len);
-      return out;
-    case REDIS_REPLY_ARRAY:
-      out.type = RedisReply::Type::kArray;
-      out.elements.reserve(r.elements);
-      for (std::size_t i = 0; i < r.elements; ++i) {
-        auto element = Convert(*r.element[i]);
-        if (!element.ok()) return element.status();
-        out.elements.push_back(*std::move(element));
-      }
-      return out;
-    default:
-      return absl::InternalError("redis: unexpected reply type");
-  }
-}
 
 }  // namespace
 
+// A synchronous connection and the lock its caller holds for a round trip.
 struct RedisClient::Connection {
+  explicit Connection(const RedisOptions& options) : link(options) {}
   std::mutex mutex;
-  RedisContextPtr context;  // null: down
-  Clock::time_point next_attempt{};
-  std::chrono::milliseconds backoff = kFirstBackoff;
-  // One command's arguments as hiredis takes them; kept to allocate once, not per call.
-  std::vector<const char*> argv;
-  std::vector<std::size_t> lengths;
-
-  // Queues `command` on the context (hiredis formats it into its output buffer).
-  void Append(std::span<const std::string_view> command) {
-    argv.clear();
-    lengths.clear();
-    for (std::string_view a : command) {
-      argv.push_back(a.data());
-      lengths.push_back(a.size());
-    }
-    redisAppendCommandArgv(context.get(), static_cast<int>(argv.size()), argv.data(),
-                           lengths.data());
-  }
+  RedisConnection link;
 };
 
 RedisScript::RedisScript(std::string source) : source_(std::move(source)) {
@@ -83,68 +37,14 @@ RedisClient::RedisClient(RedisOptions options, Metrics& metrics)
         options.connections = std::max<std::size_t>(1, options.connections);
         return options;
       }()),
-      connections_(new Connection[options_.connections]),
-      latency_(metrics.GetHistogram("iothub_redis_command_seconds",
-                                    "Round trips to Redis (shared state), successful or not.")),
-      errors_(metrics.GetCounter("iothub_redis_errors_total",
-                                 "Redis round trips that failed (down, timeout, error reply).")),
-      up_gauge_(
-          metrics.GetGauge("iothub_redis_up", "1 while the last Redis round trip succeeded.")) {
-  last_error_ = "redis: not reached yet";
+      health_(metrics) {
+  for (std::size_t i = 0; i < options_.connections; ++i) {
+    connections_.push_back(std::make_unique<Connection>(options_));
+  }
+  pipeline_ = std::make_unique<RedisPipelinedLink>(options_, health_, metrics);
 }
 
 RedisClient::~RedisClient() = default;
-
-std::string RedisClient::last_error() const {
-  std::lock_guard lock(error_mutex_);
-  return last_error_;
-}
-
-void RedisClient::NoteFailure(const absl::Status& status) {
-  errors_.Increment();
-  up_.store(false, std::memory_order_relaxed);
-  up_gauge_.Set(0);
-  std::lock_guard lock(error_mutex_);
-  last_error_ = std::string(status.message());
-}
-
-absl::Status RedisClient::Connect(Connection& c) {
-  const Clock::time_point now = Clock::now();
-  if (now < c.next_attempt) return absl::UnavailableError("redis: down, reconnecting");
-  // Until this attempt succeeds, the next one waits (doubling up to kMaxBackoff).
-  c.next_attempt = now + c.backoff;
-  c.backoff =
-      std::min(c.backoff * 2, std::chrono::duration_cast<std::chrono::milliseconds>(kMaxBackoff));
-  RedisContextPtr context(
-      redisConnectWithTimeout(options_.host.c_str(), options_.port, ToTimeval(options_.timeout)));
-  if (context == nullptr) return absl::UnavailableError("redis: cannot allocate a connection");
-  if (context->err != 0) {
-    return absl::UnavailableError("redis: cannot connect to " + options_.host + ":" +
-                                  std::to_string(options_.port) + ": " + context->errstr);
-  }
-  if (redisSetTimeout(context.get(), ToTimeval(options_.timeout)) != REDIS_OK) {
-    return absl::UnavailableError("redis: cannot set the timeout");
-  }
-  c.context = std::move(context);
-  std::vector<std::vector<std::string_view>> setup;
-  const std::string db = std::to_string(options_.db);
-  if (!options_.password.empty()) setup.push_back({"AUTH", options_.password});
-  if (options_.db != 0) setup.push_back({"SELECT", db});
-  for (const auto& command : setup) {
-    c.Append(command);
-    void* raw = nullptr;
-    const int got = redisGetReply(c.context.get(), &raw);
-    RedisReplyPtr reply(static_cast<redisReply*>(raw));
-    if (got != REDIS_OK || reply == nullptr || reply->type == REDIS_REPLY_ERROR) {
-      c.context.reset();
-      // The reply's text only (never the password that was sent).
-      return absl::UnavailableError("redis: " + std::string(command[0]) + " refused");
-    }
-  }
-  c.backoff = kFirstBackoff;
-  c.next_attempt = {};
-  return absl::OkStatus();
-}
 
 absl::StatusOr<std::vector<RedisReply>> RedisClient::RoundTrip(
     std::span<const std::vector<std::string_view>> commands) {
@@ -154,7 +54,7 @@ absl::StatusOr<std::vector<RedisReply>> RedisClient::RoundTrip(
   Connection* chosen = nullptr;
   std::unique_lock<std::mutex> lock;
   for (std::size_t i = 0; i < options_.connections && chosen == nullptr; ++i) {
-    Connection& c = connections_[(first + i) % options_.connections];
+    Connection& c = *connections_[(first + i) % options_.connections];
     std::unique_lock<std::mutex> attempt(c.mutex, std::try_to_lock);
     if (attempt.owns_lock()) {
       chosen = &c;
@@ -162,32 +62,26 @@ absl::StatusOr<std::vector<RedisReply>> RedisClient::RoundTrip(
     }
   }
   if (chosen == nullptr) {
-    chosen = &connections_[first % options_.connections];
+    chosen = connections_[first % options_.connections].get();
     lock = std::unique_lock<std::mutex>(chosen->mutex);
   }
-  Connection& c = *chosen;
+  RedisConnection& link = chosen->link;
 
   absl::StatusOr<std::vector<RedisReply>> result;
-  if (c.context == nullptr) {
-    if (absl::Status connected = Connect(c); !connected.ok()) result = connected;
-  }
-  if (c.context != nullptr) {
-    for (const auto& command : commands) c.Append(command);
+  if (absl::Status up = link.Ensure(); !up.ok()) {
+    result = up;
+  } else {
+    for (const auto& command : commands) link.Append(command);
     std::vector<RedisReply> replies;
     replies.reserve(commands.size());
     absl::Status status;
     for (std::size_t i = 0; i < commands.size(); ++i) {
-      void* raw = nullptr;
-      if (redisGetReply(c.context.get(), &raw) != REDIS_OK || raw == nullptr) {
-        // A timeout or a broken connection: the stream's state is unknown, start over.
-        status =
-            absl::UnavailableError(std::string("redis: ") +
-                                   (c.context->errstr[0] != '\0' ? c.context->errstr : "no reply"));
-        c.context.reset();
+      auto reply = link.Read();
+      if (!reply.ok()) {
+        status = reply.status();  // the connection is gone: no more replies to read
         break;
       }
-      RedisReplyPtr reply(static_cast<redisReply*>(raw));
-      auto converted = Convert(*reply);
+      auto converted = ToRedisReply(**reply);
       if (!converted.ok()) {
         if (status.ok()) status = converted.status();  // read the other replies still
         continue;
@@ -201,18 +95,7 @@ absl::StatusOr<std::vector<RedisReply>> RedisClient::RoundTrip(
     }
   }
   lock.unlock();
-  latency_.ObserveSeconds(std::chrono::duration<double>(Clock::now() - start).count());
-  if (!result.ok()) {
-    // An error reply is an answer: Redis is up. Anything else marks it down.
-    if (absl::IsInternal(result.status())) {
-      errors_.Increment();
-    } else {
-      NoteFailure(result.status());
-    }
-    return result;
-  }
-  up_.store(true, std::memory_order_relaxed);
-  up_gauge_.Set(1);
+  health_.Record(result.status(), Clock::now() - start);
   return result;
 }
 
@@ -246,6 +129,33 @@ absl::StatusOr<RedisReply> RedisClient::Eval(const RedisScript& script,
   argv[0] = "EVAL";
   argv[1] = script.source();
   return Command(argv);
+}
+
+void RedisClient::EvalAsync(const RedisScript& script, std::span<const std::string_view> keys,
+                            std::span<const std::string_view> args, EvalDone done) {
+  char key_count[24];
+  const auto counted = std::to_chars(key_count, key_count + sizeof key_count, keys.size());
+  // Pointers and lengths as hiredis takes them, on the stack for the usual few arguments.
+  absl::InlinedVector<const char*, 16> argv;
+  absl::InlinedVector<std::size_t, 16> lengths;
+  const auto add = [&](std::string_view a) {
+    argv.push_back(a.data());
+    lengths.push_back(a.size());
+  };
+  add("EVALSHA");
+  add(script.sha1());
+  add(std::string_view(key_count, counted.ptr - key_count));
+  for (std::string_view key : keys) add(key);
+  for (std::string_view arg : args) add(arg);
+  char* formatted = nullptr;
+  const int length = redisFormatCommandArgv(&formatted, static_cast<int>(argv.size()), argv.data(),
+                                            lengths.data());
+  if (length < 0) {
+    done(absl::ResourceExhaustedError("redis: out of memory formatting a command"));
+    return;
+  }
+  pipeline_->Submit(RedisPipelinedLink::FormattedCommand(formatted),
+                    static_cast<std::size_t>(length), script, std::move(done));
 }
 
 }  // namespace iothub::cluster

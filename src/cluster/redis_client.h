@@ -1,32 +1,36 @@
-// RedisClient: a small synchronous Redis client (hiredis) for calls on the hook path.
-//  - Bounded: connecting and every command time out after options.timeout; a command
-//    never waits for a connection that is down (it fails at once while the client
-//    backs off between reconnects: 100 ms doubling to 1 s, so service returns within
-//    about a second of Redis).
+// RedisClient: a small Redis client (hiredis) for calls on the hook path, in two ways.
+// Synchronous (Command, Pipeline, Eval), on the calling thread:
 //  - A few connections (options.connections), each behind its own mutex, so that
 //    gRPC threads do not queue behind one another's round trips.
-//  - Scripts run by EVALSHA, falling back to EVAL once after a restart of Redis
-//    forgot them.
-//  - Per call on the calling thread: no copy of the arguments (hiredis formats them
-//    straight from the caller's views, through buffers each connection keeps), one
-//    write and one read on a blocking socket, the reply converted once.
-//  - Measured: iothub_redis_command_seconds (every round trip), iothub_redis_errors_total
-//    and iothub_redis_up.
+//  - Per call: no copy of the arguments (hiredis formats them straight from the
+//    caller's views, through buffers each connection keeps), one write and one read on
+//    a blocking socket, the reply converted once.
+// Pipelined (EvalAsync), for callers that must not wait: the command is formatted on
+//  the calling thread and queued; one thread writes all queued commands in one write
+//  on a connection of its own and answers each with its reply (RedisPipelinedLink).
+// Both are bounded: connecting and every read and write time out after options.timeout;
+// nothing waits for a connection that is down (calls fail at once while the client
+// backs off between reconnects: 100 ms doubling to 1 s, so service returns within about
+// a second of Redis). Scripts run by EVALSHA, loaded again after a restart of Redis
+// forgot them. Measured for both: iothub_redis_command_seconds (every command or round
+// trip), iothub_redis_errors_total and iothub_redis_up; the pipeline adds
+// iothub_redis_queued, iothub_redis_pipelined_total, iothub_redis_pipeline_writes_total
+// and iothub_redis_queue_full_total.
 // Errors are values (Unavailable for connection trouble and timeouts, Internal for an
 // error reply). The password never appears in a status or a log. Thread-safe.
 #pragma once
 
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "cluster/redis_health.h"
 #include "cluster/redis_url.h"
 #include "common/metrics.h"
 
@@ -53,10 +57,16 @@ class RedisScript {
   std::string sha1_;
 };
 
+class RedisPipelinedLink;
+
 class RedisClient {
  public:
+  // Called exactly once with the reply or an error.
+  using EvalDone = absl::AnyInvocable<void(absl::StatusOr<RedisReply>)>;
+
+  // Connects on first use (the pipeline's thread starts at once).
   RedisClient(RedisOptions options, Metrics& metrics);
-  ~RedisClient();
+  ~RedisClient();  // answers every EvalAsync still queued, then joins the pipeline
   RedisClient(const RedisClient&) = delete;
   RedisClient& operator=(const RedisClient&) = delete;
 
@@ -69,27 +79,35 @@ class RedisClient {
   absl::StatusOr<RedisReply> Eval(const RedisScript& script,
                                   const std::vector<std::string_view>& keys,
                                   const std::vector<std::string_view>& args);
+  // EVALSHA of `script` without waiting for the reply. The command is formatted on the
+  // calling thread (keys and args need not outlive the call; `script` must outlive the
+  // answer, as the long-lived constants scripts are do) and queued; one pipeline
+  // thread writes every queued command in one write on a connection of its own and
+  // reads the replies in order. `done` runs exactly once: on the pipeline thread with
+  // the reply or an error (Unavailable: down, reconnect backoff, timeout; Internal: an
+  // error reply), or at once on the calling thread when the queue is full (or memory
+  // runs out formatting: ResourceExhausted) or the client is stopping (Unavailable).
+  // `done` runs with no lock of the client held and may call EvalAsync again.
+  // Every call is answered within about twice options.timeout. NOSCRIPT (Redis
+  // restarted and forgot the script): the pipeline thread sends SCRIPT LOAD and the
+  // command again. Commands of one caller may be answered out of order after NOSCRIPT.
+  void EvalAsync(const RedisScript& script, std::span<const std::string_view> keys,
+                 std::span<const std::string_view> args, EvalDone done);
 
-  // Whether the last round trip succeeded; and what failed last (for /api/health).
-  bool up() const { return up_.load(std::memory_order_relaxed); }
-  std::string last_error() const;
+  // Whether the last command answered; and what failed last (for /api/health).
+  bool up() const { return health_.up(); }
+  std::string last_error() const { return health_.last_error(); }
 
  private:
   struct Connection;
   absl::StatusOr<std::vector<RedisReply>> RoundTrip(
       std::span<const std::vector<std::string_view>> commands);
-  absl::Status Connect(Connection& connection);
-  void NoteFailure(const absl::Status& status);
 
   const RedisOptions options_;
-  std::unique_ptr<Connection[]> connections_;
+  RedisHealth health_;
+  std::vector<std::unique_ptr<Connection>> connections_;
   std::atomic<std::size_t> next_{0};
-  std::atomic<bool> up_{false};
-  mutable std::mutex error_mutex_;
-  std::string last_error_;
-  Histogram& latency_;
-  Counter& errors_;
-  Gauge& up_gauge_;
+  std::unique_ptr<RedisPipelinedLink> pipeline_;  // last: stopped first
 };
 
 }  // namespace iothub::cluster

@@ -18,7 +18,10 @@ struct RedisOptions {
   int db = 0;
   std::string password;
   std::chrono::milliseconds timeout{100};
-  std::size_t connections = 4;
+  std::size_t connections = 4;  // synchronous calls' connections
+  // EvalAsync commands that may wait for the pipeline's thread; more are refused at
+  // once (ResourceExhausted). 10 000 is about 0.1 s of a busy hub's RPC traffic.
+  std::size_t max_queued = 10'000;
 };
 
 // redis://[[user]:password@]host[:port][/db]. InvalidArgument (without the password)
