@@ -276,6 +276,108 @@ class InsertArgs {
   std::array<std::string, 7> args_;
 };
 
+// Admit's KEYS and ARGV (AdmitScript) for a request the store can hold.
+class AdmitArgs {
+ public:
+  AdmitArgs(const PendingRequest& request, bool online_here, std::uint32_t per_minute,
+            rpc::StateNow now, const rpc::PendingLimits& limits, std::string_view hub_id)
+      : insert_(request, now, limits),
+        presence_(Key("presence:", request.device_id)),
+        window_(RateKey(request.user_id, now)),
+        limit_(std::to_string(per_minute)),
+        keys_(insert_.keys(2)),
+        args_(insert_.args(5)) {
+    keys_.insert(keys_.end(), {presence_, window_});
+    args_.insert(args_.end(),
+                 {online_here ? "0" : "1", HubPrefix(), hub_id, limit_, RateWindowTtl()});
+  }
+  AdmitArgs(const AdmitArgs&) = delete;
+  AdmitArgs& operator=(const AdmitArgs&) = delete;
+  const std::vector<std::string_view>& keys() const { return keys_; }
+  const std::vector<std::string_view>& args() const { return args_; }
+
+ private:
+  const InsertArgs insert_;
+  const std::string presence_, window_, limit_;
+  std::vector<std::string_view> keys_, args_;  // views into the members above
+};
+
+absl::StatusOr<rpc::AdmitResult> AdmitResultOfReply(const absl::StatusOr<RedisReply>& reply) {
+  if (!reply.ok()) return reply.status();
+  if (reply->type != RedisReply::Type::kInteger) return Unexpected("admit");
+  switch (reply->integer) {
+    case 1:
+      return rpc::AdmitResult::kDuplicate;
+    case 2:
+      return rpc::AdmitResult::kIdInUse;
+    case 3:
+      return rpc::AdmitResult::kOffline;
+    case 4:
+      return rpc::AdmitResult::kRateLimited;
+    default:
+      break;
+  }
+  if (auto inserted = InsertResultOf(reply->integer - 10)) return rpc::AdmitResultOf(*inserted);
+  return Unexpected("admit");
+}
+
+// Take's KEYS and ARGV (TakeScript) for valid ids.
+class TakeArgs {
+ public:
+  TakeArgs(std::string_view device_id, std::string_view request_id, std::string_view user_id,
+           rpc::StateNow now, const rpc::PendingLimits& limits)
+      : member_(Member(device_id, request_id)),
+        pending_(Key("rpc:p:", member_)),
+        device_count_(Key("rpc:n:d:", device_id)),
+        user_count_(Key("rpc:n:u:", user_id)),
+        now_ms_(std::to_string(now.unix_ms)),
+        linger_(std::to_string(limits.tombstone_linger.count())),
+        keys_{pending_, device_count_, user_count_, TotalKey(), DeadlinesKey()},
+        args_{user_id, now_ms_, linger_, member_} {}
+  TakeArgs(const TakeArgs&) = delete;
+  TakeArgs& operator=(const TakeArgs&) = delete;
+  const std::vector<std::string_view>& keys() const { return keys_; }
+  const std::vector<std::string_view>& args() const { return args_; }
+
+ private:
+  const std::string member_, pending_, device_count_, user_count_, now_ms_, linger_;
+  const std::vector<std::string_view> keys_, args_;  // views into the members above
+};
+
+absl::StatusOr<TakeResult> TakeResultOfReply(const absl::StatusOr<RedisReply>& reply,
+                                             rpc::StateNow now) {
+  if (!reply.ok()) return reply.status();
+  if (reply->type != RedisReply::Type::kArray || reply->elements.empty()) {
+    return Unexpected("take");
+  }
+  TakeResult result;
+  switch (reply->elements[0].integer) {
+    case 0:
+      result.status = TakeStatus::kUnknown;
+      return result;
+    case 2:
+      result.status = TakeStatus::kExpired;
+      return result;
+    case 3:
+      result.status = TakeStatus::kAlreadyAnswered;
+      return result;
+    case 4:
+      result.status = TakeStatus::kUserMismatch;
+      return result;
+    case 1:
+      break;
+    default:
+      return Unexpected("take");
+  }
+  if (reply->elements.size() != 3) return Unexpected("take");
+  const long long method = reply->elements[1].integer;
+  if (method < 0 || method >= static_cast<long long>(rpc::kMethodCount)) return Unexpected("take");
+  result.status = TakeStatus::kTaken;
+  result.method = static_cast<rpc::Method>(method);
+  result.sent_at = ToSteady(reply->elements[2].integer, now);
+  return result;
+}
+
 }  // namespace
 
 RedisRpcState::RedisRpcState(RedisClient& redis, std::string hub_id, rpc::PendingLimits limits)
@@ -307,74 +409,37 @@ absl::StatusOr<rpc::AdmitResult> RedisRpcState::Admit(const PendingRequest& requ
   // A request the store cannot hold (ids too long; the pipeline checks them before):
   // the separate calls decide it, in the same order, and Insert refuses it.
   if (!ValidInsert(request)) return rpc::AdmitByParts(*this, request, online_here, per_minute, now);
-  const InsertArgs insert(request, now, limits_);
-  std::vector<std::string_view> keys = insert.keys(2);
-  const std::string presence = Key("presence:", request.device_id);
-  const std::string window = RateKey(request.user_id, now);
-  keys.insert(keys.end(), {presence, window});
-  std::vector<std::string_view> args = insert.args(5);
-  const std::string limit = std::to_string(per_minute);
-  args.insert(args.end(), {online_here ? "0" : "1", HubPrefix(), hub_id_, limit, RateWindowTtl()});
-  auto reply = redis_.Eval(AdmitScript(), keys, args);
-  if (!reply.ok()) return reply.status();
-  if (reply->type != RedisReply::Type::kInteger) return Unexpected("admit");
-  switch (reply->integer) {
-    case 1:
-      return rpc::AdmitResult::kDuplicate;
-    case 2:
-      return rpc::AdmitResult::kIdInUse;
-    case 3:
-      return rpc::AdmitResult::kOffline;
-    case 4:
-      return rpc::AdmitResult::kRateLimited;
-    default:
-      break;
-  }
-  if (auto inserted = InsertResultOf(reply->integer - 10)) return rpc::AdmitResultOf(*inserted);
-  return Unexpected("admit");
+  const AdmitArgs admit(request, online_here, per_minute, now, limits_, hub_id_);
+  return AdmitResultOfReply(redis_.Eval(AdmitScript(), admit.keys(), admit.args()));
+}
+
+void RedisRpcState::AdmitAsync(const PendingRequest& request, bool online_here,
+                               std::uint32_t per_minute, rpc::StateNow now, AdmitDone done) {
+  if (!ValidInsert(request)) return done(Admit(request, online_here, per_minute, now));
+  const AdmitArgs admit(request, online_here, per_minute, now, limits_, hub_id_);
+  redis_.EvalAsync(AdmitScript(), admit.keys(), admit.args(),
+                   [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable noexcept {
+                     done(AdmitResultOfReply(reply));
+                   });
 }
 
 absl::StatusOr<TakeResult> RedisRpcState::Take(std::string_view device_id,
                                                std::string_view request_id,
                                                std::string_view user_id, rpc::StateNow now) {
   if (!ValidIds(device_id, request_id)) return TakeResult{};
-  const std::string member = Member(device_id, request_id);
-  const std::string keys[] = {Key("rpc:p:", member), Key("rpc:n:d:", device_id),
-                              Key("rpc:n:u:", user_id), TotalKey(), DeadlinesKey()};
-  const std::string now_ms = std::to_string(now.unix_ms);
-  const std::string linger = std::to_string(limits_.tombstone_linger.count());
-  auto reply = redis_.Eval(TakeScript(), {keys[0], keys[1], keys[2], keys[3], keys[4]},
-                           {user_id, now_ms, linger, member});
-  if (!reply.ok()) return reply.status();
-  if (reply->type != RedisReply::Type::kArray || reply->elements.empty()) {
-    return Unexpected("take");
-  }
-  TakeResult result;
-  switch (reply->elements[0].integer) {
-    case 0:
-      result.status = TakeStatus::kUnknown;
-      return result;
-    case 2:
-      result.status = TakeStatus::kExpired;
-      return result;
-    case 3:
-      result.status = TakeStatus::kAlreadyAnswered;
-      return result;
-    case 4:
-      result.status = TakeStatus::kUserMismatch;
-      return result;
-    case 1:
-      break;
-    default:
-      return Unexpected("take");
-  }
-  if (reply->elements.size() != 3) return Unexpected("take");
-  const long long method = reply->elements[1].integer;
-  if (method < 0 || method >= static_cast<long long>(rpc::kMethodCount)) return Unexpected("take");
-  result.status = TakeStatus::kTaken;
-  result.method = static_cast<rpc::Method>(method);
-  result.sent_at = ToSteady(reply->elements[2].integer, now);
-  return result;
+  const TakeArgs take(device_id, request_id, user_id, now, limits_);
+  return TakeResultOfReply(redis_.Eval(TakeScript(), take.keys(), take.args()), now);
+}
+
+void RedisRpcState::TakeAsync(std::string_view device_id, std::string_view request_id,
+                              std::string_view user_id, rpc::StateNow now, TakeDone done) {
+  if (!ValidIds(device_id, request_id)) return done(TakeResult{});
+  const TakeArgs take(device_id, request_id, user_id, now, limits_);
+  redis_.EvalAsync(
+      TakeScript(), take.keys(), take.args(),
+      [now, done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable noexcept {
+        done(TakeResultOfReply(reply, now));
+      });
 }
 
 absl::StatusOr<std::vector<PendingRequest>> RedisRpcState::ClaimExpired(rpc::StateNow now) {

@@ -18,7 +18,9 @@
 // publishes this hub's changes and its liveness; a hub that dies stops counting once
 // its hub key expires. Round trips on the hook path: 1 for a request (Admit: id check,
 // presence elsewhere when the device is not connected to this hub, rate limit and insert
-// in one script; 1 more, the id check, before a refusal decided here), 1 for a reply.
+// in one script; 1 more, the id check, before a refusal decided here), 1 for a reply;
+// the hook path's Admit and Take go through the client's pipeline (AdmitAsync,
+// TakeAsync), so they hold no hook thread and share writes with other calls.
 //
 // Meant for a standalone Redis (or a primary with replicas): the scripts name keys they
 // compute, which Redis Cluster does not allow. Thread-safe.
@@ -53,6 +55,12 @@ class RedisRpcState final : public rpc::RpcState {
   // One round trip (one script) for a request the store can hold.
   absl::StatusOr<rpc::AdmitResult> Admit(const rpc::PendingRequest& request, bool online_here,
                                          std::uint32_t per_minute, rpc::StateNow now) override;
+  // The same scripts through RedisClient::EvalAsync: answered on the client's pipeline
+  // thread, the hook thread never waits.
+  void AdmitAsync(const rpc::PendingRequest& request, bool online_here, std::uint32_t per_minute,
+                  rpc::StateNow now, AdmitDone done) override;
+  void TakeAsync(std::string_view device_id, std::string_view request_id, std::string_view user_id,
+                 rpc::StateNow now, TakeDone done) override;
   std::vector<rpc::PendingChange> DrainChanges() override { return {}; }
   rpc::InsertResult Restore(const rpc::PendingRequest&) override {
     return rpc::InsertResult::kDuplicate;
