@@ -20,6 +20,7 @@
 #include <memory>
 #include <string_view>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "model/principal.h"
@@ -46,6 +47,23 @@ class SessionDirectory {
   // client.disconnected of `clientid` at `now`: how many connections that this hub
   // counted as connected ended (for this hub's device presence).
   virtual absl::StatusOr<int> Disconnected(std::string_view clientid, UnixMillis now) = 0;
+
+  // The calls above without waiting for a shared store, for the hook threads: `done`
+  // runs exactly once with what the waiting call returns, on this thread before the
+  // call returns (e.g. a cache hit) or later on the store's own thread. The arguments
+  // need not outlive the call; `done` must not throw. A call that throws (allocation
+  // failure) has not run `done` and never will. Calls made one after another from
+  // one thread reach the store in that order. The defaults answer at once through the
+  // waiting calls.
+  using AdmitDone = absl::AnyInvocable<void(absl::StatusOr<AdmitOutcome>)>;
+  using FindDone = absl::AnyInvocable<void(absl::StatusOr<std::shared_ptr<const Principal>>)>;
+  using ConnectedDone = absl::AnyInvocable<void(absl::Status)>;
+  using DisconnectedDone = absl::AnyInvocable<void(absl::StatusOr<int>)>;
+  virtual void AdmitAsync(std::string_view clientid, std::shared_ptr<const Principal> principal,
+                          UnixMillis now, AdmitDone done);
+  virtual void FindAsync(std::string_view clientid, FindDone done);
+  virtual void ConnectedAsync(std::string_view clientid, UnixMillis now, ConnectedDone done);
+  virtual void DisconnectedAsync(std::string_view clientid, UnixMillis now, DisconnectedDone done);
 };
 
 }  // namespace iothub::auth
