@@ -2,12 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <optional>
-
 #include "common/awaited.h"
 #include "common/printable.h"
-#include "model/renewal_topic.h"
-#include "rpc/rpc_topic.h"
 
 namespace iothub::app {
 namespace {
@@ -29,16 +25,6 @@ std::string_view KindName(PrincipalKind kind) {
   return "unknown";
 }
 
-// The line of a dropped or answered publish, through the log throttle.
-void LogPublishRefusal(LogThrottle& throttle, LogEvent event, std::string_view what,
-                       const hooks::MessageView& message, std::string_view reason) {
-  const auto level = throttle.Record(event, reason, message.from);
-  if (spdlog::should_log(level)) {
-    spdlog::log(level, "{}: from={} topic={} reason={}", what, Printable(message.from),
-                Printable(message.topic), reason);
-  }
-}
-
 // A connect or disconnect the sessions could not count (the shared store is down).
 void LogUnrecorded(LogThrottle& throttle, std::string_view event, std::string_view clientid,
                    const absl::Status& status) {
@@ -55,7 +41,7 @@ std::vector<hooks::HookSpec> HubHandler::OnProviderLoaded(const hooks::BrokerVie
   return parts_.hooks;
 }
 
-hooks::Decision HubHandler::Authenticate(const hooks::ClientView& client) {
+void HubHandler::AuthenticateAsync(const hooks::ClientView& client, DecisionDone done) {
   const auto fleet = parts_.fleet.snapshot();
   const UnixMillis now = parts_.clock.NowUnixMillis();
   auth::AuthResult result =
@@ -67,24 +53,29 @@ hooks::Decision HubHandler::Authenticate(const hooks::ClientView& client) {
                                          .dn = client.dn,
                                          .sockport = client.sockport},
                                         *fleet, now);
+  if (!result.admitted()) return done(Refused(client, result.reason));
   // A live clientid stays with its principal: EMQX would hand the session over. An
   // admission the sessions cannot record is refused (its authorize would be denied).
-  if (result.admitted()) {
-    const auto admitted = parts_.sessions.Admit(client.clientid, result.principal, now);
-    if (!admitted.ok()) {
-      result = auth::AuthResult::Refuse("session store unavailable");
-    } else if (*admitted == auth::SessionDirectory::AdmitOutcome::kHeldByAnother) {
-      result = auth::AuthResult::Refuse("clientid in use by another principal");
-    }
-  }
-  if (!result.admitted()) {
-    const auto level =
-        parts_.log_throttle.Record(LogEvent::kAuthenticateRefused, result.reason, client.peerhost);
-    if (spdlog::should_log(level)) {
-      spdlog::log(level, "authenticate refused: clientid={} peer={} reason={}",
-                  Printable(client.clientid), Printable(client.peerhost), result.reason);
-    }
-    return {false, result.reason};
+  // The view is copied: it points into the broker's request, which outlives `done`.
+  auth::SessionDirectory::AdmitDone admitted =
+      [this, client, result, done = std::move(done)](
+          absl::StatusOr<auth::SessionDirectory::AdmitOutcome> outcome) mutable noexcept {
+        hooks::Decision decision{false, "internal_error"};
+        try {
+          decision = Admitted(client, result, outcome);
+        } catch (...) {  // allocation failure: fail closed
+        }
+        done(decision);
+      };
+  parts_.sessions.AdmitAsync(client.clientid, result.principal, now, std::move(admitted));
+}
+
+hooks::Decision HubHandler::Admitted(
+    const hooks::ClientView& client, const auth::AuthResult& result,
+    const absl::StatusOr<auth::SessionDirectory::AdmitOutcome>& admitted) {
+  if (!admitted.ok()) return Refused(client, "session store unavailable");
+  if (*admitted == auth::SessionDirectory::AdmitOutcome::kHeldByAnother) {
+    return Refused(client, "clientid in use by another principal");
   }
   spdlog::debug("authenticate admitted: clientid={} {}={}", Printable(client.clientid),
                 KindName(result.principal->kind), result.principal->id);
@@ -95,19 +86,44 @@ hooks::Decision HubHandler::Authenticate(const hooks::ClientView& client) {
   return {true, result.reason};
 }
 
-hooks::Decision HubHandler::Authorize(const hooks::ClientView& client,
-                                      hooks::AuthorizeAction action, std::string_view topic) {
-  const auto found = parts_.sessions.Find(client.clientid);
+hooks::Decision HubHandler::Refused(const hooks::ClientView& client, std::string_view reason) {
+  const auto level =
+      parts_.log_throttle.Record(LogEvent::kAuthenticateRefused, reason, client.peerhost);
+  if (spdlog::should_log(level)) {
+    spdlog::log(level, "authenticate refused: clientid={} peer={} reason={}",
+                Printable(client.clientid), Printable(client.peerhost), reason);
+  }
+  return {false, reason};
+}
+
+void HubHandler::AuthorizeAsync(const hooks::ClientView& client, hooks::AuthorizeAction action,
+                                std::string_view topic, DecisionDone done) {
+  // Usually answered from this hub's cache, at once.
+  auth::SessionDirectory::FindDone found =
+      [this, clientid = client.clientid, action, topic, done = std::move(done)](
+          absl::StatusOr<std::shared_ptr<const Principal>> principal) mutable noexcept {
+        hooks::Decision decision{false, "internal_error"};
+        try {
+          decision = Authorized(clientid, action, topic, principal);
+        } catch (...) {  // allocation failure: fail closed
+        }
+        done(decision);
+      };
+  parts_.sessions.FindAsync(client.clientid, std::move(found));
+}
+
+hooks::Decision HubHandler::Authorized(
+    std::string_view clientid, hooks::AuthorizeAction action, std::string_view topic,
+    const absl::StatusOr<std::shared_ptr<const Principal>>& found) {
   const std::shared_ptr<const Principal> principal = found.ok() ? *found : nullptr;
   if (principal == nullptr) {
     const std::string_view reason = found.ok() ? "unknown client" : "session store unavailable";
-    const auto level =
-        parts_.log_throttle.Record(LogEvent::kAuthorizeDenied, reason, client.clientid);
+    const auto level = parts_.log_throttle.Record(LogEvent::kAuthorizeDenied, reason, clientid);
     if (spdlog::should_log(level)) {
-      spdlog::log(level, "authorize denied: clientid={} topic={} reason={}",
-                  Printable(client.clientid), Printable(topic), reason);
+      spdlog::log(level, "authorize denied: clientid={} topic={} reason={}", Printable(clientid),
+                  Printable(topic), reason);
     }
-    return {false, std::string(reason)};
+    return {false, reason};
   }
   // Another broker's bridge carries messages that the hub of their origin broker
   // authorized and checked already; it subscribes for the other broker's clients.
@@ -118,10 +134,9 @@ hooks::Decision HubHandler::Authorize(const hooks::ClientView& client,
   const acl::Decision decision = parts_.acl.policy()->Check(*principal, acl_action, topic, *fleet);
   if (!decision.allow) {
     const auto level = parts_.log_throttle.Record(LogEvent::kAuthorizeDenied,
-                                                  acl::ToString(decision.reason), client.clientid);
+                                                  acl::ToString(decision.reason), clientid);
     if (spdlog::should_log(level)) {
-      spdlog::log(level, "authorize denied: clientid={} {} topic={} reason={}",
-                  Printable(client.clientid),
+      spdlog::log(level, "authorize denied: clientid={} {} topic={} reason={}", Printable(clientid),
                   action == hooks::AuthorizeAction::kPublish ? "publish" : "subscribe",
                   Printable(topic), acl::ToString(decision.reason));
     }
@@ -129,136 +144,82 @@ hooks::Decision HubHandler::Authorize(const hooks::ClientView& client,
   return {decision.allow, acl::ToString(decision.reason)};
 }
 
-hooks::PublishOutcome HubHandler::SubmitRenewal(const hooks::MessageView& message,
-                                                const Principal* publisher,
-                                                std::string_view device) {
-  // The request never goes on to subscribers: only the hub reads it.
-  hooks::PublishOutcome outcome = hooks::PublishOutcome::Drop("renewal_queued");
-  const std::string_view submitted =
-      parts_.renewals == nullptr ? std::string_view("renewal_no_link")
-                                 : parts_.renewals->Submit(publisher, device, message.payload);
-  if (submitted != "queued") {
-    outcome.reason = submitted;
-    LogPublishRefusal(parts_.log_throttle, LogEvent::kPublishDropped, "publish dropped", message,
-                      outcome.reason);
-  }
-  return outcome;
+void HubHandler::ConnectedAsync(const hooks::ClientView& client, NotifiedDone done) {
+  const UnixMillis now = parts_.clock.NowUnixMillis();
+  auth::SessionDirectory::ConnectedDone recorded =
+      [this, clientid = std::string(client.clientid), now,
+       done = std::move(done)](absl::Status status) mutable noexcept {
+        if (!status.ok()) {
+          LogUnrecorded(parts_.log_throttle, "connected", clientid, status);
+        } else {
+          // Admitted here just before, as a rule: found in this hub's cache.
+          try {
+            const auto principal = parts_.sessions.Find(clientid);
+            if (principal.ok()) CountDevice(*principal, now, 1);
+          } catch (...) {  // allocation failure: the device counts once it reconnects
+          }
+        }
+        done();  // when not recorded, not counted anywhere: nor is the device online here
+      };
+  parts_.sessions.ConnectedAsync(client.clientid, now, std::move(recorded));
 }
 
-std::optional<hooks::PublishOutcome> HubHandler::DecideBeforePipeline(
-    const hooks::MessageView& message, const std::shared_ptr<const Principal>& principal) {
-  if (const RenewalTopic renewal = ParseRenewalTopic(message.topic);
-      renewal.kind == RenewalTopicKind::kRequest) {
-    return SubmitRenewal(message, principal.get(), renewal.device);
-  }
-  // Bridged from another broker, where its hub's pipeline already decided it (a second
-  // pass would see every request twice).
-  if (principal != nullptr && principal->broker_bridge) {
-    return hooks::PublishOutcome::Pass("bridged");
-  }
-  // The hub's own link publishes the -32000 replies of expired requests: the pipeline
-  // already settled those requests, so these replies pass as they are. (Only the hub's
-  // own certificate sets hub_link; a token with sub "iot-hub" cannot.)
-  if (principal != nullptr && principal->hub_link &&
-      rpc::ParseRpcTopic(message.topic).kind == rpc::RpcTopicKind::kResponse) {
-    return hooks::PublishOutcome::Pass("hub timeout reply");
-  }
-  return std::nullopt;
+void HubHandler::DisconnectedAsync(const hooks::ClientView& client, std::string_view reason,
+                                   NotifiedDone done) {
+  spdlog::debug("disconnected: clientid={} reason={}", Printable(client.clientid),
+                Printable(reason));
+  const UnixMillis now = parts_.clock.NowUnixMillis();
+  // Before the session may end with this disconnect.
+  auto principal = parts_.sessions.Find(client.clientid);
+  auth::SessionDirectory::DisconnectedDone recorded =
+      [this, clientid = std::string(client.clientid), now,
+       principal = principal.ok() ? *std::move(principal) : nullptr,
+       done = std::move(done)](absl::StatusOr<int> ended) mutable noexcept {
+        if (!ended.ok()) {
+          LogUnrecorded(parts_.log_throttle, "disconnected", clientid, ended.status());
+        } else {
+          CountDevice(principal, now, -*ended);
+        }
+        done();
+      };
+  parts_.sessions.DisconnectedAsync(client.clientid, now, std::move(recorded));
 }
 
-void HubHandler::PublishAsync(const hooks::MessageView& message, PublishDone done) {
-  const auto found = parts_.sessions.Find(message.from);
-  // An RPC message needs its publisher's session; other topics were authorized already.
-  if (!found.ok() && rpc::ParseRpcTopic(message.topic).kind != rpc::RpcTopicKind::kNone) {
-    auto dropped =
-        hooks::PublishOutcome::Drop(rpc::ToString(rpc::PublishReason::kStateUnavailable));
-    LogPublishRefusal(parts_.log_throttle, LogEvent::kPublishDropped, "publish dropped", message,
-                      dropped.reason);
-    return done(std::move(dropped));
+void HubHandler::CountDevice(const std::shared_ptr<const Principal>& principal, UnixMillis now,
+                             int change) noexcept {
+  if (principal == nullptr || principal->kind != PrincipalKind::kDevice) return;
+  try {
+    for (; change > 0; --change) parts_.presence.OnConnected(principal->id, now);
+    for (; change < 0; ++change) parts_.presence.OnDisconnected(principal->id, now);
+  } catch (...) {  // allocation failure: the device's presence is off by this event
   }
-  const std::shared_ptr<const Principal> principal = found.ok() ? *found : nullptr;
-  if (auto decided = DecideBeforePipeline(message, principal)) return done(*std::move(decided));
-  const auto fleet = parts_.fleet.snapshot();
-  const rpc::PublishInput input{
-      .message_id = message.id,
-      .topic = message.topic,
-      .payload = message.payload,
-      .qos = message.qos,
-      .from = message.from,
-      .publisher = principal.get(),
-      .fleet = *fleet,
-      .now = parts_.clock.SteadyNow(),
-      .now_ms = parts_.clock.NowUnixMillis(),
-      // HTTP commands: the caller's own timeout applies.
-      .publisher_keeps_deadline = principal != nullptr && principal->hub_link};
-  // The view is copied: it points into the broker's request, which outlives `done`.
-  rpc::RpcPipeline::DecisionDone answered = [this, message, done = std::move(done)](
-                                                rpc::PublishDecision decision) mutable noexcept {
-    auto outcome = hooks::PublishOutcome::Drop(rpc::ToString(rpc::PublishReason::kInternalError));
-    try {
-      outcome = Answered(message, std::move(decision));
-    } catch (...) {  // allocation failure: fail closed
-    }
-    done(std::move(outcome));
-  };
-  parts_.rpc.OnPublishAsync(input, std::move(answered));
 }
 
-hooks::PublishOutcome HubHandler::Answered(const hooks::MessageView& message,
-                                           rpc::PublishDecision decision) {
-  hooks::PublishOutcome outcome;
-  outcome.reason = rpc::ToString(decision.reason);
-  switch (decision.kind) {
-    case rpc::PublishDecision::Kind::kPass:
-      outcome.kind = hooks::PublishOutcome::Kind::kPass;
-      break;
-    case rpc::PublishDecision::Kind::kDrop:
-      outcome.kind = hooks::PublishOutcome::Kind::kDrop;
-      LogPublishRefusal(parts_.log_throttle, LogEvent::kPublishDropped, "publish dropped", message,
-                        outcome.reason);
-      break;
-    case rpc::PublishDecision::Kind::kRewrite:
-      outcome.kind = hooks::PublishOutcome::Kind::kRewrite;
-      outcome.topic = std::move(decision.new_topic);
-      outcome.payload = std::move(decision.new_payload);
-      LogPublishRefusal(parts_.log_throttle, LogEvent::kPublishAnswered,
-                        "publish answered by the hub", message, outcome.reason);
-      break;
-  }
-  return outcome;
+// The waiting forms, for callers without a queue (tests, tools).
+hooks::Decision HubHandler::Authenticate(const hooks::ClientView& client) {
+  Awaited<hooks::Decision> decision;
+  AuthenticateAsync(client, [&decision](hooks::Decision d) noexcept { decision.Set(d); });
+  return decision.Wait();
 }
 
-hooks::PublishOutcome HubHandler::Publish(const hooks::MessageView& message) {
-  Awaited<hooks::PublishOutcome> outcome;
-  PublishAsync(message,
-               [&outcome](hooks::PublishOutcome o) noexcept { outcome.Set(std::move(o)); });
-  return outcome.Wait();
+hooks::Decision HubHandler::Authorize(const hooks::ClientView& client,
+                                      hooks::AuthorizeAction action, std::string_view topic) {
+  Awaited<hooks::Decision> decision;
+  AuthorizeAsync(client, action, topic,
+                 [&decision](hooks::Decision d) noexcept { decision.Set(d); });
+  return decision.Wait();
 }
 
 void HubHandler::Connected(const hooks::ClientView& client) {
-  const UnixMillis now = parts_.clock.NowUnixMillis();
-  if (absl::Status status = parts_.sessions.Connected(client.clientid, now); !status.ok()) {
-    LogUnrecorded(parts_.log_throttle, "connected", client.clientid, status);
-    return;  // not counted anywhere: nor is the device online here
-  }
-  const auto principal = parts_.sessions.Find(client.clientid);
-  if (principal.ok() && *principal != nullptr && (*principal)->kind == PrincipalKind::kDevice) {
-    parts_.presence.OnConnected((*principal)->id, now);
-  }
+  Awaited<bool> recorded;
+  ConnectedAsync(client, [&recorded]() noexcept { recorded.Set(true); });
+  recorded.Wait();
 }
 
 void HubHandler::Disconnected(const hooks::ClientView& client, std::string_view reason) {
-  const UnixMillis now = parts_.clock.NowUnixMillis();
-  const auto principal = parts_.sessions.Find(client.clientid);
-  const auto ended = parts_.sessions.Disconnected(client.clientid, now);
-  if (!ended.ok()) {
-    LogUnrecorded(parts_.log_throttle, "disconnected", client.clientid, ended.status());
-  } else if (principal.ok() && *principal != nullptr &&
-             (*principal)->kind == PrincipalKind::kDevice) {
-    for (int i = 0; i < *ended; ++i) parts_.presence.OnDisconnected((*principal)->id, now);
-  }
-  spdlog::debug("disconnected: clientid={} reason={}", Printable(client.clientid),
-                Printable(reason));
+  Awaited<bool> recorded;
+  DisconnectedAsync(client, reason, [&recorded]() noexcept { recorded.Set(true); });
+  recorded.Wait();
 }
 
 }  // namespace iothub::app

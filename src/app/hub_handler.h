@@ -12,12 +12,14 @@
 //   hub of the broker they entered through)
 //   client.connected / client.disconnected   sessions and device presence.
 // Answers come from memory: the fleet snapshot, the sessions, the pending table. With
-// shared state (Redis) the directory and the RPC state may make a bounded round trip
-// (a session this hub has not cached, an admission, an RPC request or reply; the last
-// two answered later through PublishAsync, without holding the server's thread);
-// nothing here touches the disk, and every failure denies. (Renewals are signed and stored on the
-// worker's thread, never on a hook thread.)
-// Thread-safe: called concurrently from the gRPC threads.
+// shared state (Redis) the directory and the RPC state make bounded round trips (an
+// admission, a connect or disconnect, a session this hub has not cached, an RPC request
+// or reply); the hooks' async forms hand those to the store and answer when it does,
+// so no server thread waits for Redis. (Two rare lookups still wait: a disconnect of a
+// client this hub never saw, and the presence count of a connect authenticated through
+// another hub.) Nothing here touches the disk, and every failure denies. (Renewals are signed and
+// stored on the worker's thread, never on a hook thread.) Thread-safe: called concurrently from the
+// gRPC threads.
 #pragma once
 
 #include <memory>
@@ -59,17 +61,35 @@ class HubHandler final : public hooks::HookHandler {
  public:
   explicit HubHandler(HubParts parts) : parts_(std::move(parts)) {}
 
-  // hooks::HookHandler
+  // hooks::HookHandler: the async forms decide; the waiting ones wait for them.
   std::vector<hooks::HookSpec> OnProviderLoaded(const hooks::BrokerView& broker) override;
+  void AuthenticateAsync(const hooks::ClientView& client, DecisionDone done) override;
+  void AuthorizeAsync(const hooks::ClientView& client, hooks::AuthorizeAction action,
+                      std::string_view topic, DecisionDone done) override;
+  void PublishAsync(const hooks::MessageView& message, PublishDone done) override;
+  void ConnectedAsync(const hooks::ClientView& client, NotifiedDone done) override;
+  void DisconnectedAsync(const hooks::ClientView& client, std::string_view reason,
+                         NotifiedDone done) override;
   hooks::Decision Authenticate(const hooks::ClientView& client) override;
   hooks::Decision Authorize(const hooks::ClientView& client, hooks::AuthorizeAction action,
                             std::string_view topic) override;
   hooks::PublishOutcome Publish(const hooks::MessageView& message) override;
-  void PublishAsync(const hooks::MessageView& message, PublishDone done) override;
   void Connected(const hooks::ClientView& client) override;
   void Disconnected(const hooks::ClientView& client, std::string_view reason) override;
 
  private:
+  // The answers once the sessions answered (they never throw but by allocation
+  // failure, which the continuations turn into a refusal).
+  hooks::Decision Admitted(const hooks::ClientView& client, const auth::AuthResult& result,
+                           const absl::StatusOr<auth::SessionDirectory::AdmitOutcome>& admitted);
+  hooks::Decision Refused(const hooks::ClientView& client, std::string_view reason);
+  hooks::Decision Authorized(std::string_view clientid, hooks::AuthorizeAction action,
+                             std::string_view topic,
+                             const absl::StatusOr<std::shared_ptr<const Principal>>& found);
+  // This hub's presence of `principal`, when a device: `change` connections more (or
+  // fewer, when negative).
+  void CountDevice(const std::shared_ptr<const Principal>& principal, UnixMillis now,
+                   int change) noexcept;
   // The answer for the topics the RPC pipeline does not decide (renewal requests,
   // bridged messages, the hub's timeout replies), or nullopt.
   std::optional<hooks::PublishOutcome> DecideBeforePipeline(

@@ -2,6 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <utility>
+
+#include "common/awaited.h"
+
 namespace iothub::hooks {
 namespace {
 
@@ -27,23 +31,30 @@ MessageView ToView(const pb::Message& message) {
                      .timestamp = message.timestamp()};
 }
 
-grpc::Status Answer(const Decision& decision, pb::ValuedResponse* response, Outcome* outcome) {
+// authenticate / authorize: always STOP_AND_RETURN with the decision.
+grpc::Status WriteDecision(const Decision& decision, pb::ValuedResponse* response,
+                           Outcome* outcome) {
   response->set_type(pb::ValuedResponse::STOP_AND_RETURN);
   response->set_bool_result(decision.allow);
   *outcome = decision.allow ? Outcome::kAllow : Outcome::kDeny;
   return grpc::Status::OK;
 }
 
-grpc::Status Notified(Outcome* outcome) {
+grpc::Status Acknowledge(Outcome* outcome) {
   *outcome = Outcome::kOk;
   return grpc::Status::OK;
 }
 
+// A notification whose handler failed is acknowledged all the same.
+grpc::Status FailedNotification(Outcome* outcome) { return Acknowledge(outcome); }
+
+// What a notification handler answers: nothing.
+struct Notified {};
+
 // The handler threw (allocation failure is the only expected cause); call only inside a
 // catch block. Debug only: a client may be able to provoke it repeatedly; the outcome
 // "error" counts it.
-void NoteException(std::string_view hook, Outcome* outcome) {
-  *outcome = Outcome::kError;
+void NoteException(std::string_view hook) {
   try {
     throw;
   } catch (const std::exception& e) {
@@ -53,13 +64,56 @@ void NoteException(std::string_view hook, Outcome* outcome) {
   }
 }
 
-// authenticate / authorize when the handler failed: deny.
-grpc::Status Refuse(std::string_view hook, pb::ValuedResponse* response, Outcome* outcome) {
-  response->set_type(pb::ValuedResponse::STOP_AND_RETURN);
-  response->set_bool_result(false);
-  NoteException(hook, outcome);
-  return grpc::Status::OK;
+// Starts the handler's async form with `start(done)` and sends `write(result)` once the
+// handler answers. When the handler throws before it handed `done` on, or writing the
+// answer throws, the call fails closed with `fail` (deny, drop, acknowledge), counted
+// as outcome "error"; a failure of `fail` itself is a gRPC error (EMQX's failed_action).
+template <typename Result, typename Start, typename Write, typename Fail>
+void AnswerLater(std::string_view hook, PendingAnswer& answer, Start start, Write write,
+                 Fail fail) {
+  const auto send_failure = [hook, &answer, fail] {
+    NoteException(hook);
+    Outcome ignored = Outcome::kError;
+    grpc::Status status;
+    try {
+      status = fail(&ignored);
+    } catch (...) {
+      status = grpc::Status(grpc::StatusCode::INTERNAL, "hook answer failed");
+    }
+    answer.Send(std::move(status), Outcome::kError);
+  };
+  auto write_and_send = [&answer, write, send_failure](Result result) mutable noexcept {
+    Outcome outcome = Outcome::kError;
+    grpc::Status status;
+    try {
+      status = write(std::move(result), &outcome);
+    } catch (...) {
+      return send_failure();
+    }
+    answer.Send(std::move(status), outcome);
+  };
+  try {
+    start(std::move(write_and_send));
+  } catch (...) {
+    send_failure();
+  }
 }
+
+// A PendingAnswer to wait for, for the waiting form of the hooks answered later.
+class AwaitedAnswer final : public PendingAnswer {
+ public:
+  void Send(grpc::Status status, Outcome outcome) override {
+    answer_.Set({std::move(status), outcome});
+  }
+  grpc::Status Wait(Outcome* outcome) {
+    auto [status, answered] = answer_.Wait();
+    *outcome = answered;
+    return status;
+  }
+
+ private:
+  Awaited<std::pair<grpc::Status, Outcome>> answer_;
+};
 
 grpc::Status MissingMessage(Outcome* outcome) {
   *outcome = Outcome::kError;
@@ -105,111 +159,111 @@ grpc::Status ExhookDispatcher::Handle(const pb::ProviderLoadedRequest& request,
     out->set_name(spec.name);
     for (const std::string& topic : spec.topics) out->add_topics(topic);
   }
-  return Notified(outcome);
+  return Acknowledge(outcome);
 }
 
 grpc::Status ExhookDispatcher::Handle(const pb::ProviderUnloadedRequest& request, pb::EmptySuccess*,
                                       Outcome* outcome) {
   spdlog::info("provider unloaded by broker node '{}'", request.meta().node());
-  return Notified(outcome);
+  return Acknowledge(outcome);
 }
 
-grpc::Status ExhookDispatcher::Handle(const pb::ClientAuthenticateRequest& request,
-                                      pb::ValuedResponse* response, Outcome* outcome) {
-  // A request without clientinfo has no identity: the handler sees empty fields and denies.
-  try {
-    return Answer(handler_.Authenticate(ToView(request.clientinfo())), response, outcome);
-  } catch (...) {
-    return Refuse("client.authenticate", response, outcome);
+// The five hooks the hub answers are handled once, in HandleAsync; their waiting form
+// (Handle, for callers that have no queue, e.g. tests) waits for that answer.
+#define IOTHUB_WAIT_FOR_ANSWER(req, resp)                                           \
+  grpc::Status ExhookDispatcher::Handle(const pb::req& request, pb::resp* response, \
+                                        Outcome* outcome) {                         \
+    AwaitedAnswer answer;                                                           \
+    HandleAsync(request, response, answer);                                         \
+    return answer.Wait(outcome);                                                    \
   }
+IOTHUB_WAIT_FOR_ANSWER(ClientAuthenticateRequest, ValuedResponse)
+IOTHUB_WAIT_FOR_ANSWER(ClientAuthorizeRequest, ValuedResponse)
+IOTHUB_WAIT_FOR_ANSWER(MessagePublishRequest, ValuedResponse)
+IOTHUB_WAIT_FOR_ANSWER(ClientConnectedRequest, EmptySuccess)
+IOTHUB_WAIT_FOR_ANSWER(ClientDisconnectedRequest, EmptySuccess)
+#undef IOTHUB_WAIT_FOR_ANSWER
+
+void ExhookDispatcher::HandleAsync(const pb::ClientAuthenticateRequest& request,
+                                   pb::ValuedResponse* response, PendingAnswer& answer) {
+  // A request without clientinfo has no identity: the handler sees empty fields and denies.
+  AnswerLater<Decision>(
+      "client.authenticate", answer,
+      [&](auto done) { handler_.AuthenticateAsync(ToView(request.clientinfo()), std::move(done)); },
+      [response](Decision decision, Outcome* outcome) {
+        return WriteDecision(decision, response, outcome);
+      },
+      [response](Outcome* outcome) {
+        return WriteDecision({false, {}}, response, outcome);
+      });
 }
 
-grpc::Status ExhookDispatcher::Handle(const pb::ClientAuthorizeRequest& request,
-                                      pb::ValuedResponse* response, Outcome* outcome) {
+void ExhookDispatcher::HandleAsync(const pb::ClientAuthorizeRequest& request,
+                                   pb::ValuedResponse* response, PendingAnswer& answer) {
   const auto action = request.type() == pb::ClientAuthorizeRequest::SUBSCRIBE
                           ? AuthorizeAction::kSubscribe
                           : AuthorizeAction::kPublish;
-  try {
-    return Answer(handler_.Authorize(ToView(request.clientinfo()), action, request.topic()),
-                  response, outcome);
-  } catch (...) {
-    return Refuse("client.authorize", response, outcome);
-  }
-}
-
-grpc::Status ExhookDispatcher::Handle(const pb::MessagePublishRequest& request,
-                                      pb::ValuedResponse* response, Outcome* outcome) {
-  if (!request.has_message()) return MissingMessage(outcome);
-  PublishOutcome result;
-  bool failed = false;
-  try {
-    result = handler_.Publish(ToView(request.message()));
-  } catch (...) {
-    NoteException("message.publish", outcome);
-    result = {.kind = PublishOutcome::Kind::kDrop, .reason = {}, .topic = {}, .payload = {}};
-    failed = true;
-  }
-  return WritePublish(request, std::move(result), failed, response, outcome);
+  AnswerLater<Decision>(
+      "client.authorize", answer,
+      [&](auto done) {
+        handler_.AuthorizeAsync(ToView(request.clientinfo()), action, request.topic(),
+                                std::move(done));
+      },
+      [response](Decision decision, Outcome* outcome) {
+        return WriteDecision(decision, response, outcome);
+      },
+      [response](Outcome* outcome) {
+        return WriteDecision({false, {}}, response, outcome);
+      });
 }
 
 void ExhookDispatcher::HandleAsync(const pb::MessagePublishRequest& request,
                                    pb::ValuedResponse* response, PendingAnswer& answer) {
-  Outcome outcome = Outcome::kError;
   if (!request.has_message()) {
+    Outcome outcome = Outcome::kError;
     grpc::Status status = MissingMessage(&outcome);
     return answer.Send(std::move(status), outcome);
   }
-  // Writes the answer for `result` (`failed`: the handler threw) and sends it.
-  const auto send = [&request, response, &answer](PublishOutcome result, bool failed) noexcept {
-    Outcome outcome = Outcome::kError;
-    grpc::Status status;
-    try {
-      status = WritePublish(request, std::move(result), failed, response, &outcome);
-    } catch (...) {  // allocation failure while copying the message: EMQX's failed_action
-      outcome = Outcome::kError;
-      status = grpc::Status(grpc::StatusCode::INTERNAL, "publish answer failed");
-    }
-    answer.Send(std::move(status), outcome);
-  };
-  try {
-    handler_.PublishAsync(ToView(request.message()), [send](PublishOutcome result) noexcept {
-      send(std::move(result), false);
-    });
-  } catch (...) {
-    // The handler failed before it handed the message on (allocation failure): its
-    // answer never comes, so the message is dropped here.
-    NoteException("message.publish", &outcome);
-    send(PublishOutcome::Drop({}), true);
-  }
+  AnswerLater<PublishOutcome>(
+      "message.publish", answer,
+      [&](auto done) { handler_.PublishAsync(ToView(request.message()), std::move(done)); },
+      [&request, response](PublishOutcome result, Outcome* outcome) {
+        return WritePublish(request, std::move(result), /*failed=*/false, response, outcome);
+      },
+      // Dropped: never ignored, which would let it through.
+      [&request, response](Outcome* outcome) {
+        return WritePublish(request, PublishOutcome::Drop({}), /*failed=*/true, response, outcome);
+      });
 }
 
-grpc::Status ExhookDispatcher::Handle(const pb::ClientConnectedRequest& request, pb::EmptySuccess*,
-                                      Outcome* outcome) {
-  try {
-    handler_.Connected(ToView(request.clientinfo()));
-  } catch (...) {
-    NoteException("client.connected", outcome);
-    return grpc::Status::OK;
-  }
-  return Notified(outcome);
+void ExhookDispatcher::HandleAsync(const pb::ClientConnectedRequest& request, pb::EmptySuccess*,
+                                   PendingAnswer& answer) {
+  AnswerLater<Notified>(
+      "client.connected", answer,
+      [&](auto done) {
+        handler_.ConnectedAsync(ToView(request.clientinfo()),
+                                [done = std::move(done)]() mutable noexcept { done(Notified{}); });
+      },
+      [](Notified, Outcome* outcome) { return Acknowledge(outcome); }, FailedNotification);
 }
 
-grpc::Status ExhookDispatcher::Handle(const pb::ClientDisconnectedRequest& request,
-                                      pb::EmptySuccess*, Outcome* outcome) {
-  try {
-    handler_.Disconnected(ToView(request.clientinfo()), request.reason());
-  } catch (...) {
-    NoteException("client.disconnected", outcome);
-    return grpc::Status::OK;
-  }
-  return Notified(outcome);
+void ExhookDispatcher::HandleAsync(const pb::ClientDisconnectedRequest& request, pb::EmptySuccess*,
+                                   PendingAnswer& answer) {
+  AnswerLater<Notified>(
+      "client.disconnected", answer,
+      [&](auto done) {
+        handler_.DisconnectedAsync(
+            ToView(request.clientinfo()), request.reason(),
+            [done = std::move(done)]() mutable noexcept { done(Notified{}); });
+      },
+      [](Notified, Outcome* outcome) { return Acknowledge(outcome); }, FailedNotification);
 }
 
 // Hooks the hub never registers: answered with success so that a broker configured to
 // send them anyway keeps working.
 #define IOTHUB_DEFINE_NOTIFICATION(req)                                                        \
   grpc::Status ExhookDispatcher::Handle(const pb::req&, pb::EmptySuccess*, Outcome* outcome) { \
-    return Notified(outcome);                                                                  \
+    return Acknowledge(outcome);                                                               \
   }
 IOTHUB_DEFINE_NOTIFICATION(ClientConnectRequest)
 IOTHUB_DEFINE_NOTIFICATION(ClientConnackRequest)

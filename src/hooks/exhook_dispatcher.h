@@ -13,8 +13,9 @@
 // is denied, the message dropped (a notification is acknowledged), and the call is
 // counted with outcome "error".
 //
-// message.publish reaches the handler through PublishAsync (HandleAsync), so the answer
-// may be written later on the thread where the handler's shared state answered.
+// The five hooks reach the handler through its async forms (HandleAsync), so an answer
+// may be written later on the thread where the handler's shared state answered; their
+// Handle waits for that answer.
 //
 // Thread-safety: stateless besides the handler, which must be thread-safe.
 #pragma once
@@ -33,7 +34,15 @@ class ExhookDispatcher final : public ExhookService {
   grpc::Status Handle(const pb::req& request, pb::resp* response, Outcome* outcome) override;
   IOTHUB_EXHOOK_RPCS(IOTHUB_DECLARE_HANDLE)
 #undef IOTHUB_DECLARE_HANDLE
+  void HandleAsync(const pb::ClientAuthenticateRequest& request, pb::ValuedResponse* response,
+                   PendingAnswer& answer) override;
+  void HandleAsync(const pb::ClientAuthorizeRequest& request, pb::ValuedResponse* response,
+                   PendingAnswer& answer) override;
   void HandleAsync(const pb::MessagePublishRequest& request, pb::ValuedResponse* response,
+                   PendingAnswer& answer) override;
+  void HandleAsync(const pb::ClientConnectedRequest& request, pb::EmptySuccess* response,
+                   PendingAnswer& answer) override;
+  void HandleAsync(const pb::ClientDisconnectedRequest& request, pb::EmptySuccess* response,
                    PendingAnswer& answer) override;
 
  private:

@@ -28,30 +28,6 @@ class Call {
   virtual void Proceed(bool ok) = 0;
 };
 
-// Every rpc is answered at once on the queue's thread, but message.publish, which the
-// service may answer later from the thread where shared state answered.
-template <typename Request, typename Response>
-void Dispatch(ExhookService& service, const Request& request, Response* response,
-              PendingAnswer& answer) {
-  Outcome outcome = Outcome::kError;
-  grpc::Status status;
-  try {
-    status = service.Handle(request, response, &outcome);
-  } catch (...) {
-    // The dispatcher fails closed itself; this catches what is left (e.g. allocation
-    // failure while copying a message). An error leaves the call to EMQX's
-    // failed_action instead of ending the process.
-    outcome = Outcome::kError;
-    status = grpc::Status(grpc::StatusCode::INTERNAL, "hook handler failed");
-  }
-  answer.Send(std::move(status), outcome);
-}
-
-void Dispatch(ExhookService& service, const pb::MessagePublishRequest& request,
-              pb::ValuedResponse* response, PendingAnswer& answer) {
-  service.HandleAsync(request, response, answer);
-}
-
 // One unary call of one rpc of one service, from being posted to being answered. When a
 // request arrives, a fresh copy is posted first, so the rpc always has a listener.
 template <typename Service, typename Request, typename Response>
@@ -81,7 +57,7 @@ class UnaryCall final : public Call, public PendingAnswer {
     scope_->metrics->in_flight().Add(1);
     scope_->unanswered.fetch_add(1, std::memory_order_relaxed);
     start_ = std::chrono::steady_clock::now();
-    Dispatch(*scope_->service, request_, &response_, *this);
+    scope_->service->HandleAsync(request_, &response_, *this);
   }
 
   // Runs once per call, on a queue thread or on the thread that answered it later.

@@ -26,18 +26,36 @@ class HookHandler {
   virtual Decision Authorize(const ClientView& client, AuthorizeAction action,
                              std::string_view topic) = 0;
   virtual PublishOutcome Publish(const MessageView& message) = 0;
-  // Publish that may answer later, from another thread, so that no server thread waits
-  // for shared state: `done` runs exactly once and must not throw; `message` must stay
-  // valid until then. Allocation failure, the one exception, is thrown only before
-  // `done` was handed on, which then never runs (the caller fails closed). The default
-  // answers at once through Publish.
+  virtual void Connected(const ClientView& client) = 0;
+  virtual void Disconnected(const ClientView& client, std::string_view reason) = 0;
+
+  // The hooks above answering later, from another thread, so that no server thread
+  // waits for shared state: `done` runs exactly once and must not throw; the views
+  // must stay valid until then. Allocation failure, the one exception, is thrown only
+  // before `done` was handed on, which then never runs (the caller fails closed). The
+  // defaults answer at once through the waiting forms.
+  using DecisionDone = absl::AnyInvocable<void(Decision)>;
   using PublishDone = absl::AnyInvocable<void(PublishOutcome)>;
+  using NotifiedDone = absl::AnyInvocable<void()>;
+  virtual void AuthenticateAsync(const ClientView& client, DecisionDone done) {
+    done(Authenticate(client));
+  }
+  virtual void AuthorizeAsync(const ClientView& client, AuthorizeAction action,
+                              std::string_view topic, DecisionDone done) {
+    done(Authorize(client, action, topic));
+  }
   virtual void PublishAsync(const MessageView& message, PublishDone done) {
     done(Publish(message));
   }
-
-  virtual void Connected(const ClientView& client) = 0;
-  virtual void Disconnected(const ClientView& client, std::string_view reason) = 0;
+  virtual void ConnectedAsync(const ClientView& client, NotifiedDone done) {
+    Connected(client);
+    done();
+  }
+  virtual void DisconnectedAsync(const ClientView& client, std::string_view reason,
+                                 NotifiedDone done) {
+    Disconnected(client, reason);
+    done();
+  }
 };
 
 }  // namespace iothub::hooks
