@@ -37,6 +37,8 @@
 #   BENCH_FIXTURE      a hook-load --fixture file (real devices and users) for baseline
 #                      and hub (the cluster always uses the fleet it seeds)
 #   BENCH_HUB_ARGS     extra `iot-hub serve` options
+#   BENCH_CLUSTER_GRPC_THREADS  queue threads of each cluster hub (default 1: two hubs
+#                      on this machine's cores have as many as the single hub)
 #   BENCH_CLUSTER_ENV  extra KEY=VALUE environment of the cluster's hubs, e.g.
 #                      "IOTHUB_CLUSTER__REDIS_CONNECTIONS=16"
 #   BENCH_PRIME        1 (default): with a fixture, hook-load --prime authenticates and
@@ -155,8 +157,11 @@ if [[ "${mode}" = cluster ]]; then
   start_postgres "$(mktemp -d -t iothub-bench-pg.XXXXXX)"
   provision "${work}/cluster-seed" "${work}/cluster-fixture.json" BENCH_POSTGRES_URL="${pg_url}"
   # shellcheck disable=SC2206  # BENCH_CLUSTER_ENV is a list of KEY=VALUE
+  # The two hubs share this machine's cores: one queue thread each, so that the cluster
+  # has as many as the single hub (grpc_threads = 0, one per core). On machines of
+  # their own each hub would keep the default. BENCH_CLUSTER_GRPC_THREADS changes it.
   cluster_env=("${provisioned[@]}" "IOTHUB_CLUSTER__REDIS_URL=redis://127.0.0.1:${redis_port}/0"
-    ${BENCH_CLUSTER_ENV:-})
+    "IOTHUB_SERVER__GRPC_THREADS=${BENCH_CLUSTER_GRPC_THREADS:-1}" ${BENCH_CLUSTER_ENV:-})
   cluster_pids=() cluster_targets=() cluster_metrics=()
   for node in a b; do
     mkdir -p "${work}/cluster-${node}"
