@@ -34,7 +34,7 @@ RedisPipelinedLink::RedisPipelinedLink(const RedisOptions& options, RedisHealth&
 RedisPipelinedLink::~RedisPipelinedLink() { Stop(); }
 
 void RedisPipelinedLink::Submit(FormattedCommand command, std::size_t length,
-                                const RedisScript& script, RedisClient::EvalDone done) {
+                                const RedisScript* script, RedisClient::EvalDone done) {
   absl::Status refused;
   bool wake = false;
   {
@@ -46,7 +46,7 @@ void RedisPipelinedLink::Submit(FormattedCommand command, std::size_t length,
     } else {
       queue_.push_back({.command = std::move(command),
                         .length = length,
-                        .script = &script,
+                        .script = script,
                         .done = std::move(done),
                         .queued = Clock::now()});
       meters_.queued.Add(1);  // under the lock: before the thread takes it off
@@ -126,7 +126,7 @@ void RedisPipelinedLink::Send(std::vector<Pending>& batch) {
       FailAll(live, reply.status());  // also those waiting for a retry
       return;
     }
-    if (IsNoScript(**reply)) {
+    if (pending->script != nullptr && IsNoScript(**reply)) {
       retry.push_back(pending);
       continue;
     }

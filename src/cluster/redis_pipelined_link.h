@@ -1,4 +1,4 @@
-// RedisPipelinedLink: the connection behind RedisClient::EvalAsync. Callers queue
+// RedisPipelinedLink: the connection behind RedisClient::EvalAsync and CommandAsync. Callers queue
 // commands already formatted on their own thread; one thread of the link takes
 // everything queued (up to kMaxBatch commands), writes it in one write on a connection
 // of its own, reads the replies in order and answers each command's `done` with no
@@ -52,10 +52,11 @@ class RedisPipelinedLink {
   RedisPipelinedLink(const RedisPipelinedLink&) = delete;
   RedisPipelinedLink& operator=(const RedisPipelinedLink&) = delete;
 
-  // Queues `command` (`length` bytes), an EVALSHA of `script`, which must outlive the
-  // answer (scripts are long-lived constants). `done` runs once, as
+  // Queues `command` (`length` bytes): an EVALSHA of `script`, which must outlive the
+  // answer (scripts are long-lived constants), or a plain command (`script` null: a
+  // NOSCRIPT reply is then an error reply like any other). `done` runs once, as
   // RedisClient::EvalAsync says.
-  void Submit(FormattedCommand command, std::size_t length, const RedisScript& script,
+  void Submit(FormattedCommand command, std::size_t length, const RedisScript* script,
               RedisClient::EvalDone done);
   // Answers everything queued and joins the thread; later Submits are answered
   // Unavailable at once. Idempotent.
@@ -66,7 +67,7 @@ class RedisPipelinedLink {
   struct Pending {
     FormattedCommand command;
     std::size_t length = 0;
-    const RedisScript* script = nullptr;
+    const RedisScript* script = nullptr;  // null: not an EVALSHA
     RedisClient::EvalDone done;
     Clock::time_point queued;
   };
