@@ -88,9 +88,11 @@ class RedisClient {
   // error reply), or at once on the calling thread when the queue is full (or memory
   // runs out formatting: ResourceExhausted) or the client is stopping (Unavailable).
   // `done` runs with no lock of the client held and may call EvalAsync again.
-  // Every call is answered within about twice options.timeout. NOSCRIPT (Redis
-  // restarted and forgot the script): the pipeline thread sends SCRIPT LOAD and the
-  // command again. Commands of one caller may be answered out of order after NOSCRIPT.
+  // Every call is answered within about twice options.timeout. The commands of one
+  // caller reach Redis in the order of the calls (scripts are loaded on each pipeline
+  // connection before their first use). NOSCRIPT all the same (SCRIPT FLUSH while
+  // connected): the pipeline thread sends SCRIPT LOAD and the command again, after the
+  // other commands of its write, which only then may run before it.
   void EvalAsync(const RedisScript& script, std::span<const std::string_view> keys,
                  std::span<const std::string_view> args, EvalDone done);
   // One command, e.g. {"HGET", key, field}, through the same pipeline as EvalAsync and

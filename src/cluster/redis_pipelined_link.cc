@@ -116,9 +116,17 @@ void RedisPipelinedLink::Send(std::vector<Pending>& batch) {
     return true;
   });
   if (live.empty()) return;
+  const std::size_t loads = AppendLoads(live);
   AppendAll(live);
   meters_.writes.Increment();
-  meters_.pipelined.Increment(live.size());
+  meters_.pipelined.Increment(loads + live.size());
+  // A failed load needs no check of its own: its commands get NOSCRIPT, then retried.
+  for (std::size_t i = 0; i < loads; ++i) {
+    if (auto loaded = connection_.Read(); !loaded.ok()) {
+      FailAll(live, loaded.status());
+      return;
+    }
+  }
   std::vector<Pending*> retry;
   for (Pending* pending : live) {
     auto reply = connection_.Read();
@@ -133,6 +141,25 @@ void RedisPipelinedLink::Send(std::vector<Pending>& batch) {
     Answer(*pending, ToRedisReply(**reply));
   }
   if (!retry.empty()) Retry(retry);
+}
+
+std::size_t RedisPipelinedLink::AppendLoads(std::span<Pending* const> live) {
+  if (connection_.connects() != loaded_on_) {  // a new connection: maybe a new Redis
+    loaded_.clear();
+    loaded_on_ = connection_.connects();
+  }
+  std::size_t loads = 0;
+  for (const Pending* pending : live) {
+    const RedisScript* script = pending->script;
+    if (script == nullptr || std::find(loaded_.begin(), loaded_.end(), script) != loaded_.end()) {
+      continue;
+    }
+    const std::string_view load[] = {"SCRIPT", "LOAD", script->source()};
+    connection_.Append(load);
+    loaded_.push_back(script);
+    ++loads;
+  }
+  return loads;
 }
 
 void RedisPipelinedLink::Retry(std::vector<Pending*>& retry) {

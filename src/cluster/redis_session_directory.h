@@ -44,17 +44,22 @@
 // fails (the caller logs it) and is lost.
 // Known corner of the pipelined forms (not of the waiting ones): an event is queued
 // when its answer comes back failed, and by then a later event of the same clientid
-// may be on its way already (it was sent before the first one was known to fail). If
-// Redis answers that later one (Redis came back in between), it is recorded before
-// the queued one is replayed: e.g. a disconnect before its connect. The scripts take
-// that reordering as they take the broker's own: the counts n and c end the same and
-// a session whose last connection ended is deleted either way (the late connect then
-// finds no session and records nothing). What can remain: when the disconnect found no
-// live connection but several pending admissions, it ends an admission instead, and
-// the replayed connect then leaves a live connection counted by this hub that has in
-// fact ended: the clientid stays held by its principal, and the device counted
-// online at this hub, until the session's next disconnect (or the admissions'
-// connect window for a held clientid that never reconnects does not apply: c > 0).
+// may be on its way already (sent before the first was known to fail). If Redis takes
+// that later one (it came back in between), it is recorded before the queued one is
+// replayed: a disconnect before its connect. The scripts take that reordering as they
+// take the broker's own while the session has a live connection (the oldest one ends
+// either way: same counts, same hubs). When it had none, only pending admissions, the
+// disconnect ends an admission instead and answers 0, so:
+//  - with one admission the session ends as it would have (the replayed connect finds
+//    no session), but the device stays counted online at this hub (the caller counted
+//    the queued connect, and the disconnect did not say it ended a connection here);
+//  - with more, the replayed connect leaves a live connection counted by this hub
+//    that has in fact ended: the clientid stays held by its principal, and the device
+//    online here, until one disconnect more than the broker will report.
+// Both need a Redis failure between two events of one client a round trip apart.
+//
+// Answers run on the pipeline's thread: short, no waiting call to Redis (the cache
+// and queue locks only). Memory running out there ends the process (noexcept).
 //
 // Thread-safe: the cache is sharded by clientid, a mutex per shard. The destructor
 // waits until every pipelined call has been answered (each answer uses the caches and
