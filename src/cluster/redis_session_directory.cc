@@ -69,10 +69,10 @@ absl::StatusOr<auth::SessionDirectory::AdmitOutcome> RedisSessionDirectory::Admi
     const absl::StatusOr<RedisReply>& reply) {
   auto outcome = AdmitOutcomeOf(reply);
   // Cached once the script answered, not before: only then is it known that this
-  // principal holds the clientid (held by another: nothing cached). A lookup that read
-  // Redis meanwhile sees the epoch moved and keeps this entry; this hub's own "i"
-  // message is skipped (OnMessage). Cached before `done` runs, so that the caller's
-  // next lookup finds it.
+  // principal holds the clientid (held by another, or no answer: nothing cached, the
+  // login is refused). A lookup that read Redis meanwhile sees the epoch moved and
+  // keeps this entry; this hub's own "i" message is skipped (OnMessage). Cached before
+  // `done` runs, so that the caller's next lookup finds it.
   if (outcome.ok() && *outcome == AdmitOutcome::kAdmitted) {
     Cache(clientid, {std::move(principal), /*own=*/true});
   }
