@@ -193,6 +193,7 @@ TEST_F(RedisSessionDirectoryAsyncTest, OutageDefersAndReplays) {
 
   ASSERT_TRUE(server_.Start()) << server_.error();
   EXPECT_TRUE(Eventually([&] { return a.sessions->following(); }, 5s));
+  ASSERT_TRUE(a.Reconnected());
   EXPECT_TRUE(Eventually([&] { return Find(a, "dm") == "none"; }, 5s));
   // Two admissions on their way, then the deferred connect and disconnect, then a
   // newer connect, deferred behind them before any round trip.

@@ -117,6 +117,7 @@ TEST_F(RedisSessionDirectoryTest, OutageFailsClosedAndRecovers) {
 
   ASSERT_TRUE(server_.Start()) << server_.error();  // empty: it kept nothing
   EXPECT_TRUE(Eventually([&] { return a.sessions->following(); }, 5s));
+  ASSERT_TRUE(a.Reconnected());
   // The cache started afresh: A's own entry is read from Redis, which lost it.
   EXPECT_TRUE(Eventually([&] { return a.Find("mine") == "none"; }, 5s));
   // Redis kept nothing: two admissions on their way, then the waiting connect and

@@ -67,6 +67,19 @@ struct Hub {
     sessions->Start();
     EXPECT_TRUE(Eventually([&] { return sessions->following(); }));
   }
+  // After Redis came back: true once every synchronous connection of the client is
+  // past its own reconnect back-off (consecutive calls take them in turn), so that the
+  // waiting calls that follow do not fail on one still waiting to reconnect.
+  bool Reconnected() {
+    return Eventually(
+        [&] {
+          for (std::size_t i = 0; i < RedisOptions{}.connections; ++i) {
+            if (!redis->Command({"PING"}).ok()) return false;
+          }
+          return true;
+        },
+        5s);
+  }
   std::string Find(const std::string& clientid) {
     auto p = sessions->Find(clientid);
     if (!p.ok()) return "error";
