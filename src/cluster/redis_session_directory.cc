@@ -264,15 +264,15 @@ absl::Status RedisSessionDirectory::RecordConnected(std::string_view clientid) {
       parts_.redis.Eval(ConnectedArgs::Script(), connected.keys(), connected.args()));
 }
 
-absl::StatusOr<Disconnect> RedisSessionDirectory::RecordDisconnected(std::string_view clientid,
-                                                                     UnixMillis now) {
+absl::StatusOr<DisconnectOutcome> RedisSessionDirectory::RecordDisconnected(
+    std::string_view clientid, UnixMillis now) {
   const DisconnectedArgs disconnected(clientid, now, parts_.hub_id);
   return Ended(clientid, parts_.redis.Eval(DisconnectedArgs::Script(), disconnected.keys(),
                                            disconnected.args()));
 }
 
-absl::StatusOr<Disconnect> RedisSessionDirectory::Ended(std::string_view clientid,
-                                                        absl::StatusOr<RedisReply> reply) {
+absl::StatusOr<DisconnectOutcome> RedisSessionDirectory::Ended(std::string_view clientid,
+                                                               absl::StatusOr<RedisReply> reply) {
   auto disconnect = DisconnectOf(std::move(reply));
   if (disconnect.ok() && disconnect->ended) Forget(clientid);  // this hub skips its own message
   return disconnect;

@@ -77,6 +77,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "absl/base/thread_annotations.h"
 #include "auth/session_directory.h"
 #include "cluster/redis_client.h"
 #include "cluster/redis_session_scripts.h"
@@ -204,8 +205,9 @@ class RedisSessionDirectory final : public auth::SessionDirectory {
   void Forget(std::string_view clientid);
   absl::Status RecordConnected(std::string_view clientid);
   // The disconnect script's answer (the session's cache entry dropped when it ended).
-  absl::StatusOr<Disconnect> RecordDisconnected(std::string_view clientid, UnixMillis now);
-  absl::StatusOr<Disconnect> Ended(std::string_view clientid, absl::StatusOr<RedisReply> reply);
+  absl::StatusOr<DisconnectOutcome> RecordDisconnected(std::string_view clientid, UnixMillis now);
+  absl::StatusOr<DisconnectOutcome> Ended(std::string_view clientid,
+                                          absl::StatusOr<RedisReply> reply);
   // False when the queue is full.
   bool Defer(bool connected, std::string_view clientid, UnixMillis at);
   void OnMessage(std::string_view message);
@@ -222,7 +224,7 @@ class RedisSessionDirectory final : public auth::SessionDirectory {
   StringMap<int> behind_;              // queued per id
   std::mutex answering_mutex_;
   std::condition_variable answered_;
-  std::size_t answering_ = 0;   // pipelined calls not answered yet
+  std::size_t answering_ ABSL_GUARDED_BY(answering_mutex_) = 0;  // pipelined calls out
   RedisSubscriber subscriber_;  // last: its thread calls into the members above
 };
 

@@ -163,15 +163,15 @@ DisconnectedArgs::DisconnectedArgs(std::string_view clientid, UnixMillis now,
   args_ = {hub_id, now_ms_, ConnectWindow(), kSessionChannel, message_};
 }
 
-absl::StatusOr<Disconnect> DisconnectOf(absl::StatusOr<RedisReply> reply) {
+absl::StatusOr<DisconnectOutcome> DisconnectOf(absl::StatusOr<RedisReply> reply) {
   if (!reply.ok()) return reply.status();
   if (reply->type != RedisReply::Type::kArray || reply->elements.size() != 2) {
     return Unexpected("disconnected");
   }
   const long long flags = reply->elements[0].integer;
-  return Disconnect{.counted_here = (flags & 1) != 0,
-                    .ended = (flags & 2) != 0,
-                    .device = std::move(reply->elements[1].str)};
+  return DisconnectOutcome{.counted_here = (flags & 1) != 0,
+                           .ended = (flags & 2) != 0,
+                           .device = std::move(reply->elements[1].str)};
 }
 
 std::array<std::string_view, 3> LookupCommand(const std::string& key) { return {"HGET", key, "p"}; }

@@ -74,12 +74,12 @@ class DisconnectedArgs final : public ScriptArgs {
  private:
   const std::string key_, now_ms_, message_;
 };
-struct Disconnect {
+struct DisconnectOutcome {
   bool counted_here = false;  // the connection that ended was counted by this hub
   bool ended = false;         // the session ended (its cache entries must go)
   std::string device;         // the session's device id ("" unless a device)
 };
-absl::StatusOr<Disconnect> DisconnectOf(absl::StatusOr<RedisReply> reply);
+absl::StatusOr<DisconnectOutcome> DisconnectOf(absl::StatusOr<RedisReply> reply);
 
 // The session lookup (HGET of the principal): the principal, nullptr when there is no
 // session, an error for text this build did not write.
