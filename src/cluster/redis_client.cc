@@ -24,6 +24,17 @@ struct RedisClient::Connection {
   RedisConnection link;
 };
 
+// A pipelined command's arguments as hiredis takes them: pointers and lengths, on the
+// stack for the usual few arguments.
+struct RedisClient::AsyncArgv {
+  void Add(std::string_view a) {
+    argv.push_back(a.data());
+    lengths.push_back(a.size());
+  }
+  absl::InlinedVector<const char*, 16> argv;
+  absl::InlinedVector<std::size_t, 16> lengths;
+};
+
 RedisScript::RedisScript(std::string source) : source_(std::move(source)) {
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(source_.data()), source_.size(), digest);
@@ -135,21 +146,25 @@ void RedisClient::EvalAsync(const RedisScript& script, std::span<const std::stri
                             std::span<const std::string_view> args, EvalDone done) {
   char key_count[24];
   const auto counted = std::to_chars(key_count, key_count + sizeof key_count, keys.size());
-  // Pointers and lengths as hiredis takes them, on the stack for the usual few arguments.
-  absl::InlinedVector<const char*, 16> argv;
-  absl::InlinedVector<std::size_t, 16> lengths;
-  const auto add = [&](std::string_view a) {
-    argv.push_back(a.data());
-    lengths.push_back(a.size());
-  };
-  add("EVALSHA");
-  add(script.sha1());
-  add(std::string_view(key_count, counted.ptr - key_count));
-  for (std::string_view key : keys) add(key);
-  for (std::string_view arg : args) add(arg);
+  AsyncArgv argv;
+  argv.Add("EVALSHA");
+  argv.Add(script.sha1());
+  argv.Add(std::string_view(key_count, counted.ptr - key_count));
+  for (std::string_view key : keys) argv.Add(key);
+  for (std::string_view arg : args) argv.Add(arg);
+  SubmitAsync(argv, &script, std::move(done));
+}
+
+void RedisClient::CommandAsync(std::span<const std::string_view> argv, EvalDone done) {
+  AsyncArgv command;
+  for (std::string_view arg : argv) command.Add(arg);
+  SubmitAsync(command, nullptr, std::move(done));
+}
+
+void RedisClient::SubmitAsync(AsyncArgv& argv, const RedisScript* script, EvalDone done) {
   char* formatted = nullptr;
-  const int length = redisFormatCommandArgv(&formatted, static_cast<int>(argv.size()), argv.data(),
-                                            lengths.data());
+  const int length = redisFormatCommandArgv(&formatted, static_cast<int>(argv.argv.size()),
+                                            argv.argv.data(), argv.lengths.data());
   if (length < 0) {
     done(absl::ResourceExhaustedError("redis: out of memory formatting a command"));
     return;

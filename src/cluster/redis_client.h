@@ -5,8 +5,8 @@
 //  - Per call: no copy of the arguments (hiredis formats them straight from the
 //    caller's views, through buffers each connection keeps), one write and one read on
 //    a blocking socket, the reply converted once.
-// Pipelined (EvalAsync), for callers that must not wait: the command is formatted on
-//  the calling thread and queued; one thread writes all queued commands in one write
+// Pipelined (EvalAsync, CommandAsync), for callers that must not wait: the command is
+//  formatted on the calling thread and queued; one thread writes all queued commands in one write
 //  on a connection of its own and answers each with its reply (RedisPipelinedLink).
 // Both are bounded: connecting and every read and write time out after options.timeout;
 // nothing waits for a connection that is down (calls fail at once while the client
@@ -61,7 +61,7 @@ class RedisPipelinedLink;
 
 class RedisClient {
  public:
-  // Called exactly once with the reply or an error.
+  // Called exactly once with the reply or an error (EvalAsync, CommandAsync).
   using EvalDone = absl::AnyInvocable<void(absl::StatusOr<RedisReply>)>;
 
   // Connects on first use (the pipeline's thread starts at once).
@@ -88,11 +88,16 @@ class RedisClient {
   // error reply), or at once on the calling thread when the queue is full (or memory
   // runs out formatting: ResourceExhausted) or the client is stopping (Unavailable).
   // `done` runs with no lock of the client held and may call EvalAsync again.
-  // Every call is answered within about twice options.timeout. NOSCRIPT (Redis
-  // restarted and forgot the script): the pipeline thread sends SCRIPT LOAD and the
-  // command again. Commands of one caller may be answered out of order after NOSCRIPT.
+  // Every call is answered within about twice options.timeout. The commands of one
+  // caller reach Redis in the order of the calls (scripts are loaded on each pipeline
+  // connection before their first use). NOSCRIPT all the same (SCRIPT FLUSH while
+  // connected): the pipeline thread sends SCRIPT LOAD and the command again, after the
+  // other commands of its write, which only then may run before it.
   void EvalAsync(const RedisScript& script, std::span<const std::string_view> keys,
                  std::span<const std::string_view> args, EvalDone done);
+  // One command, e.g. {"HGET", key, field}, through the same pipeline as EvalAsync and
+  // answered as it says (argv need not outlive the call; no NOSCRIPT retry: no script).
+  void CommandAsync(std::span<const std::string_view> argv, EvalDone done);
 
   // Whether the last command answered; and what failed last (for /api/health).
   bool up() const { return health_.up(); }
@@ -100,8 +105,11 @@ class RedisClient {
 
  private:
   struct Connection;
+  struct AsyncArgv;
   absl::StatusOr<std::vector<RedisReply>> RoundTrip(
       std::span<const std::vector<std::string_view>> commands);
+  // Formats `argv` and queues it on the pipeline (`script`: what NOSCRIPT loads, or null).
+  void SubmitAsync(AsyncArgv& argv, const RedisScript* script, EvalDone done);
 
   const RedisOptions options_;
   RedisHealth health_;

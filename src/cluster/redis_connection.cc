@@ -68,6 +68,7 @@ absl::Status RedisConnection::Ensure() {
   }
   backoff_ = kFirstBackoff;
   next_attempt_ = {};
+  ++connects_;
   return absl::OkStatus();
 }
 

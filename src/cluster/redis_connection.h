@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -36,6 +37,9 @@ class RedisConnection {
   // stream leaves the stream's state unknown: the connection is dropped (the next
   // Ensure() reconnects) and Unavailable returned.
   absl::StatusOr<RedisReplyPtr> Read();
+  // How many times Ensure() connected: what a new session of Redis forgot (scripts
+  // loaded on an older one may be gone) shows as a new number.
+  std::uint64_t connects() const { return connects_; }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -46,6 +50,7 @@ class RedisConnection {
   RedisContextPtr context_;  // null: down
   Clock::time_point next_attempt_{};
   std::chrono::milliseconds backoff_ = kFirstBackoff;
+  std::uint64_t connects_ = 0;
   // One command's arguments as hiredis takes them; kept to allocate once, not per call.
   std::vector<const char*> argv_;
   std::vector<std::size_t> lengths_;

@@ -34,7 +34,7 @@ RedisPipelinedLink::RedisPipelinedLink(const RedisOptions& options, RedisHealth&
 RedisPipelinedLink::~RedisPipelinedLink() { Stop(); }
 
 void RedisPipelinedLink::Submit(FormattedCommand command, std::size_t length,
-                                const RedisScript& script, RedisClient::EvalDone done) {
+                                const RedisScript* script, RedisClient::EvalDone done) {
   absl::Status refused;
   bool wake = false;
   {
@@ -46,7 +46,7 @@ void RedisPipelinedLink::Submit(FormattedCommand command, std::size_t length,
     } else {
       queue_.push_back({.command = std::move(command),
                         .length = length,
-                        .script = &script,
+                        .script = script,
                         .done = std::move(done),
                         .queued = Clock::now()});
       meters_.queued.Add(1);  // under the lock: before the thread takes it off
@@ -116,9 +116,17 @@ void RedisPipelinedLink::Send(std::vector<Pending>& batch) {
     return true;
   });
   if (live.empty()) return;
+  const std::size_t loads = AppendLoads(live);
   AppendAll(live);
   meters_.writes.Increment();
-  meters_.pipelined.Increment(live.size());
+  meters_.pipelined.Increment(loads + live.size());
+  // A failed load needs no check of its own: its commands get NOSCRIPT, then retried.
+  for (std::size_t i = 0; i < loads; ++i) {
+    if (auto loaded = connection_.Read(); !loaded.ok()) {
+      FailAll(live, loaded.status());
+      return;
+    }
+  }
   std::vector<Pending*> retry;
   for (Pending* pending : live) {
     auto reply = connection_.Read();
@@ -126,13 +134,32 @@ void RedisPipelinedLink::Send(std::vector<Pending>& batch) {
       FailAll(live, reply.status());  // also those waiting for a retry
       return;
     }
-    if (IsNoScript(**reply)) {
+    if (pending->script != nullptr && IsNoScript(**reply)) {
       retry.push_back(pending);
       continue;
     }
     Answer(*pending, ToRedisReply(**reply));
   }
   if (!retry.empty()) Retry(retry);
+}
+
+std::size_t RedisPipelinedLink::AppendLoads(std::span<Pending* const> live) {
+  if (connection_.connects() != loaded_on_) {  // a new connection: maybe a new Redis
+    loaded_.clear();
+    loaded_on_ = connection_.connects();
+  }
+  std::size_t loads = 0;
+  for (const Pending* pending : live) {
+    const RedisScript* script = pending->script;
+    if (script == nullptr || std::find(loaded_.begin(), loaded_.end(), script) != loaded_.end()) {
+      continue;
+    }
+    const std::string_view load[] = {"SCRIPT", "LOAD", script->source()};
+    connection_.Append(load);
+    loaded_.push_back(script);
+    ++loads;
+  }
+  return loads;
 }
 
 void RedisPipelinedLink::Retry(std::vector<Pending*>& retry) {

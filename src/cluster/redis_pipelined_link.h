@@ -1,4 +1,4 @@
-// RedisPipelinedLink: the connection behind RedisClient::EvalAsync. Callers queue
+// RedisPipelinedLink: the connection behind RedisClient::EvalAsync and CommandAsync. Callers queue
 // commands already formatted on their own thread; one thread of the link takes
 // everything queued (up to kMaxBatch commands), writes it in one write on a connection
 // of its own, reads the replies in order and answers each command's `done` with no
@@ -9,8 +9,11 @@
 //    answered Unavailable unsent; reads and writes time out after options.timeout, which
 //    drops the connection and fails the batch's commands still unanswered. So every
 //    command is answered within about twice options.timeout.
-//  - NOSCRIPT (Redis restarted and forgot a script): SCRIPT LOAD, then the same command
-//    once more, on the link's thread.
+//  - Scripts: each one is loaded (SCRIPT LOAD) on each new connection before its first
+//    EVALSHA, in the same write, so that the commands of a batch run in the order
+//    queued even after Redis restarted and forgot its scripts. NOSCRIPT all the same
+//    (SCRIPT FLUSH on a live connection): SCRIPT LOAD, then the same command once
+//    more, on the link's thread (so after the batch's other commands).
 //  - Stop() (and the destructor) answers the queued commands Unavailable, lets the batch
 //    being read finish (its commands get their replies or its timeout) and joins.
 // Thread-safe.
@@ -52,10 +55,11 @@ class RedisPipelinedLink {
   RedisPipelinedLink(const RedisPipelinedLink&) = delete;
   RedisPipelinedLink& operator=(const RedisPipelinedLink&) = delete;
 
-  // Queues `command` (`length` bytes), an EVALSHA of `script`, which must outlive the
-  // answer (scripts are long-lived constants). `done` runs once, as
+  // Queues `command` (`length` bytes): an EVALSHA of `script`, which must outlive the
+  // answer (scripts are long-lived constants), or a plain command (`script` null: a
+  // NOSCRIPT reply is then an error reply like any other). `done` runs once, as
   // RedisClient::EvalAsync says.
-  void Submit(FormattedCommand command, std::size_t length, const RedisScript& script,
+  void Submit(FormattedCommand command, std::size_t length, const RedisScript* script,
               RedisClient::EvalDone done);
   // Answers everything queued and joins the thread; later Submits are answered
   // Unavailable at once. Idempotent.
@@ -66,7 +70,7 @@ class RedisPipelinedLink {
   struct Pending {
     FormattedCommand command;
     std::size_t length = 0;
-    const RedisScript* script = nullptr;
+    const RedisScript* script = nullptr;  // null: not an EVALSHA
     RedisClient::EvalDone done;
     Clock::time_point queued;
   };
@@ -74,6 +78,9 @@ class RedisPipelinedLink {
   void Run();
   // Writes the batch, reads its replies and answers every command in it.
   void Send(std::vector<Pending>& batch);
+  // Queues a SCRIPT LOAD of each script of `live` not loaded on this connection yet;
+  // returns how many (their replies come first).
+  std::size_t AppendLoads(std::span<Pending* const> live);
   // Loads the scripts of `retry` (commands answered NOSCRIPT) and sends them once more.
   void Retry(std::vector<Pending*>& retry);
   // Queues the commands on the connection (the next Read writes them).
@@ -85,6 +92,9 @@ class RedisPipelinedLink {
   const RedisOptions& options_;
   RedisHealth& health_;
   RedisConnection connection_;  // the thread's own
+  // The scripts loaded on connection_ (its connects() was loaded_on_), in load order.
+  std::vector<const RedisScript*> loaded_;
+  std::uint64_t loaded_on_ = 0;
   // The pipeline's own metrics (the ones every path shares are health_'s).
   struct Meters {
     Gauge& queued;        // commands waiting

@@ -1,121 +1,8 @@
 #include "cluster/redis_session_directory.h"
 
-#include "auth/session_record.h"
-#include "auth/session_table.h"
+#include <algorithm>
 
 namespace iothub::cluster {
-namespace {
-
-constexpr std::string_view kSessionPrefix = "iothub:s:";
-
-// KEYS: session. ARGV: principal, holder, device, now, connect window, channel,
-// message. Returns 0 admitted, 1 held by another principal.
-const RedisScript& AdmitScript() {
-  static const auto* script = new RedisScript(R"(
-local h = redis.call('HMGET', KEYS[1], 'o', 'n', 'c', 'a', 'p')
-local n, c = tonumber(h[2] or '0'), tonumber(h[3] or '0')
-if n > 0 and tonumber(ARGV[4]) - tonumber(h[4]) > tonumber(ARGV[5]) then n = 0 end
-if h[1] and (n > 0 or c > 0) and h[1] ~= ARGV[2] then return 1 end
-if c == 0 then redis.call('HSET', KEYS[1], 'h', '') end
-redis.call('HSET', KEYS[1], 'p', ARGV[1], 'o', ARGV[2], 'd', ARGV[3], 'n', n + 1, 'c', c, 'a', ARGV[4])
-if h[5] ~= ARGV[1] then redis.call('PUBLISH', ARGV[6], ARGV[7]) end
-return 0
-)");
-  return *script;
-}
-
-// KEYS: session. ARGV: hub id, max connections. Returns 1 when the session exists.
-const RedisScript& ConnectedScript() {
-  static const auto* script = new RedisScript(R"(
-local h = redis.call('HMGET', KEYS[1], 'n', 'c', 'h')
-if not h[1] then return 0 end
-local n, c, hubs = tonumber(h[1]), tonumber(h[2]), h[3] or ''
-if n > 0 then n = n - 1 end
-if c >= tonumber(ARGV[2]) then
-  local comma = string.find(hubs, ',', 1, true)
-  hubs = comma and string.sub(hubs, comma + 1) or ''
-  c = c - 1
-end
-if hubs == '' then hubs = ARGV[1] else hubs = hubs .. ',' .. ARGV[1] end
-redis.call('HSET', KEYS[1], 'n', n, 'c', c + 1, 'h', hubs)
-return 1
-)");
-  return *script;
-}
-
-// KEYS: session. ARGV: hub id, now, connect window, channel, invalidation message.
-// Returns {1 when the connection that ended was counted by this hub, plus 2 when the
-// session ended; the device id}. The oldest
-// connection ends first, then a pending admission (SessionTable's rule); the hub that
-// counted the ended connection, when another one, is told.
-const RedisScript& DisconnectedScript() {
-  static const auto* script = new RedisScript(R"(
-local h = redis.call('HMGET', KEYS[1], 'n', 'c', 'a', 'h', 'd')
-if not h[1] then return {0, ''} end
-local n, c, hubs = tonumber(h[1]), tonumber(h[2]), h[4] or ''
-if n > 0 and tonumber(ARGV[2]) - tonumber(h[3]) > tonumber(ARGV[3]) then n = 0 end
-local mine = 0
-if c > 0 then
-  c = c - 1
-  local comma = string.find(hubs, ',', 1, true)
-  local hub = comma and string.sub(hubs, 1, comma - 1) or hubs
-  hubs = comma and string.sub(hubs, comma + 1) or ''
-  if hub == ARGV[1] then
-    mine = 1
-  elseif hub ~= '' and h[5] ~= '' then
-    redis.call('PUBLISH', ARGV[4], 'p' .. hub .. '\n' .. h[5])
-  end
-elseif n > 0 then
-  n = n - 1
-end
-if n == 0 and c == 0 then
-  redis.call('DEL', KEYS[1])
-  redis.call('PUBLISH', ARGV[4], ARGV[5])
-  return {mine + 2, h[5]}
-end
-redis.call('HSET', KEYS[1], 'n', n, 'c', c, 'h', hubs)
-return {mine, h[5]}
-)");
-  return *script;
-}
-
-std::string SessionKey(std::string_view clientid) {
-  std::string key(kSessionPrefix);
-  key.append(clientid);
-  return key;
-}
-
-// What SameHolder compares: the hub's own link, a broker bridge or neither, the kind of
-// identity (users and admins are one), the id.
-std::string Holder(const Principal& p) {
-  std::string holder = p.hub_link ? "h" : (p.broker_bridge ? "b" : "-");
-  switch (p.kind) {
-    case PrincipalKind::kDevice:
-      holder += "d:";
-      break;
-    case PrincipalKind::kUser:
-    case PrincipalKind::kAdmin:
-      holder += "p:";
-      break;
-    case PrincipalKind::kService:
-      holder += "s:";
-      break;
-  }
-  return holder + p.id;
-}
-
-// "i{hub}\n{clientid}": the session of clientid ended or changed principal.
-std::string Invalidation(std::string_view hub_id, std::string_view clientid) {
-  std::string message = "i";
-  message.append(hub_id).append("\n").append(clientid);
-  return message;
-}
-
-absl::Status Unexpected(std::string_view what) {
-  return absl::InternalError("redis: unexpected reply to " + std::string(what));
-}
-
-}  // namespace
 
 RedisSessionDirectory::RedisSessionDirectory(RedisSessionParts parts)
     : parts_(std::move(parts)),
@@ -137,50 +24,112 @@ RedisSessionDirectory::RedisSessionDirectory(RedisSessionParts parts)
                   {.on_message = [this](std::string_view m) { OnMessage(m); },
                    .on_state = [this](bool up) { OnSubscription(up); }}) {}
 
+RedisSessionDirectory::~RedisSessionDirectory() {
+  {
+    std::unique_lock lock(answering_mutex_);
+    answered_.wait(lock, [this] { return answering_ == 0; });
+  }
+  Stop();
+}
+
+RedisSessionDirectory::Answering::Answering(RedisSessionDirectory& directory)
+    : directory_(&directory) {
+  std::lock_guard lock(directory.answering_mutex_);
+  ++directory.answering_;
+}
+
+RedisSessionDirectory::Answering::~Answering() {
+  if (directory_ == nullptr) return;  // moved from
+  // Notified under the lock: the destructor may run as soon as it can take it again.
+  std::lock_guard lock(directory_->answering_mutex_);
+  if (--directory_->answering_ == 0) directory_->answered_.notify_all();
+}
+
 absl::StatusOr<auth::SessionDirectory::AdmitOutcome> RedisSessionDirectory::Admit(
     std::string_view clientid, std::shared_ptr<const Principal> principal, UnixMillis now) {
-  const std::string key = SessionKey(clientid);
-  const std::string text = auth::EncodePrincipal(*principal);
-  const std::string holder = Holder(*principal);
-  const std::string_view device =
-      principal->kind == PrincipalKind::kDevice ? std::string_view(principal->id) : "";
-  const std::string now_ms = std::to_string(now);
-  const std::string window = std::to_string(auth::SessionTable::kConnectWindow);
-  const std::string message = Invalidation(parts_.hub_id, clientid);
-  auto reply = parts_.redis.Eval(AdmitScript(), {key},
-                                 {text, holder, device, now_ms, window, kChannel, message});
-  if (!reply.ok()) return reply.status();
-  if (reply->type != RedisReply::Type::kInteger) return Unexpected("admit");
-  if (reply->integer == 1) return AdmitOutcome::kHeldByAnother;
-  Cache(clientid, {std::move(principal), /*own=*/true});
-  return AdmitOutcome::kAdmitted;
+  const AdmitArgs admit(clientid, *principal, now, parts_.hub_id);
+  return Admitted(clientid, std::move(principal),
+                  parts_.redis.Eval(AdmitArgs::Script(), admit.keys(), admit.args()));
+}
+
+void RedisSessionDirectory::AdmitAsync(std::string_view clientid,
+                                       std::shared_ptr<const Principal> principal, UnixMillis now,
+                                       AdmitDone done) {
+  const AdmitArgs admit(clientid, *principal, now, parts_.hub_id);
+  parts_.redis.EvalAsync(
+      AdmitArgs::Script(), admit.keys(), admit.args(),
+      [self = Answering(*this), id = std::string(clientid), principal = std::move(principal),
+       done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable noexcept {
+        done(self->Admitted(id, std::move(principal), reply));
+      });
+}
+
+absl::StatusOr<auth::SessionDirectory::AdmitOutcome> RedisSessionDirectory::Admitted(
+    std::string_view clientid, std::shared_ptr<const Principal> principal,
+    const absl::StatusOr<RedisReply>& reply) {
+  auto outcome = AdmitOutcomeOf(reply);
+  // Cached once the script answered, not before: only then is it known that this
+  // principal holds the clientid (held by another, or no answer: nothing cached, the
+  // login is refused). A lookup that read Redis meanwhile sees the epoch moved and
+  // keeps this entry; this hub's own "i" message is skipped (OnMessage). Cached before
+  // `done` runs, so that the caller's next lookup finds it.
+  if (outcome.ok() && *outcome == AdmitOutcome::kAdmitted) {
+    Cache(clientid, {std::move(principal), /*own=*/true});
+  }
+  return outcome;
 }
 
 absl::StatusOr<std::shared_ptr<const Principal>> RedisSessionDirectory::Find(
     std::string_view clientid) {
   const bool following = subscriber_.up();
+  Probe probe = Look(clientid, following);
+  if (probe.hit) return std::move(probe.principal);
+  const std::string key = SessionKey(clientid);
+  const auto lookup = LookupCommand(key);
+  return Learned(clientid, following, probe.epoch,
+                 parts_.redis.Command({lookup.begin(), lookup.end()}));
+}
+
+void RedisSessionDirectory::FindAsync(std::string_view clientid, FindDone done) {
+  const bool following = subscriber_.up();
+  Probe probe = Look(clientid, following);
+  if (probe.hit) return done(std::move(probe.principal));
+  const std::string key = SessionKey(clientid);
+  parts_.redis.CommandAsync(
+      LookupCommand(key),
+      [self = Answering(*this), id = std::string(clientid), following, epoch = probe.epoch,
+       done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable noexcept {
+        done(self->Learned(id, following, epoch, reply));
+      });
+}
+
+RedisSessionDirectory::Probe RedisSessionDirectory::Look(std::string_view clientid,
+                                                         bool following) {
   Shard& shard = ShardFor(clientid);
-  std::uint64_t epoch = 0;
+  Probe probe;
   {
     std::lock_guard lock(shard.mutex);
     if (auto it = shard.entries.find(clientid);
         it != shard.entries.end() && (following || it->second.own)) {
-      hits_.Increment();
-      return it->second.principal;
+      probe.hit = true;
+      probe.principal = it->second.principal;
     }
-    epoch = shard.epoch;
+    probe.epoch = shard.epoch;
   }
-  misses_.Increment();
-  auto reply = parts_.redis.Command({"HGET", SessionKey(clientid), "p"});
-  if (!reply.ok()) return reply.status();
-  if (reply->type == RedisReply::Type::kNil) return nullptr;
-  if (reply->type != RedisReply::Type::kString) return Unexpected("session lookup");
-  auto principal = auth::DecodePrincipal(reply->str);
-  if (!principal.ok()) return principal.status();
+  (probe.hit ? hits_ : misses_).Increment();
+  return probe;
+}
+
+absl::StatusOr<std::shared_ptr<const Principal>> RedisSessionDirectory::Learned(
+    std::string_view clientid, bool following, std::uint64_t epoch,
+    const absl::StatusOr<RedisReply>& reply) {
+  auto principal = PrincipalOf(reply);
   // Cached only when the channel covered the whole read: an invalidation that arrived
   // meanwhile may be about this very entry.
-  if (following) CacheIfStill(clientid, {*principal, /*own=*/false}, epoch);
-  return *std::move(principal);
+  if (principal.ok() && *principal != nullptr && following) {
+    CacheIfStill(clientid, {*principal, /*own=*/false}, epoch);
+  }
+  return principal;
 }
 
 absl::StatusOr<std::size_t> RedisSessionDirectory::RestorePresence() {
@@ -191,7 +140,9 @@ absl::StatusOr<std::size_t> RedisSessionDirectory::RestorePresence() {
   do {
     auto page = parts_.redis.Command({"SCAN", cursor, "MATCH", pattern, "COUNT", "500"});
     if (!page.ok()) return page.status();
-    if (page->elements.size() != 2) return Unexpected("session scan");
+    if (page->elements.size() != 2) {
+      return absl::InternalError("redis: unexpected reply to session scan");
+    }
     cursor = page->elements[0].str;
     std::vector<std::vector<std::string_view>> reads;
     for (const RedisReply& key : page->elements[1].elements) {
@@ -217,27 +168,68 @@ absl::StatusOr<std::size_t> RedisSessionDirectory::RestorePresence() {
 }
 
 absl::Status RedisSessionDirectory::Connected(std::string_view clientid, UnixMillis now) {
-  if (Behind(clientid)) {
-    return Defer(true, clientid, now) ? absl::OkStatus()
-                                      : absl::ResourceExhaustedError("session events queue full");
-  }
-  absl::Status status = RecordConnected(clientid);
+  if (auto queued = QueuedBehind(true, clientid, now)) return *std::move(queued);
+  const ConnectedArgs connected(clientid, parts_.hub_id);
+  return ConnectedAnswer(
+      clientid, now,
+      parts_.redis.Eval(ConnectedArgs::Script(), connected.keys(), connected.args()));
+}
+
+void RedisSessionDirectory::ConnectedAsync(std::string_view clientid, UnixMillis now,
+                                           ConnectedDone done) {
+  if (auto queued = QueuedBehind(true, clientid, now)) return done(*std::move(queued));
+  const ConnectedArgs connected(clientid, parts_.hub_id);
+  parts_.redis.EvalAsync(
+      ConnectedArgs::Script(), connected.keys(), connected.args(),
+      [self = Answering(*this), id = std::string(clientid), now,
+       done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable noexcept {
+        done(self->ConnectedAnswer(id, now, reply));
+      });
+}
+
+absl::Status RedisSessionDirectory::ConnectedAnswer(std::string_view clientid, UnixMillis now,
+                                                    const absl::StatusOr<RedisReply>& reply) {
+  absl::Status status = ConnectedStatusOf(reply);
   if (!status.ok() && Defer(true, clientid, now)) return absl::OkStatus();
   return status;
 }
 
 absl::StatusOr<int> RedisSessionDirectory::Disconnected(std::string_view clientid, UnixMillis now) {
-  // Deferred, the connection's presence is counted down when it is replayed.
-  if (Behind(clientid)) {
-    if (Defer(false, clientid, now)) return 0;
-    return absl::ResourceExhaustedError("session events queue full");
+  // Queued, the connection's presence is counted down when it is replayed.
+  if (auto queued = QueuedBehind(false, clientid, now)) {
+    if (!queued->ok()) return *std::move(queued);
+    return 0;
   }
-  auto ended = RecordDisconnected(clientid, now);
+  const DisconnectedArgs disconnected(clientid, now, parts_.hub_id);
+  return DisconnectedAnswer(
+      clientid, now,
+      parts_.redis.Eval(DisconnectedArgs::Script(), disconnected.keys(), disconnected.args()));
+}
+
+void RedisSessionDirectory::DisconnectedAsync(std::string_view clientid, UnixMillis now,
+                                              DisconnectedDone done) {
+  if (auto queued = QueuedBehind(false, clientid, now)) {
+    if (!queued->ok()) return done(*std::move(queued));
+    return done(0);
+  }
+  const DisconnectedArgs disconnected(clientid, now, parts_.hub_id);
+  parts_.redis.EvalAsync(
+      DisconnectedArgs::Script(), disconnected.keys(), disconnected.args(),
+      [self = Answering(*this), id = std::string(clientid), now,
+       done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable noexcept {
+        done(self->DisconnectedAnswer(id, now, std::move(reply)));
+      });
+}
+
+absl::StatusOr<int> RedisSessionDirectory::DisconnectedAnswer(std::string_view clientid,
+                                                              UnixMillis now,
+                                                              absl::StatusOr<RedisReply> reply) {
+  auto ended = Ended(clientid, std::move(reply));
   if (!ended.ok()) {
     if (Defer(false, clientid, now)) return 0;
     return ended.status();
   }
-  return ended->first ? 1 : 0;
+  return ended->counted_here ? 1 : 0;
 }
 
 absl::Status RedisSessionDirectory::ReplayUnrecorded() {
@@ -253,8 +245,8 @@ absl::Status RedisSessionDirectory::ReplayUnrecorded() {
     } else {
       auto ended = RecordDisconnected(next.clientid, next.at);
       if (!ended.ok()) return ended.status();
-      if (ended->first && !ended->second.empty()) {
-        parts_.presence.OnDisconnected(ended->second, next.at);
+      if (ended->counted_here && !ended->device.empty()) {
+        parts_.presence.OnDisconnected(ended->device, next.at);
       }
     }
     std::lock_guard lock(unrecorded_mutex_);
@@ -267,32 +259,34 @@ absl::Status RedisSessionDirectory::ReplayUnrecorded() {
 }
 
 absl::Status RedisSessionDirectory::RecordConnected(std::string_view clientid) {
-  const std::string max = std::to_string(rpc::Presence::kMaxConnections);
-  auto reply = parts_.redis.Eval(ConnectedScript(), {SessionKey(clientid)}, {parts_.hub_id, max});
-  if (!reply.ok()) return reply.status();
-  if (reply->type != RedisReply::Type::kInteger) return Unexpected("connected");
-  return absl::OkStatus();
+  const ConnectedArgs connected(clientid, parts_.hub_id);
+  return ConnectedStatusOf(
+      parts_.redis.Eval(ConnectedArgs::Script(), connected.keys(), connected.args()));
 }
 
-absl::StatusOr<std::pair<bool, std::string>> RedisSessionDirectory::RecordDisconnected(
+absl::StatusOr<DisconnectOutcome> RedisSessionDirectory::RecordDisconnected(
     std::string_view clientid, UnixMillis now) {
-  const std::string now_ms = std::to_string(now);
-  const std::string window = std::to_string(auth::SessionTable::kConnectWindow);
-  const std::string message = Invalidation(parts_.hub_id, clientid);
-  auto reply = parts_.redis.Eval(DisconnectedScript(), {SessionKey(clientid)},
-                                 {parts_.hub_id, now_ms, window, kChannel, message});
-  if (!reply.ok()) return reply.status();
-  if (reply->type != RedisReply::Type::kArray || reply->elements.size() != 2) {
-    return Unexpected("disconnected");
-  }
-  const long long flags = reply->elements[0].integer;
-  if ((flags & 2) != 0) Forget(clientid);  // this hub skips its own message
-  return std::pair<bool, std::string>((flags & 1) != 0, std::move(reply->elements[1].str));
+  const DisconnectedArgs disconnected(clientid, now, parts_.hub_id);
+  return Ended(clientid, parts_.redis.Eval(DisconnectedArgs::Script(), disconnected.keys(),
+                                           disconnected.args()));
 }
 
-bool RedisSessionDirectory::Behind(std::string_view clientid) {
-  std::lock_guard lock(unrecorded_mutex_);
-  return !unrecorded_.empty() && behind_.contains(clientid);
+absl::StatusOr<DisconnectOutcome> RedisSessionDirectory::Ended(std::string_view clientid,
+                                                               absl::StatusOr<RedisReply> reply) {
+  auto disconnect = DisconnectOf(std::move(reply));
+  if (disconnect.ok() && disconnect->ended) Forget(clientid);  // this hub skips its own message
+  return disconnect;
+}
+
+std::optional<absl::Status> RedisSessionDirectory::QueuedBehind(bool connected,
+                                                                std::string_view clientid,
+                                                                UnixMillis at) {
+  {
+    std::lock_guard lock(unrecorded_mutex_);
+    if (unrecorded_.empty() || !behind_.contains(clientid)) return std::nullopt;
+  }
+  if (Defer(connected, clientid, at)) return absl::OkStatus();
+  return absl::ResourceExhaustedError("session events queue full");
 }
 
 bool RedisSessionDirectory::Defer(bool connected, std::string_view clientid, UnixMillis at) {

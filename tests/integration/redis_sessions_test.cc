@@ -215,7 +215,10 @@ TEST_F(RedisSessionsTest, RoundTripsPerHook) {
   b_->Disconnected(kV3, "warm", "jwt");
 
   const auto count = [&](const char* what, const std::function<void()>& hook) {
-    const std::vector<std::string> commands = monitor.During(hook);
+    std::vector<std::string> commands = monitor.During(hook);
+    // The pipeline loads a script on its connection before the first use there, in the
+    // same write as that EVALSHA: no round trip of its own.
+    std::erase(commands, "\"SCRIPT\"");
     std::string names;
     for (const std::string& c : commands) names += c + " ";
     std::printf("[ info     ] redis round trips, %s: %zu %s\n", what, commands.size(),

@@ -1,5 +1,5 @@
-// RedisClient::EvalAsync against a real redis-server: answers arrive exactly once, each
-// with its own reply, from many threads at once and in shared writes; a Redis that
+// RedisClient::EvalAsync (and CommandAsync) against a real redis-server: answers arrive exactly
+// once, each with its own reply, from many threads at once and in shared writes; a Redis that
 // forgot its scripts, an error reply, an outage and its end, a full queue and a client
 // destroyed with commands in flight are all answered, none left hanging.
 #include <gtest/gtest.h>
@@ -171,6 +171,39 @@ TEST_F(RedisClientAsyncTest, LoadsAScriptRedisForgot) {
   ASSERT_TRUE(reply.ok()) << reply.status();
   EXPECT_EQ(reply->elements[0].str, "second");
   EXPECT_EQ(reply->elements[1].integer, 2);
+}
+
+// Plain commands (CommandAsync) share the pipeline with scripts: run and answered in the
+// order sent, even behind a script's first use (loaded first, not retried after), a
+// nil as nil, an error reply as Internal.
+TEST_F(RedisClientAsyncTest, CommandsAnswerInOrderWithScripts) {
+  auto client = MakeClient();
+  Answers answers;
+  {
+    const std::string key = "n";  // gone before the replies come
+    const std::string_view set[] = {"SET", key, "5"};
+    const std::string_view keys[] = {key};
+    const std::string_view args[] = {"echo"};
+    const std::string_view get[] = {"GET", key};
+    const std::string_view missing[] = {"HGET", "nothing", "p"};
+    const std::string_view wrong_type[] = {"HGET", key, "p"};
+    client->CommandAsync(set, answers.Expect());
+    client->EvalAsync(CountScript(), keys, args, answers.Expect());
+    client->CommandAsync(get, answers.Expect());
+    client->CommandAsync(missing, answers.Expect());
+    client->CommandAsync(wrong_type, answers.Expect());
+  }
+  ASSERT_TRUE(answers.Wait());
+  auto replies = answers.Take();
+  ASSERT_EQ(replies.size(), 5u);
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(replies[i].ok()) << i << ": " << replies[i].status();
+  EXPECT_EQ(replies[0]->str, "OK");
+  EXPECT_EQ(replies[1]->elements[1].integer, 6);
+  EXPECT_EQ(replies[2]->str, "6");
+  EXPECT_EQ(replies[3]->type, RedisReply::Type::kNil);
+  EXPECT_TRUE(absl::IsInternal(replies[4].status())) << replies[4].status();
+  EXPECT_NE(replies[4].status().message().find("WRONGTYPE"), std::string_view::npos);
+  EXPECT_TRUE(client->up());
 }
 
 // An error reply is Internal with Redis's text, and the client stays up and usable.

@@ -6,89 +6,14 @@
 
 #include <gtest/gtest.h>
 
-#include <thread>
-
 #include "auth/session_table.h"
-#include "support/redis_server.h"
+#include "unit/cluster/redis_session_hub.h"
 
 namespace iothub::cluster {
 namespace {
 
 using namespace std::chrono_literals;
-using auth::SessionDirectory;
-using testing::RedisServer;
-using Outcome = SessionDirectory::AdmitOutcome;
-
-constexpr UnixMillis kT = 1'900'000'000'000;
-
-std::shared_ptr<const Principal> User(const std::string& id,
-                                      PrincipalKind kind = PrincipalKind::kUser) {
-  auto p = std::make_shared<Principal>();
-  p->kind = kind;
-  p->id = id;
-  p->clientid = "app";
-  p->username = "jwt";
-  return p;
-}
-
-std::shared_ptr<const Principal> Device(const std::string& id) {
-  auto p = std::make_shared<Principal>();
-  p->kind = PrincipalKind::kDevice;
-  p->id = id;
-  p->clientid = id;
-  return p;
-}
-
-bool Eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 3s) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
-
-// One hub: its Redis client, presence and directory.
-struct Hub {
-  Hub(const RedisServer& server, const std::string& id) {
-    auto options = ParseRedisUrl(server.Url());
-    EXPECT_TRUE(options.ok());
-    options->timeout = 100ms;
-    redis = std::make_unique<RedisClient>(*options, metrics);
-    sessions = std::make_unique<RedisSessionDirectory>(RedisSessionParts{.redis = *redis,
-                                                                         .subscriber = *options,
-                                                                         .hub_id = id,
-                                                                         .presence = presence,
-                                                                         .clock = clock,
-                                                                         .metrics = metrics});
-    sessions->Start();
-    EXPECT_TRUE(Eventually([&] { return sessions->following(); }));
-  }
-  std::string Find(const std::string& clientid) {
-    auto p = sessions->Find(clientid);
-    if (!p.ok()) return "error";
-    return *p == nullptr ? "none" : std::string(ToString((*p)->kind)) + ":" + (*p)->id;
-  }
-  std::uint64_t Invalidations() {
-    return metrics.GetCounter("iothub_session_invalidations_total", "").value();
-  }
-  std::int64_t Deferred() { return metrics.GetGauge("iothub_session_events_deferred", "").value(); }
-  std::uint64_t RedisLookups() {
-    return metrics.GetCounter("iothub_session_lookups_total", "", {{"source", "redis"}}).value();
-  }
-
-  Metrics metrics;
-  SystemClock clock;
-  rpc::Presence presence;
-  std::unique_ptr<RedisClient> redis;
-  std::unique_ptr<RedisSessionDirectory> sessions;
-};
-
-class RedisSessionDirectoryTest : public ::testing::Test {
- protected:
-  void SetUp() override { ASSERT_TRUE(server_.ok()) << server_.error(); }
-  RedisServer server_;
-};
+using namespace sessions_test;
 
 // Authenticate at A; authorize, connected and disconnected at B: B reads the session
 // once and serves it from its cache after that; the disconnect ends it for both.
@@ -192,6 +117,7 @@ TEST_F(RedisSessionDirectoryTest, OutageFailsClosedAndRecovers) {
 
   ASSERT_TRUE(server_.Start()) << server_.error();  // empty: it kept nothing
   EXPECT_TRUE(Eventually([&] { return a.sessions->following(); }, 5s));
+  ASSERT_TRUE(a.Reconnected());
   // The cache started afresh: A's own entry is read from Redis, which lost it.
   EXPECT_TRUE(Eventually([&] { return a.Find("mine") == "none"; }, 5s));
   // Redis kept nothing: two admissions on their way, then the waiting connect and
