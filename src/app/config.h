@@ -113,7 +113,7 @@ struct RpcSection {
 struct ClusterConfig {
   std::string redis_url;                // redis://[:password@]host:port/db
   std::int64_t redis_timeout_ms = 100;  // bound on each Redis call (connect and command)
-  std::int64_t redis_connections = 4;   // connections to Redis, shared by the hook threads
+  std::int64_t redis_connections = 4;   // waiting ones (health, chores); hooks: one pipelined
 };
 
 struct HttpConfig {

@@ -99,6 +99,21 @@ void AnswerLater(std::string_view hook, PendingAnswer& answer, Start start, Writ
   }
 }
 
+// authenticate / authorize answered later: the decision, or a denial when the handler
+// fails.
+template <typename Start>
+void DecideLater(std::string_view hook, PendingAnswer& answer, pb::ValuedResponse* response,
+                 Start start) {
+  AnswerLater<Decision>(
+      hook, answer, std::move(start),
+      [response](Decision decision, Outcome* outcome) {
+        return WriteDecision(decision, response, outcome);
+      },
+      [response](Outcome* outcome) {
+        return WriteDecision({false, {}}, response, outcome);
+      });
+}
+
 // A PendingAnswer to wait for, for the waiting form of the hooks answered later.
 class AwaitedAnswer final : public PendingAnswer {
  public:
@@ -187,15 +202,9 @@ IOTHUB_WAIT_FOR_ANSWER(ClientDisconnectedRequest, EmptySuccess)
 void ExhookDispatcher::HandleAsync(const pb::ClientAuthenticateRequest& request,
                                    pb::ValuedResponse* response, PendingAnswer& answer) {
   // A request without clientinfo has no identity: the handler sees empty fields and denies.
-  AnswerLater<Decision>(
-      "client.authenticate", answer,
-      [&](auto done) { handler_.AuthenticateAsync(ToView(request.clientinfo()), std::move(done)); },
-      [response](Decision decision, Outcome* outcome) {
-        return WriteDecision(decision, response, outcome);
-      },
-      [response](Outcome* outcome) {
-        return WriteDecision({false, {}}, response, outcome);
-      });
+  DecideLater("client.authenticate", answer, response, [&](auto done) {
+    handler_.AuthenticateAsync(ToView(request.clientinfo()), std::move(done));
+  });
 }
 
 void ExhookDispatcher::HandleAsync(const pb::ClientAuthorizeRequest& request,
@@ -203,18 +212,9 @@ void ExhookDispatcher::HandleAsync(const pb::ClientAuthorizeRequest& request,
   const auto action = request.type() == pb::ClientAuthorizeRequest::SUBSCRIBE
                           ? AuthorizeAction::kSubscribe
                           : AuthorizeAction::kPublish;
-  AnswerLater<Decision>(
-      "client.authorize", answer,
-      [&](auto done) {
-        handler_.AuthorizeAsync(ToView(request.clientinfo()), action, request.topic(),
-                                std::move(done));
-      },
-      [response](Decision decision, Outcome* outcome) {
-        return WriteDecision(decision, response, outcome);
-      },
-      [response](Outcome* outcome) {
-        return WriteDecision({false, {}}, response, outcome);
-      });
+  DecideLater("client.authorize", answer, response, [&](auto done) {
+    handler_.AuthorizeAsync(ToView(request.clientinfo()), action, request.topic(), std::move(done));
+  });
 }
 
 void ExhookDispatcher::HandleAsync(const pb::MessagePublishRequest& request,
