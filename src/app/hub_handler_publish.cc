@@ -1,8 +1,7 @@
 // HubHandler's message.publish: renewal requests, bridged messages and the RPC pipeline.
-#include "app/hub_handler.h"
-
 #include <spdlog/spdlog.h>
 
+#include "app/hub_handler.h"
 #include "common/awaited.h"
 #include "common/printable.h"
 #include "model/renewal_topic.h"
