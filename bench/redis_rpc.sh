@@ -3,7 +3,8 @@
 # each RPC hook call. Provisions a fleet (bench/provision.sh), then runs the same
 # hook-load (message.publish only, RPC mode: requests with fresh ids and the devices'
 # replies) against the hub without Redis and with a local redis-server, and prints the
-# publish latency (p50/p99), the throughput and Redis round trips per publish call.
+# publish latency (p50/p99), the throughput and the Redis commands per publish call
+# (pipelined: several share a round trip under load, see make bench-cluster).
 #
 # Environment: BUILD_DIR (default build), BENCH_DURATION_S (10), BENCH_WARMUP_S (2),
 # BENCH_CONCURRENCY (4), plus provision.sh's BENCH_DEVICES/USERS/SIGNED.
@@ -64,7 +65,7 @@ done
 python3 - "${work}" <<'PY'
 import json, sys
 work = sys.argv[1]
-print(f"{'mode':6} {'calls/s':>9} {'p50 us':>8} {'p99 us':>8} {'redis trips/publish':>20} "
+print(f"{'mode':6} {'calls/s':>9} {'p50 us':>8} {'p99 us':>8} {'redis cmds/publish':>20} "
       f"{'accepted requests':>18} {'passed replies':>15}")
 for mode in ("local", "redis"):
     publish = json.load(open(f"{work}/{mode}.json"))["hooks"]["message.publish"]
