@@ -166,10 +166,8 @@ void RpcPipeline::OnRequest(const PublishInput& in, std::string_view user_id,
         dropped = PublishReason::kRequestIdInUse;
       }
     }
-    metrics_.Request(reply.method, dropped.value_or(refusal->reason));
-    if (dropped.has_value()) return done(Decision(Kind::kDrop, *dropped));
-    return done(PublishDecision{Kind::kRewrite, refusal->reason, ResponseTopic(user_id, device_id),
-                                MakeErrorPayload(reply.request_id, refusal->error, in.now_ms)});
+    if (dropped.has_value()) return done(DropRequest(reply, *dropped));
+    return done(RefuseRequest(reply, refusal->reason, refusal->error));
   }
 
   // The id check, presence elsewhere, rate limit and insert: one call (one round trip
@@ -193,49 +191,53 @@ void RpcPipeline::OnRequest(const PublishInput& in, std::string_view user_id,
                     std::move(admitted));
 }
 
+PublishDecision RpcPipeline::DropRequest(const RequestReply& reply, PublishReason reason) {
+  metrics_.Request(reply.method, reason);
+  return Decision(Kind::kDrop, reason);
+}
+
+PublishDecision RpcPipeline::RefuseRequest(const RequestReply& reply, PublishReason reason,
+                                           const RpcError& error) {
+  metrics_.Request(reply.method, reason);
+  return PublishDecision{Kind::kRewrite, reason, ResponseTopic(reply.user_id, reply.device_id),
+                         MakeErrorPayload(reply.request_id, error, reply.now_ms)};
+}
+
 PublishDecision RpcPipeline::Admitted(const RequestReply& reply,
                                       const absl::StatusOr<AdmitResult>& admitted) {
   try {
-    auto refuse = [&](PublishReason reason, const RpcError& error) {
-      metrics_.Request(reply.method, reason);
-      return PublishDecision{Kind::kRewrite, reason, ResponseTopic(reply.user_id, reply.device_id),
-                             MakeErrorPayload(reply.request_id, error, reply.now_ms)};
-    };
-    auto drop = [&](PublishReason reason) {
-      metrics_.Request(reply.method, reason);
-      return Decision(Kind::kDrop, reason);
-    };
-    if (!admitted.ok()) return drop(PublishReason::kStateUnavailable);
+    if (!admitted.ok()) return DropRequest(reply, PublishReason::kStateUnavailable);
     switch (*admitted) {
       case AdmitResult::kAccepted:
         metrics_.pending().Add(1);
         metrics_.Request(reply.method, PublishReason::kRequestAccepted);
         return Decision(Kind::kPass, PublishReason::kRequestAccepted);
       case AdmitResult::kDuplicate:
-        return drop(PublishReason::kDuplicateRequest);
+        return DropRequest(reply, PublishReason::kDuplicateRequest);
       case AdmitResult::kIdInUse:
-        return drop(PublishReason::kRequestIdInUse);
+        return DropRequest(reply, PublishReason::kRequestIdInUse);
       case AdmitResult::kOffline:
-        return refuse(PublishReason::kDeviceOffline,
-                      MakeError(RpcErrorCode::kDeviceUnavailable, "device offline"));
+        return RefuseRequest(reply, PublishReason::kDeviceOffline,
+                             MakeError(RpcErrorCode::kDeviceUnavailable, "device offline"));
       case AdmitResult::kRateLimited:
-        return refuse(
-            PublishReason::kRateLimited,
+        return RefuseRequest(
+            reply, PublishReason::kRateLimited,
             MakeError(RpcErrorCode::kRateLimited,
                       "plan limit: " + std::to_string(reply.per_minute) + " requests per minute"));
       case AdmitResult::kDeviceFull:
-        return refuse(
-            PublishReason::kPendingDeviceFull,
+        return RefuseRequest(
+            reply, PublishReason::kPendingDeviceFull,
             MakeError(RpcErrorCode::kTooManyPending, "pending: per-device limit reached"));
       case AdmitResult::kUserFull:
-        return refuse(PublishReason::kPendingUserFull,
-                      MakeError(RpcErrorCode::kTooManyPending, "pending: per-user limit reached"));
+        return RefuseRequest(
+            reply, PublishReason::kPendingUserFull,
+            MakeError(RpcErrorCode::kTooManyPending, "pending: per-user limit reached"));
       case AdmitResult::kTableFull:
       case AdmitResult::kInvalid:
         break;
     }
-    return refuse(PublishReason::kPendingTableFull,
-                  MakeError(RpcErrorCode::kTooManyPending, "pending: hub limit reached"));
+    return RefuseRequest(reply, PublishReason::kPendingTableFull,
+                         MakeError(RpcErrorCode::kTooManyPending, "pending: hub limit reached"));
   } catch (...) {
     metrics_.Drop(PublishReason::kInternalError);
     return Decision(Kind::kDrop, PublishReason::kInternalError);

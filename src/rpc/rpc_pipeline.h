@@ -48,6 +48,7 @@
 #include "rpc/presence.h"
 #include "rpc/publish_decision.h"
 #include "rpc/rate_limiter.h"
+#include "rpc/rpc_error.h"
 #include "rpc/rpc_metrics.h"
 #include "rpc/rpc_state.h"
 #include "rpc/strict_json.h"
@@ -133,6 +134,10 @@ class RpcPipeline {
                  DecisionDone done);
   void OnResponse(const PublishInput& in, std::string_view user_id, std::string_view device_id,
                   DecisionDone done);
+  // A request dropped, or answered with an error reply, for `reason` (counted).
+  PublishDecision DropRequest(const RequestReply& reply, PublishReason reason);
+  PublishDecision RefuseRequest(const RequestReply& reply, PublishReason reason,
+                                const RpcError& error);
   PublishDecision Admitted(const RequestReply& reply, const absl::StatusOr<AdmitResult>& admitted);
   PublishDecision Taken(std::string_view device_id, bool is_error, StateNow now,
                         const absl::StatusOr<TakeResult>& taken);
